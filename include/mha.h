@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file mha.h
+ * @brief libmha — multi-head attention on the CPU, on top of a CBLAS.
+ *
+ * Overview
+ * --------
+ * libmha computes the three operations of multi-head attention:
+ *
+ *  - the QKV projection          Q = X·W_q, K = X·W_k, V = X·W_v
+ *  - scaled dot-product attention  out = softmax(Q·Kᵀ · scale) · V
+ *  - multi-head attention        the same, per head, on column slices of Q, K, V
+ *
+ * plus one general entry point, mha_attention(), that adds cross-attention
+ * lengths, grouped key/value heads (GQA/MQA), causal and additive masks,
+ * batches, row and batch strides, a custom scale, caller-owned workspace and
+ * log-sum-exp output for split-KV merging (mha_attention_merge()).
+ *
+ * Conventions (they hold for every function below)
+ * ------------------------------------------------
+ *  - Matrices are dense and row-major. The seed functions take contiguous
+ *    matrices; mha_attention() takes a leading dimension (row stride, in
+ *    elements, like a BLAS lda) per matrix.
+ *  - float functions are unsuffixed and run on cblas_sgemm; `_f64` functions
+ *    take double and run on cblas_dgemm.
+ *  - The caller owns every buffer; nothing is kept after a call returns.
+ *  - Inputs may alias each other (Q == K == V is fine). An output must not
+ *    overlap any input or any other output: the address ranges spanned by the
+ *    buffers (first to last element touched) are compared, and an overlap is
+ *    MHA_ERR_OVERLAP.
+ *  - A zero dimension is a valid empty call: MHA_OK, nothing written, and the
+ *    pointers of empty buffers may be NULL.
+ *  - On every error, not one byte of any output has been written: all checks
+ *    run before the first write or allocation.
+ *  - Every function is reentrant. The library has no global mutable state and
+ *    never changes BLAS settings (e.g. its thread count): concurrent calls on
+ *    disjoint outputs are safe. BLAS threading is the caller's to configure.
+ *  - Softmax is numerically stable: each row's maximum is subtracted before
+ *    exponentiating, so scores of any finite size never overflow.
+ *
+ * Example
+ * -------
+ * @code
+ * #include <mha.h>
+ * #include <stdio.h>
+ *
+ * int main(void)
+ * {
+ *     // seq_len = 2, d_model = 4, n_heads = 2, identity weights.
+ *     const double X[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+ *     double W[16] = {0}, Q[8], K[8], V[8], out[8];
+ *     for (int i = 0; i < 4; i++)
+ *         W[i * 4 + i] = 1;
+ *     mha_status s = mha_compute_qkv_f64(X, W, W, W, 2, 4, Q, K, V);
+ *     if (s == MHA_OK)
+ *         s = mha_multi_head_attention_f64(Q, K, V, 2, 4, 2, out);
+ *     if (s != MHA_OK) {
+ *         fprintf(stderr, "libmha: %s\n", mha_status_string(s));
+ *         return 1;
+ *     }
+ *     printf("%.15g\n", out[0]); // 4.99917422934229
+ *     return 0;
+ * }
+ * @endcode
+ * Build: `cc example.c $(pkg-config --cflags --libs mha)`.
+ */
+#ifndef MHA_H
+#define MHA_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MHA_VERSION_MAJOR 0
+#define MHA_VERSION_MINOR 1
+#define MHA_VERSION_PATCH 0
+
+/** Marks the exported symbols; everything else in the library is hidden. */
+#if defined(MHA_BUILDING_LIBRARY) && defined(__GNUC__)
+#define MHA_API __attribute__((visibility("default")))
+#else
+#define MHA_API
+#endif
+
+/**
+ * Result of every call. The values are pinned: they never change meaning and
+ * are never reused, so they may be stored or sent across processes.
+ */
+typedef enum mha_status {
+    MHA_OK = 0,                     /**< success */
+    MHA_ERR_NULL_POINTER = 1,       /**< NULL for a buffer that is not empty */
+    MHA_ERR_INVALID_ARGUMENT = 2,   /**< a rule on dimensions, strides or heads broken */
+    MHA_ERR_TOO_LARGE = 3,          /**< a size overflows size_t or exceeds what the BLAS takes */
+    MHA_ERR_OVERLAP = 4,            /**< an output overlaps an input or another output */
+    MHA_ERR_OUT_OF_MEMORY = 5,      /**< the workspace could not be allocated */
+    MHA_ERR_WORKSPACE_TOO_SMALL = 6 /**< the caller's workspace is below the queried size */
+} mha_status;
+
+/**
+ * A short, static, human-readable message for @p s; a generic message (never
+ * NULL) for a value that is not an mha_status.
+ */
+MHA_API const char *mha_status_string(mha_status s);
+
+/** The library's version as "MAJOR.MINOR.PATCH" (static storage). */
+MHA_API const char *mha_version(void);
+
+/* ------------------------------------------------------------------------ */
+/* The seed operations                                                       */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * @brief QKV projection: Q = X·W_q, K = X·W_k, V = X·W_v.
+ *
+ * @param X    seq_len × d_model, row-major, contiguous.
+ * @param W_q  d_model × d_model (likewise W_k, W_v); weights may alias each other.
+ * @param Q    out: seq_len × d_model (likewise K, V).
+ *
+ * One GEMM per output, accumulating in the BLAS's precision (float here).
+ * Empty call: seq_len == 0 or d_model == 0.
+ *
+ * @return MHA_OK; MHA_ERR_NULL_POINTER; MHA_ERR_TOO_LARGE (a dimension above
+ *         INT_MAX or a size product that overflows); MHA_ERR_OVERLAP (an output
+ *         overlaps an input or another output). Outputs are untouched on error.
+ */
+MHA_API mha_status mha_compute_qkv(const float *X, const float *W_q, const float *W_k,
+                                   const float *W_v, size_t seq_len, size_t d_model, float *Q,
+                                   float *K, float *V);
+
+/**
+ * @brief QKV projection with the three weights side by side: QKV = X·[W_q | W_k | W_v].
+ *
+ * @param X      seq_len × d_model, contiguous.
+ * @param W_qkv  d_model × (3·d_model): row r holds W_q[r], W_k[r], W_v[r].
+ * @param QKV    out: seq_len × (3·d_model): row i holds Q[i], K[i], V[i].
+ *
+ * One GEMM instead of three. Pass Q = QKV, K = QKV + d_model, V = QKV + 2·d_model
+ * with leading dimension 3·d_model to mha_attention() to attend without copying.
+ * Same statuses and rules as mha_compute_qkv().
+ */
+MHA_API mha_status mha_compute_qkv_fused(const float *X, const float *W_qkv, size_t seq_len,
+                                         size_t d_model, float *QKV);
+
+/**
+ * @brief Scaled dot-product attention for one head:
+ *        out = softmax(Q·Kᵀ / sqrt(d_k)) · V, softmax over each row.
+ *
+ * @param Q, K, V  seq_len × d_k each, contiguous; they may alias.
+ * @param out      out: seq_len × d_k.
+ *
+ * Numerics: row max subtracted before exp (no overflow for any finite score);
+ * the 1/sqrt(d_k) scale is folded into the first GEMM; exp and the row sum
+ * run in the working precision. Empty call: seq_len == 0 or d_k == 0.
+ *
+ * @return MHA_OK; MHA_ERR_NULL_POINTER; MHA_ERR_TOO_LARGE; MHA_ERR_OVERLAP;
+ *         MHA_ERR_OUT_OF_MEMORY (workspace of O(block × seq_len) not allocated).
+ *         The output is untouched on error.
+ */
+MHA_API mha_status mha_self_attention(const float *Q, const float *K, const float *V,
+                                      size_t seq_len, size_t d_k, float *out);
+
+/**
+ * @brief Multi-head attention: d_k = d_model / n_heads; head h attends with
+ *        columns [h·d_k, (h+1)·d_k) of Q, K and V and writes the same columns
+ *        of out. n_heads == 1 is mha_self_attention().
+ *
+ * @param Q, K, V  seq_len × d_model each, contiguous; they may alias.
+ * @param out      out: seq_len × d_model.
+ *
+ * Heads are read in place through the leading dimension: no split/concat copies.
+ *
+ * @return MHA_OK; MHA_ERR_INVALID_ARGUMENT (n_heads == 0, or n_heads does not
+ *         divide d_model — checked even when the call is otherwise empty);
+ *         MHA_ERR_NULL_POINTER; MHA_ERR_TOO_LARGE; MHA_ERR_OVERLAP;
+ *         MHA_ERR_OUT_OF_MEMORY. The output is untouched on error.
+ */
+MHA_API mha_status mha_multi_head_attention(const float *Q, const float *K, const float *V,
+                                            size_t seq_len, size_t d_model, size_t n_heads,
+                                            float *out);
+
+/** mha_compute_qkv() in double, on cblas_dgemm. */
+MHA_API mha_status mha_compute_qkv_f64(const double *X, const double *W_q, const double *W_k,
+                                       const double *W_v, size_t seq_len, size_t d_model,
+                                       double *Q, double *K, double *V);
+/** mha_compute_qkv_fused() in double. */
+MHA_API mha_status mha_compute_qkv_fused_f64(const double *X, const double *W_qkv,
+                                             size_t seq_len, size_t d_model, double *QKV);
+/** mha_self_attention() in double. */
+MHA_API mha_status mha_self_attention_f64(const double *Q, const double *K, const double *V,
+                                          size_t seq_len, size_t d_k, double *out);
+/** mha_multi_head_attention() in double. */
+MHA_API mha_status mha_multi_head_attention_f64(const double *Q, const double *K,
+                                                const double *V, size_t seq_len,
+                                                size_t d_model, size_t n_heads, double *out);
+
+/* ------------------------------------------------------------------------ */
+/* General attention                                                         */
+/* ------------------------------------------------------------------------ */
+
+/** mha_attention_desc.flags: causal mask, aligned to the bottom-right corner. */
+#define MHA_CAUSAL 1u
+
+/**
+ * @brief Shape, layout and options of one mha_attention() call.
+ *
+ * Fill it with mha_attention_desc_init(), then change what differs. All
+ * strides are in elements (not bytes), like a BLAS leading dimension.
+ *
+ * For batch item b, query head h (kv head g = h / (n_heads / n_kv_heads)):
+ *   Q_bh  = rows [0, seq_q)  of Q + b·batch_stride_q + h·d_head,   row stride ld_q,  d_head wide
+ *   K_bg  = rows [0, seq_kv) of K + b·batch_stride_k + g·d_head,   row stride ld_k,  d_head wide
+ *   V_bg  = rows [0, seq_kv) of V + b·batch_stride_v + g·d_v,      row stride ld_v,  d_v wide
+ *   out_bh= rows [0, seq_q)  of out + b·batch_stride_out + h·d_v,  row stride ld_out, d_v wide
+ *   M_b   = seq_q × seq_kv   at mask + b·batch_stride_mask,        row stride ld_mask
+ *   out_bh = softmax(scale · Q_bh·K_bgᵀ + M_b + C) · V_bg
+ * where C[i][j] = −inf when (flags & MHA_CAUSAL) and j > i + (seq_kv − seq_q).
+ *
+ * A batch stride of 0 on an input shares that input across the batch (one mask
+ * for all items is batch_stride_mask = 0, the default).
+ */
+typedef struct mha_attention_desc {
+    size_t batch;      /**< number of batch items (0: empty call) */
+    size_t seq_q;      /**< query rows per item */
+    size_t seq_kv;     /**< key/value rows per item */
+    size_t n_heads;    /**< query heads, >= 1 */
+    size_t n_kv_heads; /**< key/value heads, >= 1, divides n_heads (1: MQA) */
+    size_t d_head;     /**< width of one query/key head */
+    size_t d_v;        /**< width of one value/output head */
+    size_t ld_q, ld_k, ld_v, ld_out, ld_mask; /**< row strides, >= the row's width */
+    size_t batch_stride_q, batch_stride_k, batch_stride_v, batch_stride_out,
+        batch_stride_mask;                    /**< strides between batch items */
+    double scale;                             /**< multiplies Q·Kᵀ; default 1/sqrt(d_head) */
+    unsigned flags;                           /**< 0 or MHA_CAUSAL */
+} mha_attention_desc;
+
+/**
+ * @brief Fills @p desc for one packed batch item: ld_q = n_heads·d_head,
+ * ld_k = n_kv_heads·d_head, ld_v = n_kv_heads·d_v, ld_out = n_heads·d_v,
+ * ld_mask = seq_kv, batch strides = seq × ld (batch_stride_mask = 0),
+ * batch = 1, scale = 1/sqrt(d_head) (1 when d_head == 0), flags = 0.
+ * Does not validate: mha_attention() does. No-op when @p desc is NULL.
+ */
+MHA_API void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, size_t seq_kv,
+                                     size_t n_heads, size_t n_kv_heads, size_t d_head,
+                                     size_t d_v);
+
+/**
+ * @brief General scaled dot-product attention (see mha_attention_desc for the formula).
+ *
+ * @param desc  shape, layout, scale and flags.
+ * @param Q, K, V  inputs laid out as the descriptor says; they may alias or
+ *              overlap each other (e.g. slices of one fused QKV buffer).
+ * @param mask  optional additive mask (NULL: none), −inf entries allowed.
+ * @param out   out: the attention output.
+ * @param lse   optional out (NULL: not written): batch × n_heads × seq_q,
+ *              packed; lse[(b·n_heads + h)·seq_q + i] = log Σ_j exp(s_ij), the
+ *              log-sum-exp of row i's scaled, masked scores — the input of
+ *              mha_attention_merge().
+ *
+ * Rows with no visible key (every score −inf, causal with i + seq_kv − seq_q < 0,
+ * or seq_kv == 0) produce zeros in out and −inf in lse, never NaN.
+ * Causal blocks that lie wholly in a row's future are skipped, not computed.
+ * NaN or +inf scores give a NaN row, as the textbook formula does.
+ *
+ * Empty call (MHA_OK, nothing written): batch, seq_q or d_v is 0 (and d_head,
+ * when lse is NULL, makes no difference: an empty dot product is 0).
+ *
+ * @return MHA_OK; MHA_ERR_NULL_POINTER (desc, or a non-empty buffer);
+ *         MHA_ERR_INVALID_ARGUMENT (n_heads or n_kv_heads 0, n_kv_heads not
+ *         dividing n_heads, a leading dimension below its row width, a non-finite
+ *         scale, unknown flags, output batch items that overlap each other);
+ *         MHA_ERR_TOO_LARGE; MHA_ERR_OVERLAP; MHA_ERR_OUT_OF_MEMORY.
+ *         Outputs untouched on error.
+ *
+ * Threads: reentrant; the work (batch × heads × query blocks) runs on the
+ * calling thread, each GEMM threaded as the BLAS is configured.
+ */
+MHA_API mha_status mha_attention(const mha_attention_desc *desc, const float *Q, const float *K,
+                                 const float *V, const float *mask, float *out, float *lse);
+
+/** mha_attention() in double (mask and lse are double too). */
+MHA_API mha_status mha_attention_f64(const mha_attention_desc *desc, const double *Q,
+                                     const double *K, const double *V, const double *mask,
+                                     double *out, double *lse);
+
+/**
+ * @brief Workspace bytes that mha_attention_ws() needs for @p desc (float).
+ * @return MHA_OK and *bytes set; or the status mha_attention() would return for
+ *         the descriptor's shape errors (*bytes untouched).
+ */
+MHA_API mha_status mha_attention_workspace_size(const mha_attention_desc *desc, size_t *bytes);
+/** mha_attention_workspace_size() for mha_attention_ws_f64(). */
+MHA_API mha_status mha_attention_workspace_size_f64(const mha_attention_desc *desc,
+                                                    size_t *bytes);
+
+/**
+ * @brief mha_attention() on a caller-owned workspace: no allocation at all.
+ *
+ * @param workspace        at least the queried size, any alignment (it is
+ *                         aligned internally, the query includes the slack);
+ *                         must not overlap any other buffer.
+ * @param workspace_bytes  its size; below the queried size is
+ *                         MHA_ERR_WORKSPACE_TOO_SMALL.
+ * Same rules and statuses as mha_attention(), never MHA_ERR_OUT_OF_MEMORY.
+ */
+MHA_API mha_status mha_attention_ws(const mha_attention_desc *desc, const float *Q,
+                                    const float *K, const float *V, const float *mask,
+                                    float *out, float *lse, void *workspace,
+                                    size_t workspace_bytes);
+/** mha_attention_ws() in double. */
+MHA_API mha_status mha_attention_ws_f64(const mha_attention_desc *desc, const double *Q,
+                                        const double *K, const double *V, const double *mask,
+                                        double *out, double *lse, void *workspace,
+                                        size_t workspace_bytes);
+
+/**
+ * @brief Merges two partial attention results over disjoint key ranges into
+ * the result over their union.
+ *
+ * For each of @p rows rows and @p n_heads heads (row i, head h):
+ *   m = max(lse_a, lse_b);  w_a = exp(lse_a − m);  w_b = exp(lse_b − m)
+ *   out = (w_a·out_a + w_b·out_b) / (w_a + w_b);   lse = m + log(w_a + w_b)
+ * A side with lse = −inf (no visible key) contributes nothing; both −inf gives
+ * zeros and −inf.
+ *
+ * @param out_a, out_b, out  rows × (n_heads·d_v), row stride ld (>= n_heads·d_v).
+ * @param lse_a, lse_b, lse  n_heads × rows, packed (lse[h·rows + i]) — one batch
+ *                           item of mha_attention()'s lse.
+ * out may be exactly out_a and lse exactly lse_a (in-place accumulation);
+ * otherwise outputs must not overlap inputs. Empty call: rows, n_heads or d_v 0.
+ * @return MHA_OK; MHA_ERR_NULL_POINTER; MHA_ERR_INVALID_ARGUMENT (ld too
+ *         small); MHA_ERR_TOO_LARGE; MHA_ERR_OVERLAP.
+ */
+MHA_API mha_status mha_attention_merge(size_t rows, size_t n_heads, size_t d_v, size_t ld,
+                                       const float *out_a, const float *lse_a,
+                                       const float *out_b, const float *lse_b, float *out,
+                                       float *lse);
+/** mha_attention_merge() in double. */
+MHA_API mha_status mha_attention_merge_f64(size_t rows, size_t n_heads, size_t d_v, size_t ld,
+                                           const double *out_a, const double *lse_a,
+                                           const double *out_b, const double *lse_b,
+                                           double *out, double *lse);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MHA_H */

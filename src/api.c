@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* The exported functions, float and double, from one template (api_impl.h). */
+#include "alloc.h"
+#include "blas.h"
+#include "driver.h"
+#include "mha.h"
+#include "validate.h"
+
+#include <math.h>
+
+void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, size_t seq_kv,
+                             size_t n_heads, size_t n_kv_heads, size_t d_head, size_t d_v)
+{
+    if (desc == NULL)
+        return;
+    /* Products may wrap here; mha_attention() rejects such a descriptor before using it. */
+    *desc = (mha_attention_desc){
+        .batch = 1,
+        .seq_q = seq_q,
+        .seq_kv = seq_kv,
+        .n_heads = n_heads,
+        .n_kv_heads = n_kv_heads,
+        .d_head = d_head,
+        .d_v = d_v,
+        .ld_q = n_heads * d_head,
+        .ld_k = n_kv_heads * d_head,
+        .ld_v = n_kv_heads * d_v,
+        .ld_out = n_heads * d_v,
+        .ld_mask = seq_kv,
+        .batch_stride_q = seq_q * n_heads * d_head,
+        .batch_stride_k = seq_kv * n_kv_heads * d_head,
+        .batch_stride_v = seq_kv * n_kv_heads * d_v,
+        .batch_stride_out = seq_q * n_heads * d_v,
+        .batch_stride_mask = 0,
+        .scale = d_head ? 1.0 / sqrt((double)d_head) : 1.0,
+        .flags = 0,
+    };
+}
+
+#define REAL float
+#define PUB(name) name
+#define SFX(name) name##_f32
+#include "api_impl.h"
+#undef REAL
+#undef PUB
+#undef SFX
+
+#define REAL double
+#define PUB(name) name##_f64
+#define SFX(name) name##_f64
+#include "api_impl.h"

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/* Every exported function of one precision: validate → empty call? → driver. Nothing else.
+ * Included twice by api.c, with REAL, PUB() (public name), SFX() (internal suffix) defined. */
+
+mha_status PUB(mha_compute_qkv)(const REAL *X, const REAL *W_q, const REAL *W_k, const REAL *W_v,
+                                size_t seq_len, size_t d_model, REAL *Q, REAL *K, REAL *V)
+{
+    const REAL *const W[3] = {W_q, W_k, W_v};
+    REAL *const out[3] = {Q, K, V};
+    mha_status s = mha_validate_qkv(sizeof(REAL), X, (const void *const *)W, seq_len, d_model,
+                                    (void *const *)out);
+    if (s != MHA_OK || seq_len == 0 || d_model == 0)
+        return s;
+    SFX(mha_project)(X, W, seq_len, d_model, out);
+    return MHA_OK;
+}
+
+mha_status PUB(mha_compute_qkv_fused)(const REAL *X, const REAL *W_qkv, size_t seq_len,
+                                      size_t d_model, REAL *QKV)
+{
+    mha_status s = mha_validate_qkv_fused(sizeof(REAL), X, W_qkv, seq_len, d_model, QKV);
+    if (s != MHA_OK || seq_len == 0 || d_model == 0)
+        return s;
+    SFX(mha_gemm)(false, seq_len, 3 * d_model, d_model, 1, X, d_model, W_qkv, 3 * d_model, 0, QKV,
+                  3 * d_model);
+    return MHA_OK;
+}
+
+/* The general call behind every attention entry point; ws == NULL means "allocate". */
+static mha_status SFX(attend)(const mha_attention_desc *d, const REAL *Q, const REAL *K,
+                              const REAL *V, const REAL *mask, REAL *out, REAL *lse,
+                              void *workspace, size_t workspace_bytes, bool caller_workspace)
+{
+    const mha_attention_buffers b = {Q, K, V, mask, out, lse, workspace, workspace_bytes,
+                                     caller_workspace};
+    mha_plan plan;
+    mha_status s = mha_validate_attention(d, sizeof(REAL), &b, &plan);
+    if (s != MHA_OK || plan.n_tiles == 0 || (d->d_v == 0 && lse == NULL))
+        return s;
+    void *ws = caller_workspace ? workspace : mha_alloc(plan.ws_bytes);
+    if (ws == NULL)
+        return MHA_ERR_OUT_OF_MEMORY;
+    SFX(mha_attend)(d, &plan, Q, K, V, mask, out, lse, ws);
+    if (!caller_workspace)
+        mha_free(ws);
+    return MHA_OK;
+}
+
+mha_status PUB(mha_attention)(const mha_attention_desc *desc, const REAL *Q, const REAL *K,
+                              const REAL *V, const REAL *mask, REAL *out, REAL *lse)
+{
+    return SFX(attend)(desc, Q, K, V, mask, out, lse, NULL, 0, false);
+}
+
+mha_status PUB(mha_attention_ws)(const mha_attention_desc *desc, const REAL *Q, const REAL *K,
+                                 const REAL *V, const REAL *mask, REAL *out, REAL *lse,
+                                 void *workspace, size_t workspace_bytes)
+{
+    return SFX(attend)(desc, Q, K, V, mask, out, lse, workspace, workspace_bytes, true);
+}
+
+mha_status PUB(mha_attention_workspace_size)(const mha_attention_desc *desc, size_t *bytes)
+{
+    mha_plan plan;
+    if (bytes == NULL)
+        return MHA_ERR_NULL_POINTER;
+    mha_status s = mha_validate_desc(desc, sizeof(REAL), &plan);
+    if (s == MHA_OK)
+        *bytes = plan.ws_bytes;
+    return s;
+}
+
+mha_status PUB(mha_multi_head_attention)(const REAL *Q, const REAL *K, const REAL *V,
+                                         size_t seq_len, size_t d_model, size_t n_heads,
+                                         REAL *out)
+{
+    if (n_heads == 0 || d_model % n_heads != 0)
+        return MHA_ERR_INVALID_ARGUMENT;
+    mha_attention_desc d;
+    size_t d_k = d_model / n_heads;
+    mha_attention_desc_init(&d, seq_len, seq_len, n_heads, n_heads, d_k, d_k);
+    return PUB(mha_attention)(&d, Q, K, V, NULL, out, NULL);
+}
+
+mha_status PUB(mha_self_attention)(const REAL *Q, const REAL *K, const REAL *V, size_t seq_len,
+                                   size_t d_k, REAL *out)
+{
+    return PUB(mha_multi_head_attention)(Q, K, V, seq_len, d_k, 1, out);
+}
+
+mha_status PUB(mha_attention_merge)(size_t rows, size_t n_heads, size_t d_v, size_t ld,
+                                    const REAL *out_a, const REAL *lse_a, const REAL *out_b,
+                                    const REAL *lse_b, REAL *out, REAL *lse)
+{
+    mha_status s = mha_validate_merge(sizeof(REAL), rows, n_heads, d_v, ld, out_a, lse_a, out_b,
+                                      lse_b, out, lse);
+    if (s != MHA_OK || rows == 0 || n_heads == 0)
+        return s;
+    SFX(mha_merge)(rows, n_heads, d_v, ld, out_a, lse_a, out_b, lse_b, out, lse);
+    return MHA_OK;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* The BLAS boundary: size_t in, int out, row-major GEMM. */
+#include "blas.h"
+
+#include "mha_assert.h"
+
+#include <cblas.h>
+#include <limits.h>
+
+static int to_int(size_t n)
+{
+    MHA_ASSERT(n <= (size_t)INT_MAX); /* validate.c guarantees it */
+    return (int)n;
+}
+
+/* An empty inner dimension: C = beta·C by hand (BLASes differ on k == 0). */
+#define SCALE_ROWS(C, m, n, ldc, beta)                                                             \
+    for (size_t i = 0; i < (m); i++)                                                               \
+        for (size_t j = 0; j < (n); j++)                                                           \
+            (C)[i * (ldc) + j] = (beta) == 0 ? 0 : (beta) * (C)[i * (ldc) + j];
+
+void mha_gemm_f32(bool trans_b, size_t m, size_t n, size_t k, float alpha, const float *A,
+                  size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc)
+{
+    if (m == 0 || n == 0)
+        return;
+    if (k == 0) {
+        SCALE_ROWS(C, m, n, ldc, beta)
+        return;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, to_int(m),
+                to_int(n), to_int(k), alpha, A, to_int(lda), B, to_int(ldb), beta, C, to_int(ldc));
+}
+
+void mha_gemm_f64(bool trans_b, size_t m, size_t n, size_t k, double alpha, const double *A,
+                  size_t lda, const double *B, size_t ldb, double beta, double *C, size_t ldc)
+{
+    if (m == 0 || n == 0)
+        return;
+    if (k == 0) {
+        SCALE_ROWS(C, m, n, ldc, beta)
+        return;
+    }
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, to_int(m),
+                to_int(n), to_int(k), alpha, A, to_int(lda), B, to_int(ldb), beta, C, to_int(ldc));
+}

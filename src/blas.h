@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* The BLAS boundary: the only place that includes <cblas.h>. Sizes come in as size_t, already
+ * validated to fit the BLAS's int, and go out as int. */
+#ifndef MHA_BLAS_H
+#define MHA_BLAS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* C (m×n, ldc) = alpha · A (m×k, lda) · op(B) + beta · C, op(B) = Bᵀ (B is n×k) when trans_b, else
+ * B (k×n). Row-major. k == 0 gives C = beta·C without reading A or B (alpha is not applied to an
+ * empty sum, so an infinite alpha cannot turn it into NaN). */
+void mha_gemm_f32(bool trans_b, size_t m, size_t n, size_t k, float alpha, const float *A,
+                  size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc);
+void mha_gemm_f64(bool trans_b, size_t m, size_t n, size_t k, double alpha, const double *A,
+                  size_t lda, const double *B, size_t ldb, double beta, double *C, size_t ldc);
+
+#endif

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/* The attention driver, written once over REAL; driver_f32.c and driver_f64.c include it with
+ * REAL, SFX() (type suffix), LOG and EXP defined.
+ *
+ * A call is cut into tiles. A tile is a set of query rows that share one K/V head: either a block
+ * of consecutive query rows of one head, or (decode, plan->stack_heads) the heads of one kv group
+ * at one query row. Both are "m rows, a row stride" for the BLAS, so one routine runs them:
+ *
+ *   S = scale · Q_tile · K_gᵀ             one GEMM, the scale folded into alpha  (m × n_keys)
+ *   S += mask; row softmax without 1/sum  softmax kernel, in place
+ *   O = S · V_g                           one GEMM straight into the caller's out (m × d_v)
+ *   O_r /= sum_r; lse_r = max_r + log(sum_r)
+ *
+ * The normalisation is deferred to O because O has d_v columns where S has seq_kv. */
+#include "blas.h"
+#include "driver.h"
+#include "mha_assert.h"
+#include "plan.h"
+#include "softmax.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define GEMM SFX(mha_gemm)
+#define SOFTMAX_ROW SFX(mha_softmax_row)
+
+void SFX(mha_project)(const REAL *X, const REAL *const W[3], size_t seq_len, size_t d_model,
+                      REAL *const out[3])
+{
+    for (int p = 0; p < 3; p++)
+        GEMM(false, seq_len, d_model, d_model, 1, X, d_model, W[p], d_model, 0, out[p], d_model);
+}
+
+/* One tile: `m` query rows sharing the K/V head at k, v. Row r of the tile reads q + r·ld_q,
+ * writes out + r·ld_out and lse[r·lse_step], adds mask + r·mask_step, and is query index
+ * first_i + r·i_step (i_step is 0 when a tile stacks heads of one query row). */
+typedef struct tile {
+    const REAL *q, *k, *v, *mask;
+    REAL *out, *lse;
+    size_t m, ld_q, ld_out, lse_step, mask_step, first_i, i_step;
+} tile;
+
+/* Keys query i may see: all of them, or with the bottom-right causal mask j ≤ i + seq_kv − seq_q. */
+static size_t visible_keys(const mha_attention_desc *d, size_t i)
+{
+    if (!(d->flags & MHA_CAUSAL))
+        return d->seq_kv;
+    if (i + 1 + d->seq_kv <= d->seq_q) /* validated not to overflow */
+        return 0;
+    size_t n = i + 1 + d->seq_kv - d->seq_q;
+    return n < d->seq_kv ? n : d->seq_kv;
+}
+
+static void zero_row(REAL *row, size_t n)
+{
+    memset(row, 0, n * sizeof *row);
+}
+
+/* Softmax every row of S in place; keeps each row's max and sum for the epilogue. */
+static void softmax_tile(const mha_attention_desc *d, const tile *t, REAL *S, size_t ld_s,
+                         size_t n_keys, REAL *row_max, REAL *row_sum)
+{
+    for (size_t r = 0; r < t->m; r++) {
+        REAL *row = S + r * ld_s;
+        size_t n_vis = visible_keys(d, t->first_i + r * t->i_step);
+        if (t->mask) {
+            const REAL *mrow = t->mask + r * t->mask_step;
+            for (size_t j = 0; j < n_vis; j++)
+                row[j] += mrow[j];
+        }
+        row_sum[r] = SOFTMAX_ROW(row, n_vis, &row_max[r]);
+        /* Causal: the part of the tile beyond this row's last key must weigh nothing in P·V. */
+        zero_row(row + n_vis, n_keys - n_vis);
+    }
+}
+
+/* Divide each output row by its sum; rows that saw no key become zeros (never NaN: 0·inf in V
+ * could otherwise leak in), with lse = −inf. */
+static void normalise_tile(const mha_attention_desc *d, const tile *t, const REAL *row_max,
+                           const REAL *row_sum)
+{
+    for (size_t r = 0; r < t->m; r++) {
+        REAL *o = t->out + r * t->ld_out;
+        if (row_sum[r] == 0) {
+            zero_row(o, d->d_v);
+        } else {
+            REAL inv = 1 / row_sum[r];
+            for (size_t c = 0; c < d->d_v; c++)
+                o[c] *= inv;
+        }
+        if (t->lse)
+            t->lse[r * t->lse_step] = row_sum[r] == 0 ? -(REAL)INFINITY : row_max[r] + LOG(row_sum[r]);
+    }
+}
+
+static void run_tile(const mha_attention_desc *d, const mha_plan *plan, const tile *t, REAL *S)
+{
+    REAL *row_max = S + plan->tile_rows * plan->ld_s, *row_sum = row_max + plan->tile_rows;
+    /* Causal: no row of the tile sees past the last row's horizon, so those keys are skipped. */
+    size_t n_keys = visible_keys(d, t->first_i + (t->m - 1) * t->i_step);
+    GEMM(true, t->m, n_keys, d->d_head, (REAL)d->scale, t->q, t->ld_q, t->k, d->ld_k, 0, S,
+         plan->ld_s);
+    softmax_tile(d, t, S, plan->ld_s, n_keys, row_max, row_sum);
+    /* n_keys == 0 (every row in the causal future) still writes zeros: k == 0 gives beta·C. */
+    GEMM(false, t->m, d->d_v, n_keys, 1, S, plan->ld_s, t->v, d->ld_v, 0, t->out, t->ld_out);
+    normalise_tile(d, t, row_max, row_sum);
+}
+
+/* The tile with index `index` in the call's fixed order (batch, then head or group, then block). */
+static tile tile_at(const mha_attention_desc *d, const mha_plan *plan, size_t index,
+                    const REAL *Q, const REAL *K, const REAL *V, const REAL *mask, REAL *out,
+                    REAL *lse)
+{
+    size_t group = d->n_heads / d->n_kv_heads;
+    size_t per_item = plan->n_tiles / d->batch;
+    size_t b = index / per_item, rest = index % per_item;
+    size_t h, i0, m;
+    tile t;
+    if (plan->stack_heads) { /* rest = g·seq_q + i: all heads of group g at query row i */
+        size_t g = rest / d->seq_q;
+        i0 = rest % d->seq_q;
+        h = g * group;
+        m = group;
+        t.ld_q = d->d_head;
+        t.ld_out = d->d_v;
+        t.lse_step = d->seq_q;
+        t.mask_step = 0;
+        t.i_step = 0;
+    } else { /* rest = h·blocks + blk: rows [blk·tile_rows, +m) of head h */
+        size_t blocks = per_item / d->n_heads;
+        h = rest / blocks;
+        i0 = rest % blocks * plan->tile_rows;
+        m = d->seq_q - i0 < plan->tile_rows ? d->seq_q - i0 : plan->tile_rows;
+        t.ld_q = d->ld_q;
+        t.ld_out = d->ld_out;
+        t.lse_step = 1;
+        t.mask_step = d->ld_mask;
+        t.i_step = 1;
+    }
+    size_t g = h / group;
+    t.m = m;
+    t.first_i = i0;
+    t.q = Q + b * d->batch_stride_q + i0 * d->ld_q + h * d->d_head;
+    t.k = K + b * d->batch_stride_k + g * d->d_head;
+    t.v = V + b * d->batch_stride_v + g * d->d_v;
+    t.out = out + b * d->batch_stride_out + i0 * d->ld_out + h * d->d_v;
+    t.mask = mask ? mask + b * d->batch_stride_mask + i0 * d->ld_mask : NULL;
+    t.lse = lse ? lse + (b * d->n_heads + h) * d->seq_q + i0 : NULL;
+    return t;
+}
+
+void SFX(mha_attend)(const mha_attention_desc *d, const mha_plan *plan, const REAL *Q,
+                     const REAL *K, const REAL *V, const REAL *mask, REAL *out, REAL *lse,
+                     void *workspace)
+{
+    uintptr_t aligned = ((uintptr_t)workspace + MHA_ALIGN - 1) & ~(uintptr_t)(MHA_ALIGN - 1);
+    REAL *S = (REAL *)aligned;
+    for (size_t index = 0; index < plan->n_tiles; index++) {
+        tile t = tile_at(d, plan, index, Q, K, V, mask, out, lse);
+        run_tile(d, plan, &t, S);
+    }
+}
+
+void SFX(mha_merge)(size_t rows, size_t n_heads, size_t d_v, size_t ld, const REAL *out_a,
+                    const REAL *lse_a, const REAL *out_b, const REAL *lse_b, REAL *out, REAL *lse)
+{
+    for (size_t h = 0; h < n_heads; h++) {
+        for (size_t i = 0; i < rows; i++) {
+            REAL la = lse_a[h * rows + i], lb = lse_b[h * rows + i];
+            REAL m = la > lb ? la : lb;
+            size_t at = i * ld + h * d_v;
+            if (m == -(REAL)INFINITY) { /* neither side saw a key */
+                zero_row(out + at, d_v);
+                lse[h * rows + i] = m;
+                continue;
+            }
+            /* Weights relative to the larger lse: one is 1, the other ≤ 1, so nothing overflows. */
+            REAL wa = EXP(la - m), wb = EXP(lb - m), inv = 1 / (wa + wb);
+            for (size_t c = 0; c < d_v; c++)
+                out[at + c] = (wa * out_a[at + c] + wb * out_b[at + c]) * inv;
+            lse[h * rows + i] = m + LOG(wa + wb);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/* Tile shape and workspace size for one attention call. */
+#include "plan.h"
+
+#include "validate.h"
+
+/* A score tile of about this many bytes stays in L2 (2 MiB/core here, 1 MiB on many CPUs) next to
+ * the K and V panels the two GEMMs stream through. */
+#define TILE_TARGET_BYTES (512u * 1024u)
+/* Fewer rows than this starve the GEMM's register blocking; more than this gains nothing. */
+#define TILE_MIN_ROWS 32u
+#define TILE_MAX_ROWS 256u
+
+static size_t round_up(size_t n, size_t to)
+{
+    return (n + to - 1) / to * to;
+}
+
+static size_t query_block_rows(size_t seq_q, size_t row_bytes)
+{
+    size_t rows = row_bytes ? TILE_TARGET_BYTES / row_bytes : TILE_MAX_ROWS;
+    rows = rows < TILE_MIN_ROWS ? TILE_MIN_ROWS : rows > TILE_MAX_ROWS ? TILE_MAX_ROWS : rows;
+    rows = rows / 16 * 16;
+    return seq_q < rows ? seq_q : rows;
+}
+
+bool mha_plan_attention(const mha_attention_desc *d, size_t elem, mha_plan *plan)
+{
+    size_t group = d->n_heads / d->n_kv_heads;
+    size_t per_line = MHA_ALIGN / elem;
+    if (d->seq_kv > (size_t)-1 - per_line)
+        return false;
+    plan->ld_s = round_up(d->seq_kv, per_line);
+
+    size_t row_bytes;
+    if (!mha_mul_ok(plan->ld_s, elem, &row_bytes))
+        return false;
+    /* Decode-like calls (fewer query rows than heads sharing a kv head) read each K/V panel once
+     * per group by stacking the group's heads as the rows of one tile. */
+    plan->stack_heads = group > 1 && d->seq_q < group;
+    size_t blocks, per_item;
+    if (plan->stack_heads) {
+        plan->tile_rows = group;
+        blocks = d->seq_q;
+        per_item = d->n_kv_heads;
+    } else {
+        plan->tile_rows = query_block_rows(d->seq_q, row_bytes);
+        blocks = plan->tile_rows ? (d->seq_q + plan->tile_rows - 1) / plan->tile_rows : 0;
+        per_item = d->n_heads;
+    }
+    size_t tile_elems, stat_elems, tiles_per_item;
+    if (!mha_mul_ok(plan->tile_rows, plan->ld_s, &tile_elems) ||
+        !mha_mul_ok(plan->tile_rows, 2, &stat_elems) ||
+        !mha_add_ok(tile_elems, round_up(stat_elems, per_line), &tile_elems) ||
+        !mha_mul_ok(tile_elems, elem, &plan->tile_bytes) ||
+        !mha_add_ok(plan->tile_bytes, MHA_ALIGN, &plan->ws_bytes) ||
+        !mha_mul_ok(per_item, blocks, &tiles_per_item) ||
+        !mha_mul_ok(tiles_per_item, d->batch, &plan->n_tiles))
+        return false;
+    if (plan->n_tiles == 0)
+        plan->tile_bytes = plan->ws_bytes = 0; /* nothing to compute, nothing to allocate */
+    return true;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* How one attention call is cut into tiles, and the workspace that cut needs. Computed once per
+ * call, after validation, from sizes that are already known not to overflow. */
+#ifndef MHA_PLAN_H
+#define MHA_PLAN_H
+
+#include "mha.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Workspace start is rounded up to this; the score rows are padded to it too, so every row of the
+ * score tile starts on a cache line and a full vector. */
+#define MHA_ALIGN 64
+
+typedef struct mha_plan {
+    bool stack_heads;  /* a tile is the heads of one kv group at one query row (decode), not a
+                          block of query rows of one head */
+    size_t tile_rows;  /* rows of the largest tile */
+    size_t n_tiles;    /* tiles in the whole call (batch × heads × blocks, or batch × groups × rows) */
+    size_t ld_s;       /* row stride of the score tile, seq_kv rounded up to MHA_ALIGN bytes */
+    size_t tile_bytes; /* one tile's workspace: scores + row maxima + row sums */
+    size_t ws_bytes;   /* what the call needs, alignment slack included */
+} mha_plan;
+
+/* Fills *plan for a validated descriptor; false if a size overflows. */
+bool mha_plan_attention(const mha_attention_desc *d, size_t elem, mha_plan *plan);
+
+#endif

@@ -1,0 +1,6 @@
+/* SPDX-License-Identifier: MIT */
+/* Row softmax in double. */
+#define REAL double
+#define SFX(name) name##_f64
+#define EXP exp
+#include "softmax_impl.h"

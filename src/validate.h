@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* Argument rules, checked size arithmetic and the overlap test: the only place a failure status is
+ * created. Everything downstream (plan, driver, kernels) trusts what passed here. */
+#ifndef MHA_VALIDATE_H
+#define MHA_VALIDATE_H
+
+#include "mha.h"
+#include "plan.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* a*b without wrapping; false on overflow. */
+static inline bool mha_mul_ok(size_t a, size_t b, size_t *out)
+{
+    return !__builtin_mul_overflow(a, b, out);
+}
+
+/* a+b without wrapping; false on overflow. */
+static inline bool mha_add_ok(size_t a, size_t b, size_t *out)
+{
+    return !__builtin_add_overflow(a, b, out);
+}
+
+mha_status mha_validate_qkv(size_t elem, const void *X, const void *const W[3], size_t seq_len,
+                            size_t d_model, void *const out[3]);
+mha_status mha_validate_qkv_fused(size_t elem, const void *X, const void *W_qkv, size_t seq_len,
+                                  size_t d_model, const void *QKV);
+
+/* The buffers of one attention call. has_workspace: the caller supplied workspace/ws_bytes
+ * (mha_attention_ws); otherwise the library allocates it after validation. */
+typedef struct mha_attention_buffers {
+    const void *Q, *K, *V, *mask, *out, *lse, *workspace;
+    size_t ws_bytes;
+    bool has_workspace;
+} mha_attention_buffers;
+
+/* The rules on the descriptor alone (shapes, strides, sizes); on MHA_OK, *plan is how to run it. */
+mha_status mha_validate_desc(const mha_attention_desc *d, size_t elem, mha_plan *plan);
+
+/* All rules of mha_attention(): the descriptor's, then the buffers'. */
+mha_status mha_validate_attention(const mha_attention_desc *d, size_t elem,
+                                  const mha_attention_buffers *b, mha_plan *plan);
+mha_status mha_validate_merge(size_t elem, size_t rows, size_t n_heads, size_t d_v, size_t ld,
+                              const void *out_a, const void *lse_a, const void *out_b,
+                              const void *lse_b, const void *out, const void *lse);
+
+#endif
