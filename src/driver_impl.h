@@ -52,9 +52,14 @@ static size_t visible_keys(const mha_attention_desc *d, size_t i)
     return n < d->seq_kv ? n : d->seq_kv;
 }
 
+/* An empty buffer may be NULL and its strides mean nothing (mha.h), and in C even NULL + 0, an
+ * offset that wraps, or memset(NULL, 0, 0) is undefined: offset and clear only non-empty ones. */
+#define AT(p, nonempty, offset) ((nonempty) ? (p) + (offset) : (p))
+
 static void zero_row(REAL *row, size_t n)
 {
-    memset(row, 0, n * sizeof *row);
+    if (n != 0)
+        memset(row, 0, n * sizeof *row);
 }
 
 /* Softmax every row of S in place; keeps each row's max and sum for the epilogue. */
@@ -81,7 +86,7 @@ static void normalise_tile(const mha_attention_desc *d, const tile *t, const REA
                            const REAL *row_sum)
 {
     for (size_t r = 0; r < t->m; r++) {
-        REAL *o = t->out + r * t->ld_out;
+        REAL *o = AT(t->out, d->d_v != 0, r * t->ld_out);
         if (row_sum[r] == 0) {
             zero_row(o, d->d_v);
         } else {
@@ -141,11 +146,12 @@ static tile tile_at(const mha_attention_desc *d, const mha_plan *plan, size_t in
     size_t g = h / group;
     t.m = m;
     t.first_i = i0;
-    t.q = Q + b * d->batch_stride_q + i0 * d->ld_q + h * d->d_head;
-    t.k = K + b * d->batch_stride_k + g * d->d_head;
-    t.v = V + b * d->batch_stride_v + g * d->d_v;
-    t.out = out + b * d->batch_stride_out + i0 * d->ld_out + h * d->d_v;
-    t.mask = mask ? mask + b * d->batch_stride_mask + i0 * d->ld_mask : NULL;
+    bool keys = d->seq_kv != 0;
+    t.q = AT(Q, d->d_head != 0, b * d->batch_stride_q + i0 * d->ld_q + h * d->d_head);
+    t.k = AT(K, keys && d->d_head != 0, b * d->batch_stride_k + g * d->d_head);
+    t.v = AT(V, keys && d->d_v != 0, b * d->batch_stride_v + g * d->d_v);
+    t.out = AT(out, d->d_v != 0, b * d->batch_stride_out + i0 * d->ld_out + h * d->d_v);
+    t.mask = mask && keys ? mask + b * d->batch_stride_mask + i0 * d->ld_mask : NULL;
     t.lse = lse ? lse + (b * d->n_heads + h) * d->seq_q + i0 : NULL;
     return t;
 }
@@ -171,7 +177,7 @@ void SFX(mha_merge)(size_t rows, size_t n_heads, size_t d_v, size_t ld, const RE
             REAL m = la > lb ? la : lb;
             size_t at = i * ld + h * d_v;
             if (m == -(REAL)INFINITY) { /* neither side saw a key */
-                zero_row(out + at, d_v);
+                zero_row(AT(out, d_v != 0, at), d_v);
                 lse[h * rows + i] = m;
                 continue;
             }

@@ -3,6 +3,7 @@
 #include "ref.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 void ref_matmul(const double *A, const double *B, size_t n, size_t k, size_t m, double *C)
@@ -73,11 +74,15 @@ void ref_attention(const mha_attention_desc *d, const double *Q, const double *K
         for (size_t h = 0; h < d->n_heads; h++)
             for (size_t i = 0; i < d->seq_q; i++) {
                 size_t g = h / group;
-                const double *q = Q + b * d->batch_stride_q + i * d->ld_q + h * d->d_head;
-                const double *k = K + b * d->batch_stride_k + g * d->d_head;
-                const double *v = V + b * d->batch_stride_v + g * d->d_v;
-                const double *m = mask ? mask + b * d->batch_stride_mask + i * d->ld_mask : NULL;
-                double *o = out + b * d->batch_stride_out + i * d->ld_out + h * d->d_v;
+                /* Empty buffers (possibly NULL, strides meaningless) are not offset: C leaves
+                 * that undefined. */
+                bool qk = d->d_head != 0, keys = d->seq_kv != 0, vo = d->d_v != 0;
+                const double *q = qk ? Q + b * d->batch_stride_q + i * d->ld_q + h * d->d_head : Q;
+                const double *k = qk && keys ? K + b * d->batch_stride_k + g * d->d_head : K;
+                const double *v = vo && keys ? V + b * d->batch_stride_v + g * d->d_v : V;
+                const double *m =
+                    mask && keys ? mask + b * d->batch_stride_mask + i * d->ld_mask : NULL;
+                double *o = vo ? out + b * d->batch_stride_out + i * d->ld_out + h * d->d_v : out;
                 double *l = lse ? lse + (b * d->n_heads + h) * d->seq_q + i : NULL;
                 attend_row(d, q, k, v, m, i, scores, o, l);
             }

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/* Bugs found by the fuzz target (tests/fuzz), each kept as the smallest call that showed it, with
+ * expected values worked out by hand. */
+#include "common/test_util.h"
+#include "mha.h"
+
+/* Empty buffers may be NULL (mha.h). With d_head == 0, Q and K are empty: every score is 0, so
+ * each row is the mean of V and lse = log(seq_kv). The driver used to compute NULL + offset, which
+ * C leaves undefined (UBSan: "applying zero offset to null pointer"). */
+static void empty_q_k_may_be_null(void **state)
+{
+    (void)state;
+    const double V[3 * 2] = {1, 2, 3, 4, 8, 9};
+    double out[2 * 2], lse[2];
+    mha_attention_desc d;
+    mha_attention_desc_init(&d, 2, 3, 1, 1, 0, 2);
+    assert_int_equal(mha_attention_f64(&d, NULL, NULL, V, NULL, out, lse), MHA_OK);
+    const double want[4] = {4, 5, 4, 5}, want_lse[2] = {log(3.0), log(3.0)};
+    assert_true(close_enough("out", out, want, 4, 1e-15, 1e-15));
+    assert_true(close_enough("lse", lse, want_lse, 2, 1e-15, 1e-15));
+
+    const float Vf[6] = {1, 2, 3, 4, 8, 9};
+    float outf[4], lsef[2];
+    assert_int_equal(mha_attention(&d, NULL, NULL, Vf, NULL, outf, lsef), MHA_OK);
+    assert_true(close_enough_f32("out f32", outf, want, 4, 1e-6, 1e-6));
+    assert_true(close_enough_f32("lse f32", lsef, want_lse, 2, 1e-6, 1e-6));
+}
+
+/* With d_v == 0, V and out are empty; lse is still computed: scores q·k = {0, 1} scaled by 1. */
+static void empty_v_out_may_be_null(void **state)
+{
+    (void)state;
+    const double Q[1] = {1}, K[2] = {0, 1};
+    double lse[1];
+    mha_attention_desc d;
+    mha_attention_desc_init(&d, 1, 2, 1, 1, 1, 0);
+    assert_int_equal(mha_attention_f64(&d, Q, K, NULL, NULL, NULL, lse), MHA_OK);
+    const double want = log(1 + exp(1.0));
+    assert_true(close_enough("lse", lse, &want, 1, 1e-15, 1e-15));
+
+    /* merge with d_v == 0: only lse is merged, the outputs are NULL. */
+    const double la[2] = {0, -HUGE_VAL}, lb[2] = {0, -HUGE_VAL};
+    double l[2];
+    assert_int_equal(mha_attention_merge_f64(2, 1, 0, 0, NULL, la, NULL, lb, NULL, l), MHA_OK);
+    const double want_l[2] = {log(2.0), -HUGE_VAL};
+    assert_true(close_enough("merged lse", l, want_l, 2, 1e-15, 1e-15));
+}
+
+/* seq_kv == 0 makes K and V empty, so their batch strides mean nothing: a stride whose multiple
+ * wraps around must not be turned into a pointer (UBSan: "addition of unsigned offset ...
+ * overflowed"). Rows with no key are zeros with lse −inf. */
+static void empty_k_v_with_wild_strides(void **state)
+{
+    (void)state;
+    const float Q[2 * 2 * 2] = {1, 2, 3, 4, 5, 6, 7, 8}, KV[1] = {0};
+    float out[2 * 2 * 2], lse[2 * 2];
+    fill_sentinel(out, sizeof out);
+    mha_attention_desc d;
+    mha_attention_desc_init(&d, 2, 0, 1, 1, 2, 2);
+    d.batch = 2;
+    d.batch_stride_k = d.batch_stride_v = SIZE_MAX - 1;
+    d.batch_stride_mask = SIZE_MAX / 2;
+    assert_int_equal(mha_attention(&d, Q, KV, KV, KV, out, lse), MHA_OK);
+    for (int i = 0; i < 8; i++)
+        assert_true(out[i] == 0);
+    for (int i = 0; i < 4; i++)
+        assert_true(lse[i] == -INFINITY);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(empty_q_k_may_be_null),
+        cmocka_unit_test(empty_v_out_may_be_null),
+        cmocka_unit_test(empty_k_v_with_wild_strides),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
