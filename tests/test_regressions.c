@@ -67,12 +67,43 @@ static void empty_k_v_with_wild_strides(void **state)
         assert_true(lse[i] == -INFINITY);
 }
 
+/* Batch items of out packed as tightly as their rows allow: item b's last row ends at
+ * b·stride + (seq_q−1)·ld_out + width, so stride = (seq_q−1)·ld_out + width is disjoint. It used to
+ * be rejected as overlapping (the item's extent was taken as seq_q·ld_out). */
+static void out_items_packed_tightly(void **state)
+{
+    (void)state;
+    /* seq_q = seq_kv = 1, one head of width 2: out = V. ld_out 5 > width 2, stride 2. */
+    const double Q[2] = {1, 1}, K[2] = {1, 1}, V[2 * 2] = {3, 4, 5, 6};
+    double out[8];
+    fill_sentinel(out, sizeof out);
+    mha_attention_desc d;
+    mha_attention_desc_init(&d, 1, 1, 1, 1, 2, 2);
+    d.batch = 2;
+    d.batch_stride_q = 0;
+    d.batch_stride_k = 0;
+    d.batch_stride_v = 2;
+    d.ld_out = 5;
+    d.batch_stride_out = 2;
+    assert_int_equal(mha_attention_f64(&d, Q, K, V, NULL, out, NULL), MHA_OK);
+    const double want[4] = {3, 4, 5, 6};
+    assert_true(close_enough("out", out, want, 4, 0, 0));
+    assert_true(is_sentinel(out + 4, 4 * sizeof *out));
+    /* seq_q = 2: stride (2−1)·5 + 2 = 7 is disjoint, 6 is not. */
+    d.seq_q = 2;
+    d.batch_stride_out = 7;
+    assert_int_equal(mha_attention_workspace_size_f64(&d, &(size_t){0}), MHA_OK);
+    d.batch_stride_out = 6;
+    assert_int_equal(mha_attention_workspace_size_f64(&d, &(size_t){0}), MHA_ERR_INVALID_ARGUMENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(empty_q_k_may_be_null),
         cmocka_unit_test(empty_v_out_may_be_null),
         cmocka_unit_test(empty_k_v_with_wild_strides),
+        cmocka_unit_test(out_items_packed_tightly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
