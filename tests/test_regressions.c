@@ -4,6 +4,8 @@
 #include "common/test_util.h"
 #include "mha.h"
 
+#include <limits.h>
+
 /* Empty buffers may be NULL (mha.h). With d_head == 0, Q and K are empty: every score is 0, so
  * each row is the mean of V and lse = log(seq_kv). The driver used to compute NULL + offset, which
  * C leaves undefined (UBSan: "applying zero offset to null pointer"). */
@@ -97,6 +99,23 @@ static void out_items_packed_tightly(void **state)
     assert_int_equal(mha_attention_workspace_size_f64(&d, &(size_t){0}), MHA_ERR_INVALID_ARGUMENT);
 }
 
+/* The score tile's row stride is seq_kv rounded up to a cache line, and it is handed to the BLAS
+ * as a leading dimension: for seq_kv within a line of INT_MAX it exceeded INT_MAX and reached
+ * cblas as a negative int (or tripped the internal assert). Now MHA_ERR_TOO_LARGE. */
+static void padded_score_stride_fits_the_blas(void **state)
+{
+    (void)state;
+    mha_attention_desc d;
+    size_t bytes = 0;
+    mha_attention_desc_init(&d, 1, (size_t)INT_MAX, 1, 1, 1, 1);
+    assert_int_equal(mha_attention_workspace_size(&d, &bytes), MHA_ERR_TOO_LARGE);
+    assert_int_equal(mha_attention_workspace_size_f64(&d, &bytes), MHA_ERR_TOO_LARGE);
+    /* 2³¹ − 16 is a whole number of cache lines in both precisions: no padding, accepted. */
+    mha_attention_desc_init(&d, 1, (size_t)INT_MAX - 15, 1, 1, 1, 1);
+    assert_int_equal(mha_attention_workspace_size(&d, &bytes), MHA_OK);
+    assert_int_equal(mha_attention_workspace_size_f64(&d, &bytes), MHA_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -104,6 +123,7 @@ int main(void)
         cmocka_unit_test(empty_v_out_may_be_null),
         cmocka_unit_test(empty_k_v_with_wild_strides),
         cmocka_unit_test(out_items_packed_tightly),
+        cmocka_unit_test(padded_score_stride_fits_the_blas),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
