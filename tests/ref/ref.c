@@ -101,3 +101,28 @@ void ref_multi_head_attention(const double *Q, const double *K, const double *V,
         .ld_v = d_model, .ld_out = d_model, .scale = 1.0 / sqrt((double)d_k)};
     ref_attention(&d, Q, K, V, NULL, out, NULL);
 }
+
+void ref_attention_merge(size_t rows, size_t n_heads, size_t d_v, size_t ld, const double *out_a,
+                         const double *lse_a, const double *out_b, const double *lse_b, double *out,
+                         double *lse)
+{
+    for (size_t h = 0; h < n_heads; h++)
+        for (size_t i = 0; i < rows; i++) {
+            double la = lse_a[h * rows + i], lb = lse_b[h * rows + i];
+            double m = fmax(la, lb);
+            /* Empty rows (d_v == 0, pointers possibly NULL) are not offset, as above. */
+            size_t at = i * ld + h * d_v;
+            const double *a = d_v ? out_a + at : out_a, *b = d_v ? out_b + at : out_b;
+            double *o = d_v ? out + at : out;
+            if (m == -HUGE_VAL) { /* neither side saw a key */
+                for (size_t c = 0; c < d_v; c++)
+                    o[c] = 0;
+                lse[h * rows + i] = -HUGE_VAL;
+                continue;
+            }
+            double wa = exp(la - m), wb = exp(lb - m);
+            for (size_t c = 0; c < d_v; c++)
+                o[c] = (wa * a[c] + wb * b[c]) / (wa + wb);
+            lse[h * rows + i] = m + log(wa + wb);
+        }
+}

@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: MIT */
+/* Writes the seed corpus of fuzz_attention: one small file per meaningful call, in the input
+ * format documented at the top of fuzz_attention.c. Usage: gen_corpus DIR. The files in
+ * tests/fuzz/corpus/ are this program's output; rerun it after changing the format. */
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+enum { QKV, QKV_FUSED, SELF, MULTI_HEAD, ATTENTION, ATTENTION_WS, WS_QUERY, MERGE, F64 = 8 };
+enum { PLACE = 1, NUL = 2, FAIL_ALLOC = 4, MASK = 8, LSE = 16, SCALE = 32, RAW_FLAGS = 64 };
+/* attention shape byte */
+enum {
+    RAW_HEADS = 1,
+    PAD_LD = 2,
+    PAD_BATCH = 4,
+    SHARED_KV = 8,
+    MASK_PER_ITEM = 16,
+    INTERLEAVED_OUT = 32,
+    RAW_OUT_STRIDE = 64,
+    RAW_IN_STRIDES = 128
+};
+/* special value kinds */
+enum {
+    NAN_ = 0,
+    INF = 1,
+    NEG_INF = 2,
+    BIG = 4,
+    DENORMAL = 6,
+    HUGE_ = 7,
+    EXP_OVERFLOW_F32 = 10,
+    F32_DENORMAL = 12
+};
+
+typedef struct seed {
+    uint8_t b[512];
+    size_t n;
+} seed;
+
+static void put(seed *s, unsigned v)
+{
+    if (s->n == sizeof s->b)
+        abort();
+    s->b[s->n++] = (uint8_t)v;
+}
+
+static void put16(seed *s, unsigned v)
+{
+    put(s, v & 0xFF);
+    put(s, v >> 8);
+}
+
+static void put64(seed *s, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        put(s, (unsigned)(v >> (8 * i)) & 0xFF);
+}
+
+/* A dimension as fuzz_attention's dim() reads it. */
+static void dim(seed *s, size_t v)
+{
+    static const size_t special[15] = {16,
+                                       33,
+                                       64,
+                                       INT_MAX,
+                                       (size_t)INT_MAX + 1,
+                                       UINT32_MAX,
+                                       (size_t)1 << 32,
+                                       ((size_t)1 << 32) + 1,
+                                       SIZE_MAX / 2,
+                                       SIZE_MAX / 2 + 1,
+                                       SIZE_MAX / 3 + 1,
+                                       SIZE_MAX - 1,
+                                       SIZE_MAX,
+                                       (size_t)1 << 62,
+                                       (size_t)1 << 40};
+    if (v <= 12) {
+        put(s, (unsigned)v);
+        return;
+    }
+    for (unsigned i = 0; i < 15; i++)
+        if (special[i] == v) {
+            put(s, 0xF0 + i);
+            return;
+        }
+    put(s, 0xFF);
+    put64(s, v);
+}
+
+/* Values: RNG seed, then up to 8 (position, kind) specials, then the masked-row byte. */
+typedef struct special {
+    unsigned at, kind;
+} special;
+
+static void values(seed *s, uint64_t rng, const special *sp, unsigned n, unsigned masked)
+{
+    put64(s, rng);
+    put(s, n);
+    for (unsigned i = 0; i < n; i++) {
+        put16(s, sp[i].at);
+        put(s, sp[i].kind);
+    }
+    put(s, masked);
+}
+
+static void plain_values(seed *s, uint64_t rng) { values(s, rng, NULL, 0, 0); }
+
+/* An attention descriptor: batch, seq_q, seq_kv, n_kv, group, d_head, d_v, shape byte. The caller
+ * appends what the shape byte asks for, then the flags byte (and the scale). */
+static void desc(seed *s, size_t batch, size_t seq_q, size_t seq_kv, size_t n_kv, size_t group,
+                 size_t d_head, size_t d_v, unsigned shape)
+{
+    dim(s, batch);
+    dim(s, seq_q);
+    dim(s, seq_kv);
+    dim(s, n_kv);
+    dim(s, group);
+    dim(s, d_head);
+    dim(s, d_v);
+    put(s, shape);
+}
+
+static int written;
+
+static void save(const char *dir, const char *name, const seed *s)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(s->b, 1, s->n, f) != s->n || fclose(f) != 0) {
+        perror(path);
+        exit(1);
+    }
+    written++;
+}
+
+#define NEW(op, opts)                                                                              \
+    seed s = {{0}, 0};                                                                             \
+    put(&s, op);                                                                                   \
+    put(&s, opts)
+
+/* The seed operations: the issue's example, aliased weights, an output on an input, non-dividing
+ * and zero heads, a huge shape, an empty call. */
+static void seed_ops(const char *dir)
+{
+    {
+        NEW(QKV, 0);
+        dim(&s, 2), dim(&s, 4), put(&s, 0), plain_values(&s, 1);
+        save(dir, "qkv_f32", &s);
+    }
+    {
+        NEW(QKV | F64, 0);
+        dim(&s, 5), dim(&s, 3), put(&s, 1), plain_values(&s, 2);
+        save(dir, "qkv_f64_gap", &s);
+    }
+    { /* X, the three weights at one offset, Q, K, V */
+        NEW(QKV, PLACE);
+        dim(&s, 3), dim(&s, 4);
+        const unsigned offs[7] = {0, 100, 100, 100, 200, 300, 400};
+        for (int i = 0; i < 7; i++)
+            put16(&s, offs[i]);
+        plain_values(&s, 3);
+        save(dir, "qkv_aliased_weights", &s);
+    }
+    { /* Q written over X: MHA_ERR_OVERLAP */
+        NEW(QKV | F64, PLACE);
+        dim(&s, 3), dim(&s, 4);
+        const unsigned offs[7] = {0, 100, 200, 300, 4, 500, 600};
+        for (int i = 0; i < 7; i++)
+            put16(&s, offs[i]);
+        plain_values(&s, 4);
+        save(dir, "qkv_overlap", &s);
+    }
+    {
+        NEW(QKV_FUSED, 0);
+        dim(&s, 3), dim(&s, 4), put(&s, 0), plain_values(&s, 5);
+        save(dir, "fused_f32", &s);
+    }
+    {
+        NEW(QKV_FUSED | F64, 0);
+        dim(&s, 0), dim(&s, SIZE_MAX / 3 + 1), put(&s, 0), plain_values(&s, 6);
+        save(dir, "fused_3d_overflow", &s);
+    }
+    {
+        NEW(SELF, 0);
+        dim(&s, 7), dim(&s, 5), put(&s, 0), plain_values(&s, 7);
+        save(dir, "self_f32", &s);
+    }
+    {
+        NEW(SELF | F64, 0);
+        dim(&s, 1), dim(&s, 1), put(&s, 0), plain_values(&s, 8);
+        save(dir, "self_f64_1x1", &s);
+    }
+    {
+        NEW(MULTI_HEAD | F64, 0);
+        dim(&s, 2), dim(&s, 4), dim(&s, 2), put(&s, 0), plain_values(&s, 9);
+        save(dir, "mha_f64_seed_shape", &s);
+    }
+    {
+        NEW(MULTI_HEAD, 0);
+        dim(&s, 4), dim(&s, 4), dim(&s, 3), put(&s, 0), plain_values(&s, 10);
+        save(dir, "mha_heads_not_dividing", &s);
+    }
+    {
+        NEW(MULTI_HEAD, 0);
+        dim(&s, 0), dim(&s, 4), dim(&s, 0), put(&s, 0), plain_values(&s, 11);
+        save(dir, "mha_zero_heads_empty", &s);
+    }
+    {
+        NEW(MULTI_HEAD | F64, 0);
+        dim(&s, (size_t)INT_MAX + 1), dim(&s, 4), dim(&s, 2), put(&s, 0), plain_values(&s, 12);
+        save(dir, "mha_huge_seq", &s);
+    }
+    {
+        NEW(MULTI_HEAD, 0);
+        dim(&s, 12), dim(&s, 12), dim(&s, 4), put(&s, 0);
+        const special sp[3] = {{5, NAN_}, {200, INF}, {300, F32_DENORMAL}};
+        values(&s, 13, sp, 3, 0);
+        save(dir, "mha_specials", &s);
+    }
+    { /* V is NULL */
+        NEW(SELF, NUL);
+        dim(&s, 3), dim(&s, 2), put(&s, 2), put(&s, 0), plain_values(&s, 14);
+        save(dir, "self_null_v", &s);
+    }
+}
+
+static void attention(const char *dir)
+{
+    { /* cross lengths, GQA, causal, mask, lse */
+        NEW(ATTENTION, MASK | LSE);
+        desc(&s, 1, 5, 7, 2, 2, 4, 3, 0), put(&s, 1), put(&s, 0), plain_values(&s, 20);
+        save(dir, "att_gqa_causal_mask_lse", &s);
+    }
+    { /* decode with MQA: the heads of the group stacked in one tile */
+        NEW(ATTENTION | F64, LSE);
+        desc(&s, 1, 1, 9, 1, 4, 8, 8, 0), put(&s, 0), put(&s, 0), plain_values(&s, 21);
+        save(dir, "att_decode_mqa", &s);
+    }
+    { /* batch with padded strides, a mask per item */
+        NEW(ATTENTION, MASK | LSE);
+        desc(&s, 3, 4, 6, 2, 1, 3, 5, PAD_LD | PAD_BATCH | MASK_PER_ITEM);
+        for (int i = 0; i < 5; i++)
+            put(&s, (unsigned)i % 4);
+        for (int i = 0; i < 4; i++)
+            put(&s, 1 + (unsigned)i % 3);
+        put(&s, 2); /* mask item padding */
+        put(&s, 1), put(&s, 1), plain_values(&s, 22);
+        save(dir, "att_batch_strides", &s);
+    }
+    { /* seq × batch × d output, K/V shared by the batch */
+        NEW(ATTENTION | F64, 0);
+        desc(&s, 2, 3, 4, 1, 2, 2, 2, SHARED_KV | INTERLEAVED_OUT);
+        put(&s, 0), put(&s, 0), put(&s, 0), plain_values(&s, 23);
+        save(dir, "att_interleaved_out", &s);
+    }
+    { /* out's batch items 1 element apart: they collide */
+        NEW(ATTENTION, 0);
+        desc(&s, 2, 3, 3, 1, 1, 2, 2, RAW_OUT_STRIDE);
+        dim(&s, 1), put(&s, 0), put(&s, 0), plain_values(&s, 24);
+        save(dir, "att_out_items_collide", &s);
+    }
+    { /* 3 query heads on 2 kv heads */
+        NEW(ATTENTION, 0);
+        desc(&s, 1, 2, 2, 2, 1, 2, 2, RAW_HEADS);
+        dim(&s, 3), put(&s, 0), put(&s, 0), plain_values(&s, 25);
+        save(dir, "att_heads_not_dividing", &s);
+    }
+    {
+        NEW(ATTENTION, RAW_FLAGS);
+        desc(&s, 1, 2, 2, 1, 1, 2, 2, 0), put(&s, 3), put(&s, 0), plain_values(&s, 26);
+        save(dir, "att_unknown_flags", &s);
+    }
+    static const struct {
+        unsigned code;
+        const char *name;
+    } scales[] = {{8, "att_scale_nan"}, {11, "att_scale_above_flt_max"}, {3, "att_scale_half"}};
+    for (unsigned i = 0; i < 3; i++) {
+        NEW(ATTENTION, SCALE | LSE);
+        desc(&s, 1, 3, 3, 1, 2, 2, 2, 0), put(&s, 0), put(&s, scales[i].code), put(&s, 0);
+        plain_values(&s, 27 + i);
+        save(dir, scales[i].name, &s);
+    }
+    { /* a size that overflows: rejected with the arena's pointers */
+        NEW(ATTENTION | F64, LSE);
+        desc(&s, 2, SIZE_MAX / 2, 2, 1, 1, 2, 2, 0), put(&s, 0), put(&s, 0);
+        plain_values(&s, 30);
+        save(dir, "att_huge_seq_q", &s);
+    }
+    { /* valid but huge: NULL pointers, never allocated */
+        NEW(ATTENTION, 0);
+        desc(&s, 1, 64, (size_t)INT_MAX, 1, 1, 1, 1, 0), put(&s, 0), put(&s, 0);
+        plain_values(&s, 31);
+        save(dir, "att_huge_seq_kv", &s);
+    }
+    {
+        NEW(ATTENTION, 0);
+        desc(&s, 1, 2, 2, 1, 1, (size_t)1 << 40, 2, 0), put(&s, 0), put(&s, 0);
+        plain_values(&s, 32);
+        save(dir, "att_huge_d_head", &s);
+    }
+    { /* NaN in Q, +inf in K, Inf in V, whole mask rows at −inf */
+        NEW(ATTENTION | F64, MASK | LSE);
+        desc(&s, 1, 6, 6, 1, 1, 3, 3, 0), put(&s, 0), put(&s, 0);
+        const special sp[3] = {{4, NAN_}, {20, INF}, {40, INF}};
+        values(&s, 33, sp, 3, 0x12);
+        save(dir, "att_nan_inf", &s);
+    }
+    { /* fully masked rows only */
+        NEW(ATTENTION, MASK | LSE);
+        desc(&s, 1, 4, 5, 1, 1, 2, 2, 0), put(&s, 0), put(&s, 0);
+        values(&s, 34, NULL, 0, 0x04);
+        save(dir, "att_masked_rows", &s);
+    }
+    {
+        NEW(ATTENTION, LSE);
+        desc(&s, 2, 3, 0, 1, 1, 2, 2, 0), put(&s, 0), put(&s, 0), plain_values(&s, 35);
+        save(dir, "att_no_keys", &s);
+    }
+    { /* causal with more queries than keys: the first rows see nothing */
+        NEW(ATTENTION | F64, LSE);
+        desc(&s, 1, 9, 4, 1, 1, 2, 2, 0), put(&s, 1), put(&s, 0), plain_values(&s, 36);
+        save(dir, "att_causal_rows_without_keys", &s);
+    }
+    { /* several query blocks per head */
+        NEW(ATTENTION, 0);
+        desc(&s, 1, 300, 300, 1, 1, 1, 1, 0), put(&s, 1), put(&s, 0), plain_values(&s, 37);
+        save(dir, "att_many_tiles_causal", &s);
+    }
+    {
+        NEW(ATTENTION, LSE);
+        desc(&s, 1, 3, 3, 1, 1, 2, 0, 0), put(&s, 0), put(&s, 0), plain_values(&s, 38);
+        save(dir, "att_dv0_lse", &s);
+    }
+    {
+        NEW(ATTENTION | F64, FAIL_ALLOC);
+        desc(&s, 1, 3, 3, 1, 1, 2, 2, 0), put(&s, 0), put(&s, 0), plain_values(&s, 39);
+        put(&s, 0); /* the first allocation fails */
+        save(dir, "att_alloc_fails", &s);
+    }
+    { /* Q is NULL */
+        NEW(ATTENTION, NUL);
+        desc(&s, 1, 3, 3, 1, 1, 2, 2, 0), put(&s, 0), put(&s, 0), put(&s, 0);
+        plain_values(&s, 40);
+        save(dir, "att_null_q", &s);
+    }
+    { /* denormal inputs */
+        NEW(ATTENTION, 0);
+        desc(&s, 1, 4, 4, 1, 1, 4, 4, 0), put(&s, 0), put(&s, 0);
+        const special sp[4] = {{0, F32_DENORMAL}, {1, DENORMAL}, {20, DENORMAL}, {40, HUGE_}};
+        values(&s, 41, sp, 4, 0);
+        save(dir, "att_denormals", &s);
+    }
+}
+
+static void workspace(const char *dir)
+{
+    static const char *const names[3] = {"ws_exact", "ws_one_byte_short", "ws_larger"};
+    for (unsigned mode = 0; mode < 3; mode++) {
+        NEW(ATTENTION_WS | (mode == 1 ? F64 : 0), LSE);
+        desc(&s, 2, 5, 6, 1, 2, 3, 3, 0), put(&s, 1);
+        put(&s, mode);
+        if (mode == 2)
+            put(&s, 77);
+        put(&s, 0), put(&s, 13); /* gap, workspace misalignment */
+        plain_values(&s, 50 + mode);
+        save(dir, names[mode], &s);
+    }
+    { /* the workspace on top of Q: MHA_ERR_OVERLAP */
+        NEW(ATTENTION_WS, PLACE);
+        desc(&s, 1, 4, 4, 1, 1, 2, 2, 0), put(&s, 0);
+        put(&s, 0);
+        const unsigned offs[7] = {0, 100, 200, 300, 400, 500, 0};
+        for (int i = 0; i < 7; i++)
+            put16(&s, offs[i]);
+        put(&s, 0);
+        plain_values(&s, 53);
+        save(dir, "ws_overlaps_q", &s);
+    }
+    {
+        NEW(WS_QUERY | F64, 0);
+        desc(&s, 2, 40, 64, 2, 3, 8, 8, 0), put(&s, 0);
+        save(dir, "query_f64", &s);
+    }
+    {
+        NEW(WS_QUERY, NUL);
+        desc(&s, 1, 2, 2, 1, 1, 2, 2, 0), put(&s, 0), put(&s, 0);
+        save(dir, "query_null_bytes", &s);
+    }
+    {
+        NEW(WS_QUERY, 0);
+        desc(&s, 1, SIZE_MAX, SIZE_MAX, 1, 1, 2, 2, 0), put(&s, 0);
+        save(dir, "query_huge", &s);
+    }
+}
+
+static void merge(const char *dir)
+{
+    {
+        NEW(MERGE, 0);
+        dim(&s, 3), dim(&s, 2), dim(&s, 4), put(&s, 1), put(&s, 0), put(&s, 0);
+        plain_values(&s, 60);
+        save(dir, "merge_f32", &s);
+    }
+    { /* out = out_a, lse = lse_a; some lse at −inf */
+        NEW(MERGE | F64, 0);
+        dim(&s, 4), dim(&s, 2), dim(&s, 3), put(&s, 0), put(&s, 3), put(&s, 0);
+        const special sp[2] = {{24, NEG_INF}, {33, NEG_INF}};
+        values(&s, 61, sp, 2, 0);
+        save(dir, "merge_in_place", &s);
+    }
+    { /* ld one below the width */
+        NEW(MERGE, 0);
+        dim(&s, 2), dim(&s, 2), dim(&s, 2), put(&s, 0xFE), put(&s, 0), put(&s, 0);
+        plain_values(&s, 62);
+        save(dir, "merge_ld_short", &s);
+    }
+    { /* out overlapping out_b */
+        NEW(MERGE, PLACE);
+        dim(&s, 2), dim(&s, 1), dim(&s, 2), put(&s, 0), put(&s, 0);
+        const unsigned offs[6] = {0, 50, 100, 150, 101, 200};
+        for (int i = 0; i < 6; i++)
+            put16(&s, offs[i]);
+        plain_values(&s, 63);
+        save(dir, "merge_overlap", &s);
+    }
+    { /* more rows than INT_MAX in name only: empty, no BLAS involved */
+        NEW(MERGE | F64, 0);
+        dim(&s, (size_t)INT_MAX + 1), dim(&s, 0), dim(&s, 3), put(&s, 0), put(&s, 0), put(&s, 0);
+        plain_values(&s, 64);
+        save(dir, "merge_empty_huge_rows", &s);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s DIR\n", argv[0]);
+        return 2;
+    }
+    seed_ops(argv[1]);
+    attention(argv[1]);
+    workspace(argv[1]);
+    merge(argv[1]);
+    printf("%d seeds written to %s\n", written, argv[1]);
+    return 0;
+}
