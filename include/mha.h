@@ -262,7 +262,11 @@ MHA_API void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, siz
  * Rows with no visible key (every score −inf, causal with i + seq_kv − seq_q < 0,
  * or seq_kv == 0) produce zeros in out and −inf in lse, never NaN.
  * Causal blocks that lie wholly in a row's future are skipped, not computed.
- * NaN or +inf scores give a NaN row, as the textbook formula does.
+ * NaN or +inf scores give a NaN row, as the textbook formula does. A key a row
+ * does not see (mask −inf, or in its causal future) weighs exactly 0, but a NaN
+ * or Inf in that key's row of V still reaches the output as 0·Inf = NaN: always
+ * for a masked key, and for a causal-future key when it falls inside the block
+ * of keys the row's query block multiplies. Keep V finite where it is not read.
  *
  * Empty call (MHA_OK, nothing written): batch, seq_q or d_v is 0 (and d_head,
  * when lse is NULL, makes no difference: an empty dot product is 0).
