@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README's second command and CI run it: a -Werror build and its
-# unit tests. Prints one closing line "N passed, M failed" summed over every step.
+# unit tests, then the hardening steps (docs/HARDENING.md): valgrind memcheck, ASan+UBSan,
+# ThreadSanitizer on the stress test, and a bounded libFuzzer run. Prints each step's duration and
+# one closing line "N passed, M failed" summed over every step.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 passed=0
 failed=0
+durations=()
 
 # meson test's summary gives "Ok: N" and "Fail: M" (timeouts and unexpected passes count as failed).
 count_meson() {
@@ -14,28 +17,105 @@ count_meson() {
     fail=$(awk '/^(Fail|Timeout|Unexpected Pass):/ {s += $NF} END {print s + 0}' "$log")
     passed=$((passed + ${ok:-0}))
     failed=$((failed + fail))
+    # A test run that printed no summary at all (crashed, or ran nothing) is a failure.
+    if [ -z "$ok" ]; then failed=$((failed + 1)); fi
 }
 
-# step NAME BUILD_DIR [meson setup args...]: configure, compile everything, test.
-step() {
-    local name=$1 dir=$2
-    shift 2
-    echo "== $name"
+# configure DIR [meson setup args...]: a fresh configuration (wiped if it exists).
+configure() {
+    local dir=$1
+    shift
     if ! meson setup --wipe "$dir" --werror "$@" >"$dir.setup.log" 2>&1 &&
         ! meson setup "$dir" --werror "$@" >"$dir.setup.log" 2>&1; then
         cat "$dir.setup.log"
-        failed=$((failed + 1))
-        return
+        return 1
     fi
-    if ! meson compile -C "$dir"; then
-        failed=$((failed + 1))
-        return
-    fi
-    meson test -C "$dir" --print-errorlogs --num-processes 2 | tee "$dir.test.log"
-    count_meson "$dir.test.log"
 }
 
-step "unit tests (-Werror)" build-ci
+# timed NAME FUNCTION [args...]: runs one step and records how long it took.
+timed() {
+    local name=$1 start=$SECONDS
+    shift
+    echo "== $name"
+    "$@"
+    durations+=("$(printf '%5ds  %s' $((SECONDS - start)) "$name")")
+}
 
+# The -Werror build, everything compiled, every test.
+unit_step() {
+    if ! configure build-ci || ! meson compile -C build-ci; then
+        failed=$((failed + 1))
+        return
+    fi
+    meson test -C build-ci --print-errorlogs --num-processes 2 | tee build-ci.test.log
+    count_meson build-ci.test.log
+}
+
+# valgrind memcheck on the same build (setup 'valgrind' in tests/meson.build: suites 'slow' and
+# 'python' left out, OPENBLAS_NUM_THREADS=1).
+valgrind_step() {
+    if [ ! -f build-ci/build.ninja ]; then
+        failed=$((failed + 1))
+        return
+    fi
+    meson test -C build-ci --setup valgrind --print-errorlogs --num-processes 2 |
+        tee build-ci.valgrind.log
+    count_meson build-ci.valgrind.log
+}
+
+# AddressSanitizer + UndefinedBehaviorSanitizer (gcc), every test, any report fatal.
+asan_step() {
+    if ! configure build-asan -Db_sanitize=address,undefined -Dc_args=-fno-sanitize-recover=all ||
+        ! meson compile -C build-asan; then
+        failed=$((failed + 1))
+        return
+    fi
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+        meson test -C build-asan --print-errorlogs --num-processes 2 | tee build-asan.test.log
+    count_meson build-asan.test.log
+}
+
+# ThreadSanitizer (gcc) on the thread stress test; OpenBLAS is not instrumented (docs/HARDENING.md).
+tsan_step() {
+    if ! configure build-tsan -Db_sanitize=thread -Dbench=false ||
+        ! meson compile -C build-tsan tests/test_stress; then
+        failed=$((failed + 1))
+        return
+    fi
+    TSAN_OPTIONS=halt_on_error=1 meson test -C build-tsan --print-errorlogs --no-rebuild stress |
+        tee build-tsan.test.log
+    count_meson build-tsan.test.log
+}
+
+# libFuzzer (clang, ASan+UBSan) for FUZZ_SECONDS from the committed seed corpus; new inputs go to
+# a scratch corpus in the build dir, a crash input to build-fuzz/. One pass or one failure.
+fuzz_step() {
+    if ! CC=clang configure build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
+        -Dc_args=-fno-sanitize-recover=all -Dbench=false ||
+        ! meson compile -C build-fuzz tests/fuzz/fuzz_attention; then
+        failed=$((failed + 1))
+        return
+    fi
+    rm -rf build-fuzz/corpus-work && mkdir -p build-fuzz/corpus-work
+    if build-fuzz/tests/fuzz/fuzz_attention -max_total_time="${FUZZ_SECONDS:-60}" -timeout=10 \
+        -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=build-fuzz/ \
+        build-fuzz/corpus-work tests/fuzz/corpus >build-fuzz.log 2>&1; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        tail -n 60 build-fuzz.log
+    fi
+    grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added)' \
+        build-fuzz.log
+}
+
+timed "unit tests (-Werror)" unit_step
+timed "valgrind memcheck" valgrind_step
+timed "ASan+UBSan" asan_step
+timed "ThreadSanitizer (stress)" tsan_step
+timed "libFuzzer (${FUZZ_SECONDS:-60} s)" fuzz_step
+
+echo "== durations"
+printf '%s\n' "${durations[@]}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -292,6 +292,9 @@ static void decode_seed(call *c, reader *r)
     size_t n = c->seq, d = c->d_model;
     if (!fits_int(n) || !fits_int(d) || !fits_int(c->n_heads))
         require(c, MAY_FAIL, "a dimension above INT_MAX");
+    /* Attention's score tile stride is seq_len padded to a 64-byte line, and goes to the BLAS. */
+    if ((c->fn == FN_SELF || c->fn == FN_MULTI_HEAD) && n > (size_t)INT_MAX - 64 / c->elem + 1)
+        require(c, MAY_FAIL, "seq_len padded to a cache line is above INT_MAX");
     switch (c->fn) {
     case FN_QKV:
         add_matrix(c, "X", false, n, d);
@@ -386,6 +389,9 @@ static void decode_attention(call *c, reader *r)
         !fits_int(d->d_head) || !fits_int(d->d_v) || !fits_int(d->ld_q) || !fits_int(d->ld_k) ||
         !fits_int(d->ld_v) || !fits_int(d->ld_out) || !fits_int(d->ld_mask))
         require(c, MAY_FAIL, "a dimension or stride above INT_MAX");
+    /* The score tile's stride is seq_kv padded to a 64-byte line, and goes to the BLAS too. */
+    if (d->seq_kv > (size_t)INT_MAX - 64 / c->elem + 1)
+        require(c, MAY_FAIL, "seq_kv padded to a cache line is above INT_MAX");
 
     add_buf(c, "Q", false, d->batch, d->batch_stride_q, d->seq_q, d->ld_q, q_w, q_ok);
     add_buf(c, "K", false, d->batch, d->batch_stride_k, d->seq_kv, d->ld_k, k_w, k_ok);
