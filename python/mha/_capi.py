@@ -55,7 +55,8 @@ _declare("mha_attention_desc_init", [ctypes.POINTER(AttentionDesc)] + [c_size_t]
 _QKV = {}
 _ATTENTION = {}
 for _dtype, _suffix in ((np.dtype(np.float32), ""), (np.dtype(np.float64), "_f64")):
-    _QKV[_dtype] = _declare("mha_compute_qkv" + _suffix, [c_void_p] * 4 + [c_size_t] * 2 + [c_void_p] * 3)
+    _QKV[_dtype] = _declare("mha_compute_qkv" + _suffix,
+                            [c_void_p] * 4 + [c_size_t] * 2 + [c_void_p] * 3)
     _ATTENTION[_dtype] = _declare(
         "mha_attention" + _suffix, [ctypes.POINTER(AttentionDesc)] + [c_void_p] * 6
     )

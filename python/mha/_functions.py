@@ -41,7 +41,8 @@ def _as_arrays(values):
 def _require_2d_same_shape(names, arrays, function):
     for name, a in zip(names, arrays):
         if a.ndim != 2:
-            raise ValueError(f"{function}: {name} must be 2-D (seq_len, width), got shape {a.shape}")
+            raise ValueError(f"{function}: {name} must be 2-D (seq_len, width), "
+                             f"got shape {a.shape}")
     shapes = {a.shape for a in arrays}
     if len(shapes) != 1:
         listed = ", ".join(f"{n}{a.shape}" for n, a in zip(names, arrays))

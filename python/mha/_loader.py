@@ -21,7 +21,8 @@ def build_tree_candidates(repo_root=REPO_ROOT):
     return [p for p in [preferred, *others] if p.is_file()]
 
 
-def find_library_path(environ=os.environ, repo_root=REPO_ROOT, find_system=ctypes.util.find_library):
+def find_library_path(environ=os.environ, repo_root=REPO_ROOT,
+                      find_system=ctypes.util.find_library):
     """The path or soname to open, and where it came from, in lookup order.
 
     An MHA_LIBRARY that names no file is an error, not a reason to fall back: a user who sets it

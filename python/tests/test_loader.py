@@ -46,10 +46,12 @@ class Lookup(unittest.TestCase):
         self.assertEqual(self.find()[0], asan)
         main = self.build("build")
         self.assertEqual(self.find(), (main, "meson build tree"))
-        self.assertEqual(_loader.build_tree_candidates(self.root), [Path(main), Path(asan), Path(ci)])
+        self.assertEqual(_loader.build_tree_candidates(self.root),
+                         [Path(main), Path(asan), Path(ci)])
 
     def test_system_last(self):
-        self.assertEqual(self.find(system=lambda name: f"lib{name}.so.0"), ("libmha.so.0", "system"))
+        found = self.find(system=lambda name: f"lib{name}.so.0")
+        self.assertEqual(found, ("libmha.so.0", "system"))
 
     def test_nothing_found_says_how_to_fix_it(self):
         with self.assertRaisesRegex(OSError, "MHA_LIBRARY=.*meson setup build"):
