@@ -37,6 +37,10 @@
  *    disjoint outputs are safe. BLAS threading is the caller's to configure.
  *  - Softmax is numerically stable: each row's maximum is subtracted before
  *    exponentiating, so scores of any finite size never overflow.
+ *  - The softmax's exp runs on the widest vector unit found at run time
+ *    (AVX-512F or AVX2+FMA on x86-64, about 1 ulp and bit-identical between
+ *    the two; libm otherwise), so results may differ between machines in the
+ *    last bits.
  *
  * Example
  * -------
