@@ -22,6 +22,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #define GEMM SFX(mha_gemm)
 #define SOFTMAX_ROW_FN SFX(mha_softmax_row_fn)
 #define SOFTMAX_PICK SFX(mha_softmax_pick)
@@ -150,15 +154,39 @@ static tile tile_at(const mha_attention_desc *d, const mha_plan *plan, size_t in
     return t;
 }
 
+#ifndef MHA_WORKER_INDEX_DEFINED
+#define MHA_WORKER_INDEX_DEFINED
+/* Which tile workspace this thread owns. */
+static size_t worker_index(void)
+{
+#ifdef _OPENMP
+    return (size_t)omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+#endif
+
 void SFX(mha_attend)(const mha_attention_desc *d, const mha_plan *plan, const REAL *Q,
                      const REAL *K, const REAL *V, const REAL *mask, REAL *out, REAL *lse,
                      void *workspace)
 {
     uintptr_t aligned = ((uintptr_t)workspace + MHA_ALIGN - 1) & ~(uintptr_t)(MHA_ALIGN - 1);
-    REAL *S = (REAL *)aligned;
-    for (size_t index = 0; index < plan->n_tiles; index++) {
-        tile t = tile_at(d, plan, index, Q, K, V, mask, out, lse);
-        run_tile(d, plan, &t, S);
+    /* Tiles are independent: any worker may run any tile, and each tile's result does not
+     * depend on which worker ran it or how many there are. Dynamic scheduling evens out the
+     * causal tiles, whose cost grows with the query index. */
+#ifdef _OPENMP
+#pragma omp parallel num_threads((int)plan->workers) if (plan->workers > 1)
+#endif
+    {
+        REAL *S = (REAL *)(aligned + worker_index() * plan->tile_bytes);
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (size_t index = 0; index < plan->n_tiles; index++) {
+            tile t = tile_at(d, plan, index, Q, K, V, mask, out, lse);
+            run_tile(d, plan, &t, S);
+        }
     }
 }
 
