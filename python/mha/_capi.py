@@ -28,7 +28,13 @@ class MhaError(ValueError):
 
 
 class AttentionDesc(ctypes.Structure):
-    """mha_attention_desc, field for field (all size_t, then double scale, unsigned flags)."""
+    """mha_attention_desc, field for field as include/mha.h declares it, plus spare room.
+
+    The spare bytes are there because mha_attention_desc_init() writes the whole C struct: if a
+    newer libmha appends a field this mirror does not know yet, init writes its default into the
+    spare room instead of past the end of a Python-owned buffer, and mha_attention reads it back
+    from there. A mismatch then costs a missing option, never memory corruption.
+    """
 
     _fields_ = [
         (name, c_size_t)
@@ -38,7 +44,8 @@ class AttentionDesc(ctypes.Structure):
             "batch_stride_q", "batch_stride_k", "batch_stride_v", "batch_stride_out",
             "batch_stride_mask",
         )
-    ] + [("scale", c_double), ("flags", c_uint)]
+    ] + [("scale", c_double), ("flags", c_uint), ("n_threads", c_size_t),
+         ("_spare", ctypes.c_byte * 256)]
 
 
 def _declare(name, argtypes, restype=c_int):

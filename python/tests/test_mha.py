@@ -293,6 +293,19 @@ class Strides(Case):
         self.assertEqual(self.assertNoCopy(masks["sliced, shared"]).ld, 12)
 
 
+class Descriptor(unittest.TestCase):
+    def test_mirror_matches_mha_attention_desc_init(self):
+        # Each field lands where the C library writes it: a shifted mirror would show wrong values.
+        d = _capi.new_desc(3, 5, 4, 2, 6, 7)
+        got = {name: getattr(d, name) for name, _ in _capi.AttentionDesc._fields_[:-1]}
+        self.assertEqual(got, dict(
+            batch=1, seq_q=3, seq_kv=5, n_heads=4, n_kv_heads=2, d_head=6, d_v=7,
+            ld_q=24, ld_k=12, ld_v=14, ld_out=28, ld_mask=5,
+            batch_stride_q=72, batch_stride_k=60, batch_stride_v=70, batch_stride_out=84,
+            batch_stride_mask=0, scale=1 / np.sqrt(6), flags=0, n_threads=0))
+        self.assertEqual(bytes(d._spare), bytes(len(d._spare)))
+
+
 class Errors(Case):
     def test_shape_errors_raise_before_calling_c(self):
         Q = np.ones((2, 3, 4))
