@@ -31,6 +31,7 @@ def make_inputs(seq_len, d_model, dtype=np.float32, seed=0):
 class LibmhaPeer:
     name = "libmha"
     method = "mha.compute_qkv + mha.multi_head_attention"
+    projects = True  # False: its projection is another peer's, not timed again
 
     def prepare(self, a):
         return a
@@ -45,8 +46,31 @@ class LibmhaPeer:
         return a
 
 
+class LibmhaTilesPeer(LibmhaPeer):
+    """libmha as its README advises on several cores: OpenBLAS on one thread during attention, so
+    libmha runs whole tiles (GEMM, softmax, GEMM) on its OpenMP workers instead of threading each
+    GEMM. The BLAS count is switched around each call (a plain variable store in OpenBLAS); the
+    projection is plain GEMMs and identical to the "libmha" peer, so it is not timed twice."""
+
+    name = "libmha tiles"
+    method = "mha.multi_head_attention, OpenBLAS 1 thread, tiles on OpenMP workers"
+    projects = False
+
+    def __init__(self, threads):
+        self.threads = threads
+
+    def attend(self, Q, K, V, n_heads):
+        n = self.threads.n
+        self.threads.blas_only(1)
+        try:
+            return super().attend(Q, K, V, n_heads)
+        finally:
+            self.threads.blas_only(n)
+
+
 class NumpyPeer:
     name = "numpy"
+    projects = True
     method = "X @ W; stacked matmul over head views, in-place stable softmax"
 
     def prepare(self, a):
@@ -78,6 +102,7 @@ class TorchPeer:
     multi_head_attention_forward is not one: it always applies in- and out-projections."""
 
     name = "torch"
+    projects = True
 
     def __init__(self, torch):
         self.torch = torch
@@ -124,8 +149,13 @@ def load_torch():
     return torch, f"PyTorch {torch.__version__}"
 
 
-def make_peers(torch):
-    peers = [LibmhaPeer(), NumpyPeer()]
+def make_peers(torch, threads):
+    """The peers to run at threads.n threads: libmha's tile mode only where it differs from the
+    default (several threads, libmha built with OpenMP, OpenBLAS to switch)."""
+    peers = [LibmhaPeer()]
+    if threads.n > 1 and threads.libmha_has_openmp and threads.blas_only(threads.n):
+        peers.append(LibmhaTilesPeer(threads))
+    peers.append(NumpyPeer())
     if torch is not None:
         peers.append(TorchPeer(torch))
     return peers

@@ -90,28 +90,44 @@ def openblas_core(lib):
 
 
 class Threads:
-    """Sets the BLAS (and OpenMP) thread count for the whole process, and torch's pool."""
+    """Sets the thread count for the whole process: OpenBLAS's pool, OpenMP's (libmha's tiles and
+    torch's own kernels; one libgomp) and torch's intra-op count."""
 
     def __init__(self, lib, torch=None):
+        self.n = None
         self._torch = torch
-        self._limits = self._set = self._held = None
+        self._held = None
+        # Reached through libmha's handle, so these are the OpenBLAS and libgomp libmha links.
+        self._blas = getattr(lib, "openblas_set_num_threads", None)
+        self._omp = getattr(lib, "omp_set_num_threads", None)
+        self.libmha_has_openmp = self._omp is not None
         try:
             from threadpoolctl import threadpool_limits
             self._limits = threadpool_limits
             self.how = "threadpoolctl"
         except ImportError:
-            # The call threadpoolctl would make, on the OpenBLAS that libmha links.
-            self._set = getattr(lib, "openblas_set_num_threads", None)
-            self.how = ("openblas_set_num_threads" if self._set else "nothing: no threadpoolctl "
-                        "and the BLAS is not OpenBLAS (thread counts are nominal)")
+            self._limits = None
+            found = [name for name, f in (("openblas_set_num_threads", self._blas),
+                                          ("omp_set_num_threads", self._omp)) if f]
+            self.how = " and ".join(found) or "nothing: no threadpoolctl, no OpenBLAS, no OpenMP"
 
     def set(self, n):
+        self.n = n
         if self._limits is not None:
-            self._held = self._limits(limits=n)  # kept for clarity: the limit stays until reset
-        elif self._set is not None:
-            self._set(n)
+            self._held = self._limits(limits=n)  # BLAS and OpenMP pools alike
+        else:
+            for f in (self._blas, self._omp):
+                if f is not None:
+                    f(n)
         if self._torch is not None:
             self._torch.set_num_threads(n)
+
+    def blas_only(self, n):
+        """OpenBLAS's count alone, for a moment (the libmha-tiles peer); None without OpenBLAS."""
+        if self._blas is None:
+            return None
+        self._blas(n)
+        return n
 
 
 def time_interleaved(calls, min_reps, budget_s):

@@ -25,11 +25,11 @@ def parse_args(argv):
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     p.add_argument("--reps", type=int, default=7, help="minimum interleaved rounds")
     p.add_argument("--budget", type=float, default=1.0, help="seconds per measurement, roughly")
-    p.add_argument("--smoke", action="store_true", help="tiny shapes, one round, one thread")
+    p.add_argument("--smoke", action="store_true", help="tiny shapes, one round")
     args = p.parse_args(argv)
     if args.smoke:
         args.seq, args.d_model, args.heads, args.threads, args.reps, args.budget = \
-            [16], 32, 4, [1], 1, 0.0
+            [16], 32, 4, [1, 2], 1, 0.0
     return args
 
 
@@ -47,9 +47,37 @@ def measure(peers, X, Ws, n_heads, min_reps, budget):
     def pipeline(p):
         return lambda: p.attend(*p.project(*inputs[p.name]), n_heads)
 
-    return {op: time_interleaved({p.name: make(p) for p in peers}, min_reps, budget)
-            for op, make in (("projection", projection), ("attention", attention),
-                             ("pipeline", pipeline))}
+    projecting = [p for p in peers if p.projects]
+    return {
+        "projection": time_interleaved({p.name: projection(p) for p in projecting},
+                                       min_reps, budget),
+        "attention": time_interleaved({p.name: attention(p) for p in peers}, min_reps, budget),
+        "pipeline": time_interleaved({p.name: pipeline(p) for p in peers}, min_reps, budget),
+    }
+
+
+def print_table(results, names, d_model):
+    """Markdown: per row the time of each peer ("—" where it did not run) and the faster libmha
+    mode's GFLOP/s and speed-up (peer time / libmha time) over each other peer."""
+    from peer_impls import flops
+
+    ours = [name for name in names if name.startswith("libmha")]
+    others = [name for name in names if name not in ours]
+    header = (["op", "seq", "threads"] + [f"{name} ms" for name in names]
+              + ["libmha GFLOP/s"] + [f"libmha vs {name}" for name in others])
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+    for seq, n, times in results:
+        f_proj, f_attn = flops(seq, d_model)
+        for op, fl in (("projection", f_proj), ("attention", f_attn),
+                       ("pipeline", f_proj + f_attn)):
+            t = times[op]
+            best = min(t[name] for name in ours if name in t)
+            cells = [op, str(seq), str(n)]
+            cells += [f"{t[name] * 1e3:.3f}" if name in t else "—" for name in names]
+            cells += [f"{fl / best / 1e9:.1f}"]
+            cells += [f"{t[name] / best:.2f}×" if name in t else "—" for name in others]
+            print("| " + " | ".join(cells) + " |")
 
 
 def main(argv):
@@ -60,13 +88,11 @@ def main(argv):
     import numpy as np
 
     import mha
-    from peer_impls import (check_agreement, choose_torch_path, flops, load_torch, make_inputs,
-                            make_peers)
+    from peer_impls import (LibmhaTilesPeer, check_agreement, choose_torch_path, load_torch,
+                            make_inputs, make_peers)
 
     torch, torch_note = load_torch()
-    peers = make_peers(torch)
     threads = Threads(mha._capi.lib, torch)
-    names = [p.name for p in peers]
     print(f"libmha {mha.library_version()} ({mha.library_path}); numpy {np.__version__}; "
           f"{torch_note}")
     print(f"OpenBLAS core: {openblas_core(mha._capi.lib)} — {core_note}")
@@ -75,34 +101,27 @@ def main(argv):
     print(f"float32, d_model {args.d_model}, {args.heads} heads (d_head "
           f"{args.d_model // args.heads}), median of >= {args.reps} interleaved rounds")
 
-    rows, torch_paths = [], []
+    results, names, methods = [], [], {}
     for seq in args.seq:
         X, Ws = make_inputs(seq, args.d_model)
-        check_agreement(peers, X, Ws, args.heads)
-        f_proj, f_attn = flops(seq, args.d_model)
         for n in args.threads:
             threads.set(n)
+            peers = make_peers(torch, threads)
+            check_agreement(peers, X, Ws, args.heads)
             torch_path = choose_torch_path(peers, X, Ws, args.heads, args.reps, args.budget / 2)
-            times = measure(peers, X, Ws, args.heads, args.reps, args.budget)
             if torch_path:
-                torch_paths.append(f"seq {seq}, {n} thr: {torch_path}")
-            for op, fl in (("projection", f_proj), ("attention", f_attn),
-                           ("pipeline", f_proj + f_attn)):
-                t = times[op]
-                rows.append([op, str(seq), str(n)] + [f"{t[name] * 1e3:.3f}" for name in names]
-                            + [f"{fl / t['libmha'] / 1e9:.1f}"]
-                            + [f"{t[name] / t['libmha']:.2f}×" for name in names[1:]])
+                methods.setdefault("torch", []).append(f"seq {seq}, {n} thr: {torch_path}")
+            names += [p.name for p in peers if p.name not in names]
+            results.append((seq, n, measure(peers, X, Ws, args.heads, args.reps, args.budget)))
     print("all peers agree with the float64 reference (rtol 1e-3, atol 1e-4)\n")
-
-    header = (["op", "seq", "threads"] + [f"{name} ms" for name in names]
-              + ["libmha GFLOP/s"] + [f"libmha vs {name}" for name in names[1:]])
-    print("| " + " | ".join(header) + " |")
-    print("|" + "|".join("---" for _ in header) + "|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
-    if torch_paths:
-        print("\ntorch attention path (the faster of "
-              f"{' / '.join(peers[-1].candidates)}): " + "; ".join(torch_paths))
+    names.sort(key=lambda name: (not name.startswith("libmha"), name))  # libmha modes first
+    print_table(results, names, args.d_model)
+    if "libmha tiles" in names:
+        print(f"\nlibmha tiles: {LibmhaTilesPeer.method}; GFLOP/s and speed-ups use the faster "
+              "libmha mode of each row.")
+    if "torch" in methods:
+        print("torch attention path (the faster of bmm+softmax+bmm and "
+              "F._scaled_dot_product_attention): " + "; ".join(methods["torch"]))
     return 0
 
 

@@ -19,6 +19,10 @@ from peer_setup import (REPO, Threads, choose_openblas_core, openblas_core, pass
                         time_interleaved)
 
 
+# One colour per series in every panel: the legend is drawn once, from the last panel.
+COLORS = {"libmha": "C0", "libmha tiles": "C1", "numpy": "C2", "torch": "C3", "naive": "C4"}
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", type=Path, default=REPO / "docs" / "peers.png")
@@ -78,24 +82,23 @@ def main(argv):
                             make_peers, reference)
 
     torch, torch_note = load_torch()
-    peers = make_peers(torch)
     threads = Threads(mha._capi.lib, torch)
     core = openblas_core(mha._capi.lib)
     print(f"OpenBLAS core: {core} — {core_note}\n{torch_note}; {omp_note}")
 
     inputs = {seq: make_inputs(seq, args.d_model) for seq in args.seq}
-    for X, Ws in inputs.values():
-        check_agreement(peers, X, Ws, args.heads)
     check_naive(*inputs[min(args.seq)], args.heads, reference)
 
-    fig, axes = plt.subplots(1, len(args.threads), figsize=(4.2 * len(args.threads), 3.6),
+    fig, axes = plt.subplots(1, len(args.threads), figsize=(4.2 * len(args.threads) + 1.9, 3.6),
                              sharey=True, squeeze=False)
     for ax, n in zip(axes[0], args.threads):
         threads.set(n)
+        peers = make_peers(torch, threads)
         series = {p.name: [] for p in peers}
         series["naive"] = []
         for seq in args.seq:
             X, Ws = inputs[seq]
+            check_agreement(peers, X, Ws, args.heads)
             choose_torch_path(peers, X, Ws, args.heads, 1, 0.0)  # its faster path here
             _, f_attn = flops(seq, args.d_model)
             calls = {}
@@ -116,18 +119,23 @@ def main(argv):
             if points:
                 xs, ys = zip(*points)
                 label = {"naive": "naive (einsum, no BLAS)", "torch": "torch 1.13"}.get(name, name)
-                ax.plot(xs, ys, marker="o", label=label, linestyle="--" if name == "naive" else "-")
-        ax.axhline(peak, color="grey", linestyle=":", label=f"sgemm 2048² ({peak:.0f})")
+                ax.plot(xs, ys, marker="o", label=label, color=COLORS[name],
+                        linestyle="--" if name == "naive" else "-")
+        ax.axhline(peak, color="grey", linestyle=":", label="sgemm 2048² (numpy)")
+        ax.annotate(f"{peak:.0f}", (args.seq[0], peak), textcoords="offset points",
+                    xytext=(0, -10), fontsize=8, color="grey")
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlabel("sequence length")
         ax.set_title(f"{n} thread{'s' if n > 1 else ''}", fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
     axes[0][0].set_ylabel("attention GFLOP/s (float32)")
-    axes[0][-1].legend(fontsize=8, loc="lower right")
+    # One legend beside the panels: inside, it hides the low naive points.
+    handles, labels = axes[0][-1].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=8, loc="center right")
     fig.suptitle(f"multi-head attention, d_model {args.d_model}, {args.heads} heads; "
                  f"OpenBLAS {core}", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1 - 1.9 / fig.get_figwidth(), 1))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(args.out, dpi=90)
     print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KB)")
