@@ -15,9 +15,12 @@
  * a non-blocking send of that shard to rank r + 1 and a receive of the next one from rank r − 1,
  * computes its queries against the shard it holds meanwhile (polling MPI between blocks of
  * query rows so the transfer progresses), merges the partial result into its running one with
- * mha_attention_merge() (the log-sum-exp merge), and waits for both transfers. Causal: shards of
- * later ranks lie wholly in the future and are forwarded but never computed; the rank's own
- * shard gets the causal mask; earlier shards are fully visible. docs/RING.md has the design.
+ * mha_attention_merge() (the log-sum-exp merge), and waits for both transfers. Causal: the
+ * rank's own shard gets the causal mask, earlier ranks' shards are fully visible, and later
+ * ranks' shards lie wholly in the future: they are never computed — and, since they reach rank
+ * r only after every shard it needs (at steps s > r, after the wrap-around), never even sent
+ * there: rank r runs r + 1 steps and a shard stops at rank P − 1, so causal ring attention does
+ * about half the work and sends about half the bytes. docs/RING.md has the design.
  *
  * This library is a client of libmha's public API only; libmha itself never depends on MPI.
  * Build and link: `cc prog.c $(pkg-config --cflags --libs mha_mpi)` (or mpicc with -lmha_mpi
@@ -99,7 +102,8 @@ MHA_MPI_API const char *mha_mpi_status_string(mha_status s);
  * (or be re-sharded), so the ring call has no mask parameter. Use MHA_CAUSAL, or
  * mha_attention() per shard pair and mha_attention_merge() yourself.
  *
- * Empty call (MHA_OK on every rank, nothing written, no data sent): batch == 0, or every
+ * Empty call (MHA_OK on every rank, nothing written, no data sent): batch == 0, d_v == 0 (the
+ * output has no columns; unlike mha_attention(), lse is not written then either), or every
  * shard has zero rows.
  *
  * Errors are collective: every rank returns the same status, before any data is sent, and
@@ -123,14 +127,17 @@ MHA_MPI_API const char *mha_mpi_status_string(mha_status s);
  * MPI_ERRORS_ARE_FATAL, a failing MPI call aborts the job (MPI does, not this library). With
  * MPI_ERRORS_RETURN the call returns MHA_ERR_MPI on the rank that saw the failure; that is not
  * collective — other ranks may see the failure too, or may block in a transfer that never
- * completes, as in any MPI program after a communication failure. After MHA_ERR_MPI the output
- * may be partly written, the communicator should be considered broken, and the call leaves
- * (does not free) its two K/V transfer buffers, which MPI may still write into.
+ * completes, as in any MPI program after a communication failure. Outputs are untouched after
+ * MHA_ERR_MPI too (they are written after the last MPI call); the communicator should be
+ * considered broken, and a call that failed in a transfer leaves (does not free) its two K/V
+ * transfer buffers, which MPI may still write into, and its private communicator.
  *
  * Communication: point-to-point traffic runs on a private duplicate of @p comm (one
  * MPI_Comm_dup per call, freed before return), so it never matches the caller's own messages;
- * collectives run on @p comm. Per step each rank sends one message of
- * batch·n_r'·n_kv_heads·(d_head + d_v) elements (n_r' the length of the shard it forwards).
+ * collectives run on @p comm: three small ones (the argument agreement, the length allgather,
+ * the allocation agreement) plus the duplicate. Per step each rank sends one message of
+ * batch·n_s·n_kv_heads·(d_head + d_v) elements, n_s the length of the shard it forwards: P − 1
+ * messages per rank per call; causal, rank r < P − 1 sends r + 1 of them and rank P − 1 none.
  *
  * Memory per rank: two K/V shard buffers of the largest shard, a running and a partial output
  * of this rank's rows, their log-sum-exps, mha_attention()'s workspace and P shard lengths —
