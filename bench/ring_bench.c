@@ -14,10 +14,13 @@
  * library's calls resolve to them (the executable comes first in symbol lookup), so the library
  * carries no instrumentation.
  *
- * "hidden" = 1 − (time blocked in MPI_Waitall inside the ring) / (time the same messages take on
- * the same schedule with no compute between post and wait), per rank, worst rank shown. Blocked
- * time also includes waiting for a slower neighbour, so it is an upper bound on exposed
- * communication. */
+ * Columns: time_ms — median over reps of the slowest rank's call; GFLOP/s — 4·n_heads·d·(visible
+ * query-key pairs) / time; MB/rank — bytes one call sends, busiest rank; alone_ms — the same
+ * messages on the same schedule with nothing between post and wait (what the communication costs
+ * unhidden); wait_ms — time blocked in MPI_Waitall inside the ring, worst rank, and wait% its share
+ * of time_ms; poll_ms — time in the MPI_Testall polls between blocks; hidden = 1 − wait / alone,
+ * worst rank. Blocked time also counts waiting for a slower neighbour (load imbalance, a busy
+ * core), so wait is an upper bound on the exposed communication and hidden a lower bound. */
 #include "mha_mpi.h"
 
 #include <math.h>
@@ -33,7 +36,7 @@
 /* PMPI wrappers                                                                               */
 
 static uint64_t bytes_sent;
-static double wait_seconds;
+static double wait_seconds, poll_seconds; /* in MPI_Waitall; in MPI_Testall */
 
 int MPI_Isend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm,
               MPI_Request *request)
@@ -52,13 +55,12 @@ int MPI_Waitall(int count, MPI_Request array_of_requests[], MPI_Status *array_of
     return rc;
 }
 
-/* Polls are counted as waiting too (they are short, but they are not compute). */
 int MPI_Testall(int count, MPI_Request array_of_requests[], int *flag,
                 MPI_Status array_of_statuses[])
 {
     double t = PMPI_Wtime();
     int rc = PMPI_Testall(count, array_of_requests, flag, array_of_statuses);
-    wait_seconds += PMPI_Wtime() - t;
+    poll_seconds += PMPI_Wtime() - t;
     return rc;
 }
 
@@ -162,18 +164,19 @@ static void run_case(const char *mode, const config *cf, const size_t *lens, boo
     mha_attention_desc_init(&d, n, n, H, G, D, D);
     d.flags = causal ? MHA_CAUSAL : 0;
 
-    double *t = xmalloc((size_t)cf->reps * sizeof *t), *w = xmalloc((size_t)cf->reps * sizeof *w);
+    double *t = xmalloc((size_t)cf->reps * sizeof *t), *w = xmalloc((size_t)cf->reps * sizeof *w),
+           *pl = xmalloc((size_t)cf->reps * sizeof *pl);
     uint64_t sent = 0;
     for (int rep = 0; rep < cf->reps + 1; rep++) { /* rep 0 warms up */
         MPI_Barrier(MPI_COMM_WORLD);
-        bytes_sent = 0, wait_seconds = 0;
+        bytes_sent = 0, wait_seconds = 0, poll_seconds = 0;
         double t0 = MPI_Wtime();
         mha_status s = mha_ring_attention(&d, MPI_COMM_WORLD, Q, K, V, O, NULL);
         double dt = MPI_Wtime() - t0;
         if (s != MHA_OK)
             die(mha_mpi_status_string(s));
         if (rep > 0)
-            t[rep - 1] = max_over_ranks(dt), w[rep - 1] = wait_seconds;
+            t[rep - 1] = max_over_ranks(dt), w[rep - 1] = wait_seconds, pl[rep - 1] = poll_seconds;
         sent = bytes_sent;
     }
     /* The same messages with nothing to hide them. */
@@ -187,17 +190,21 @@ static void run_case(const char *mode, const config *cf, const size_t *lens, boo
         x[rep] = exchange_only(lens, row_bytes, causal, bufs);
 
     double time = median(t, cf->reps), wait = median(w, cf->reps), alone = median(x, cf->reps);
+    double poll = median(pl, cf->reps);
     double hidden = alone > 0 ? 1 - fmin(wait, alone) / alone : 1;
-    /* Worst rank for waiting and hiding; most bytes for the volume. */
+    /* Worst rank for waiting, polling and hiding; most bytes for the volume. */
     double wait_max = max_over_ranks(wait), alone_max = max_over_ranks(alone);
+    double poll_max = max_over_ranks(poll);
     double hidden_min = -max_over_ranks(-hidden), sent_max = max_over_ranks((double)sent);
     double pairs = causal ? (double)total * (double)(total + 1) / 2 : (double)total * (double)total;
     double gflops = 2.0 * pairs * (double)H * (double)(2 * D) / time * 1e-9;
     if (rank == 0)
-        printf("%-6s %-6s %6zu %6zu %10.2f %8.2f %12.3f %9.2f %9.2f %7.0f%%\n", mode,
+        printf("%-6s %-6s %6zu %6zu %9.1f %7.2f %9.3f %8.2f %8.2f %6.1f%% %7.2f %6.0f%%\n", mode,
                causal ? "causal" : "full", total, lens[0], time * 1e3, gflops, sent_max / 1e6,
-               wait_max * 1e3, alone_max * 1e3, 100 * hidden_min);
-    free(Q), free(K), free(V), free(O), free(t), free(w), free(x), free(bufs[0]), free(bufs[1]);
+               alone_max * 1e3, wait_max * 1e3, 100 * wait_max / time, poll_max * 1e3,
+               100 * hidden_min);
+    free(Q), free(K), free(V), free(O), free(t), free(w), free(pl), free(x), free(bufs[0]),
+        free(bufs[1]);
 }
 
 /* Before timing: the ring (float) on a small uneven sequence against mha_attention_f64() over
@@ -286,8 +293,9 @@ int main(int argc, char **argv)
     }
     check_against_single_process(&cf);
     if (rank == 0)
-        printf("%-6s %-6s %6s %6s %10s %8s %12s %9s %9s %8s\n", "mode", "mask", "total", "shard0",
-               "time_ms", "GFLOP/s", "MB_sent/rank", "wait_ms", "alone_ms", "hidden");
+        printf("%-6s %-6s %6s %6s %9s %7s %9s %8s %8s %7s %7s %7s\n", "mode", "mask", "total",
+               "shard0", "time_ms", "GFLOP/s", "MB/rank", "alone_ms", "wait_ms", "wait%", "poll_ms",
+               "hidden");
     size_t *lens = xmalloc((size_t)size * sizeof *lens);
     for (int causal = 0; causal < 2; causal++) {
         /* Strong: the same sequence over more ranks (the last ranks get the remainder rows). */
