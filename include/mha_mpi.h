@@ -150,7 +150,10 @@ MHA_MPI_API const char *mha_mpi_status_string(mha_status s);
  * Threads: MPI is called from the calling thread only (MPI_THREAD_SINGLE suffices when only
  * one thread makes MPI calls). Concurrent ring calls on the same communicator from several
  * threads are not allowed (their collectives would interleave); give each thread its own
- * communicator. BLAS threading is the caller's to configure.
+ * communicator. Within a rank each block runs as mha_attention() would (desc->n_threads, a
+ * per-rank setting, applies; BLAS threading is the caller's to configure): with several ranks
+ * per machine give each rank its share of the cores, e.g. OMP_NUM_THREADS=cores/ranks and
+ * OPENBLAS_NUM_THREADS=1.
  */
 MHA_MPI_API mha_status mha_ring_attention(const mha_attention_desc *desc, MPI_Comm comm,
                                           const float *Q, const float *K, const float *V,

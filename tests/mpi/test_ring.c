@@ -2,7 +2,9 @@
 /* Ring attention under mpirun (any number of ranks): each rank's rows of mha_ring_attention()
  * against the single-process mha_attention_f64() over the whole sequence (itself checked against
  * the naive reference here), for even, uneven, one-row and zero-row shards, causal and not, GQA,
- * batches and padded strides, in double and float; and the collective error rules.
+ * batches and padded strides, in double and float; the messages each rank sends (causal stops
+ * shards at the last rank); isolation from the caller's own messages; and the collective error
+ * rules (the same status on every rank, no data sent, outputs untouched, bounded time).
  *
  * Plain C rather than cmocka: a failed check must not leave the test function, or this rank
  * would skip collectives that the others are waiting in. Failures are printed by the rank that
@@ -100,6 +102,17 @@ static bool close_to(double got, double want, double atol, double rtol)
     if (isinf(want))
         return got == want;
     return fabs(got - want) <= atol + rtol * fabs(want);
+}
+
+/* Messages the ring sends, counted through MPI's profiling interface: this definition of
+ * MPI_Isend is the one the library's calls resolve to. */
+static long isend_calls;
+
+int MPI_Isend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm,
+              MPI_Request *request)
+{
+    isend_calls++;
+    return PMPI_Isend(buf, count, datatype, dest, tag, comm, request);
 }
 
 /* A value no computation here produces: marks output elements that must stay unwritten. */
@@ -340,6 +353,27 @@ static void ring_leaves_caller_messages_alone(void)
     free(lens);
 }
 
+/* Messages per call: P − 1 per rank; causal, r + 1 from rank r < P − 1 and none from the last
+ * rank (shards never travel past it: no rank after the wrap-around needs them). */
+static void ring_causal_sends_only_what_is_needed(void)
+{
+    enum { N = 6, W = 2 * 4 };
+    double Q[N * W], K[N * W], V[N * W], out[N * W];
+    for (size_t i = 0; i < N * W; i++)
+        Q[i] = K[i] = V[i] = (double)(i % 7) / 7;
+    mha_attention_desc d;
+    mha_attention_desc_init(&d, N, N, 2, 2, 4, 4);
+    for (int causal = 0; causal < 2; causal++) {
+        d.flags = causal ? MHA_CAUSAL : 0;
+        long before = isend_calls;
+        CHECK_STATUS(mha_ring_attention_f64(&d, MPI_COMM_WORLD, Q, K, V, out, NULL), MHA_OK);
+        long sent = isend_calls - before;
+        long want = !causal ? size - 1 : rank < size - 1 ? rank + 1 : 0;
+        CHECK(sent == want, "%s: rank sent %ld shard messages, want %ld",
+              causal ? "causal" : "full", sent, want);
+    }
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Errors                                                                                      */
 
@@ -366,7 +400,9 @@ static void check_error(const char *what, void (*spoil)(call *c), mha_status wan
     for (size_t i = 0; i < 2 * ERR_N; i++)
         lse[i] = SENTINEL;
     double t0 = MPI_Wtime();
+    long sends_before = isend_calls;
     mha_status s = mha_ring_attention_f64(c.desc, MPI_COMM_WORLD, c.Q, c.K, c.V, c.out, c.lse);
+    CHECK(want == MHA_OK || isend_calls == sends_before, "%s: data sent before the error", what);
     CHECK(s == want, "%s: status %d (%s), want %d (%s)", what, (int)s, mha_mpi_status_string(s),
           (int)want, mha_mpi_status_string(want));
     bool untouched = true;
@@ -515,6 +551,7 @@ int main(int argc, char **argv)
         {"ring_zero_row_shards", ring_zero_row_shards},
         {"ring_long_shards", ring_long_shards},
         {"ring_leaves_caller_messages_alone", ring_leaves_caller_messages_alone},
+        {"ring_causal_sends_only_what_is_needed", ring_causal_sends_only_what_is_needed},
         {"ring_errors_are_collective", ring_errors_are_collective},
         {"status_strings", status_strings},
     };
