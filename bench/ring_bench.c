@@ -200,11 +200,14 @@ static void run_case(const char *mode, const config *cf, const size_t *lens, boo
     double hidden_min = -max_over_ranks(-hidden), sent_max = max_over_ranks((double)sent);
     double pairs = causal ? (double)total * (double)(total + 1) / 2 : (double)total * (double)total;
     double gflops = 2.0 * pairs * (double)H * (double)(2 * D) / time * 1e-9;
+    char hidden_text[16] = "    -"; /* one rank: nothing sent, nothing to hide */
+    if (size > 1)
+        snprintf(hidden_text, sizeof hidden_text, "%6.0f%%", 100 * hidden_min);
     if (rank == 0)
-        printf("%-6s %-6s %6zu %6zu %9.1f %7.2f %9.3f %8.2f %8.2f %7.2f %6.1f%% %6.0f%%\n", mode,
+        printf("%-6s %-6s %6zu %6zu %9.1f %7.2f %9.3f %8.2f %8.2f %7.2f %6.1f%% %7s\n", mode,
                causal ? "causal" : "full", total, lens[0], time * 1e3, gflops, sent_max / 1e6,
                alone_max * 1e3, wait_max * 1e3, poll_max * 1e3, 100 * (wait_max + poll_max) / time,
-               100 * hidden_min);
+               hidden_text);
     free(Q), free(K), free(V), free(O), free(t), free(w), free(pl), free(x), free(bufs[0]),
         free(bufs[1]);
 }
