@@ -86,7 +86,9 @@ MHA_MPI_API const char *mha_mpi_status_string(mha_status s);
  *              b of every rank is a shard of the same sequence b. ld_mask and
  *              batch_stride_mask are ignored: there is no mask (see below).
  * @param comm  an intracommunicator, the same on every rank; shards are in rank order.
- * @param Q, K, V  this rank's rows, laid out as @p desc says; they may alias each other.
+ * @param Q     this rank's query rows, laid out as @p desc says.
+ * @param K     its key rows, likewise.
+ * @param V     its value rows, likewise. Q, K and V may alias each other.
  * @param out   out: this rank's rows of the output (n_r × n_heads·d_v per batch item).
  * @param lse   optional out (NULL: not written; may differ between ranks): the global
  *              log-sum-exp of each row, batch × n_heads × n_r packed, as mha_attention().

@@ -213,6 +213,8 @@ static mha_status SFX(ring_attention)(const mha_attention_desc *d, MPI_Comm comm
         if (local == MHA_OK && !p.empty)
             local = SFX(alloc_bufs)(&p, &b);
         s = mha_ring_agree(comm, rank, size, local);
+        if (s == MHA_OK) /* always so: the agreement includes this rank's own status */
+            s = local;
     }
     bool in_flight = false;
     if (s == MHA_OK && !p.empty) {
