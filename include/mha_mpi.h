@@ -60,7 +60,8 @@ extern "C" {
 /**
  * An MPI call inside a ring call failed and returned an error code, which MPI only does when
  * the communicator's error handler is MPI_ERRORS_RETURN (with the default
- * MPI_ERRORS_ARE_FATAL, MPI aborts the job itself and the call never returns).
+ * MPI_ERRORS_ARE_FATAL, MPI aborts the job itself and the call never returns). Also returned,
+ * without calling MPI, when MPI is not initialised or already finalised.
  *
  * A pinned mha_status value of this component, outside the range of the core's own values
  * (which grow from 0 and stay below 100): mha_status_string() does not know it,

@@ -520,6 +520,16 @@ static void ring_errors_are_collective(void)
                  MHA_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(mha_ring_attention(NULL, MPI_COMM_NULL, NULL, NULL, NULL, NULL, NULL),
                  MHA_ERR_INVALID_ARGUMENT);
+    /* An intercommunicator (even and odd ranks): refused on every rank alike. */
+    if (size >= 2) {
+        MPI_Comm half, inter;
+        MPI_Comm_split(MPI_COMM_WORLD, rank % 2, rank, &half);
+        MPI_Intercomm_create(half, 0, MPI_COMM_WORLD, rank % 2 ? 0 : 1, 99, &inter);
+        CHECK_STATUS(mha_ring_attention_f64(&d, inter, x, x, x, &out, NULL),
+                     MHA_ERR_INVALID_ARGUMENT);
+        MPI_Comm_free(&inter);
+        MPI_Comm_free(&half);
+    }
 }
 
 static void status_strings(void)
@@ -572,5 +582,15 @@ int main(int argc, char **argv)
     else if (rank == 0)
         printf("all %d tests passed on %d ranks\n", n_tests, size);
     MPI_Finalize();
+    /* After MPI_Finalize, MPI may not be called: the ring says so instead of calling it. */
+    mha_attention_desc d;
+    mha_attention_desc_init(&d, 1, 1, 1, 1, 1, 1);
+    double x = 1, out = 0;
+    mha_status s = mha_ring_attention_f64(&d, MPI_COMM_WORLD, &x, &x, &x, &out, NULL);
+    if (s != MHA_ERR_MPI) {
+        printf("rank %d: after MPI_Finalize: %s, want MHA_ERR_MPI\n", rank,
+               mha_mpi_status_string(s));
+        failed_tests++;
+    }
     return failed_tests != 0;
 }
