@@ -199,7 +199,8 @@ mha_status mha_validate_desc(const mha_attention_desc *d, size_t elem, mha_plan 
         return MHA_ERR_TOO_LARGE;
     if (!out_items_disjoint(d))
         return MHA_ERR_INVALID_ARGUMENT;
-    if (!mha_plan_attention(d, elem, plan))
+    /* The score tile's row stride (seq_kv rounded up to a cache line) is a BLAS ldc too. */
+    if (!mha_plan_attention(d, elem, plan) || !fits_blas(plan->ld_s))
         return MHA_ERR_TOO_LARGE;
     layout ls[N_IN + N_OUT];
     attention_layouts(d, plan, true, true, false, ls);
