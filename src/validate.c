@@ -155,7 +155,10 @@ static bool out_items_disjoint(const mha_attention_desc *d)
     size_t width = d->n_heads * d->d_v, item, interleaved;
     if (d->batch <= 1 || d->seq_q == 0 || width == 0)
         return true;
-    if (extent_of(matrix(d->seq_q, d->ld_out), &item) && d->batch_stride_out >= item)
+    /* An item spans (seq_q − 1)·ld_out + width elements: the next may start in its last row's
+     * padding. */
+    if (extent_of((layout){1, 0, d->seq_q, d->ld_out, width}, &item) &&
+        d->batch_stride_out >= item)
         return true;
     return d->batch_stride_out >= width && mha_mul_ok(d->batch - 1, d->batch_stride_out, &interleaved) &&
            mha_add_ok(interleaved, width, &interleaved) && d->ld_out >= interleaved;
