@@ -263,6 +263,10 @@ MHA_API void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, siz
  * or seq_kv == 0) produce zeros in out and −inf in lse, never NaN.
  * Causal blocks that lie wholly in a row's future are skipped, not computed.
  * NaN or +inf scores give a NaN row, as the textbook formula does.
+ * Numerics: the row max is subtracted before exp, so no finite score overflows;
+ * out is accumulated as Σ_j e^(s_ij − max_i)·V_j by a GEMM and divided by the
+ * row's sum afterwards, so, like any GEMM, that sum can overflow when |V| comes
+ * within a factor seq_kv of the type's largest finite value.
  *
  * Empty call (MHA_OK, nothing written): batch or seq_q is 0, or d_v is 0 and
  * lse is NULL. With d_v == 0 and an lse, only the lse is computed (V and out are
