@@ -23,8 +23,9 @@ installed_header=$(find "$stage/root" -path '*/include/mha.h' -print -quit)
 cmp "$installed_header" "$header" || { echo "installed mha.h differs from the source"; exit 1; }
 
 # The .pc names its final prefix; the sysroot makes pkg-config point into the stage instead.
-export PKG_CONFIG_PATH=$(dirname "$pc")
-export PKG_CONFIG_SYSROOT_DIR=$stage/root
+PKG_CONFIG_PATH=$(dirname "$pc")
+PKG_CONFIG_SYSROOT_DIR=$stage/root
+export PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
 flags=$(pkg-config --cflags --libs mha)
 libdir=$(pkg-config --libs-only-L mha | sed -E 's/^ *-L//; s/ .*//')
 [ -f "$libdir/libmha.so" ] || { echo "pkg-config -L ($libdir) has no libmha.so"; exit 1; }
