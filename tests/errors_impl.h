@@ -7,6 +7,13 @@
  * Every error case pre-fills the whole arena (inputs and outputs) with the sentinel and checks it
  * byte for byte afterwards: "outputs untouched on error" is asserted for every buffer there is. */
 
+/* The template's own types, one set per precision. */
+#define SPEC SUF(spec)
+#define ARENA SUF(arena)
+#define SEED_CTX SUF(seed_ctx)
+#define ATT_CTX SUF(att_ctx)
+#define MERGE_CTX SUF(merge_ctx)
+
 /* ------------------------------------------------------------------------------------------ */
 /* Generic buffer rules: NULL, partial overlaps, adjacency                                      */
 /* ------------------------------------------------------------------------------------------ */
@@ -15,7 +22,7 @@
  * elements (first to one past the last element touched, rounded up for a byte-sized workspace);
  * optional buffers treat NULL as "absent"; may_equal[o] = j + 1 when output o may start exactly on
  * buffer j (in-place merge). */
-typedef struct SUF(spec) {
+typedef struct SPEC {
     const char *name;
     mha_status (*call)(REAL *const *b, const void *ctx);
     const void *ctx;
@@ -23,27 +30,27 @@ typedef struct SUF(spec) {
     size_t len[MAX_BUFS];
     bool optional[MAX_BUFS];
     size_t may_equal[MAX_BUFS];
-} SUF(spec);
+} SPEC;
 
 /* Buffers live in slots far enough apart that moving one output next to (or onto the edge of)
  * another buffer never touches a third. */
-typedef struct SUF(arena) {
+typedef struct ARENA {
     REAL *base;
     size_t n, slot;
-} SUF(arena);
+} ARENA;
 
-static SUF(arena) SUF(arena_for)(const SUF(spec) * s)
+static ARENA SUF(arena_for)(const SPEC *s)
 {
     size_t max = 1, nb = s->n_in + s->n_out;
     for (size_t i = 0; i < nb; i++)
         max = s->len[i] > max ? s->len[i] : max;
-    SUF(arena) a = {NULL, 0, 2 * max + 16};
+    ARENA a = {NULL, 0, 2 * max + 16};
     a.n = (nb + 2) * a.slot;
     a.base = xcalloc(a.n, sizeof(REAL));
     return a;
 }
 
-static void SUF(place_home)(const SUF(spec) * s, const SUF(arena) * a, REAL **b)
+static void SUF(place_home)(const SPEC *s, const ARENA *a, REAL **b)
 {
     for (size_t i = 0; i < s->n_in + s->n_out; i++)
         b[i] = a->base + (i + 1) * a->slot;
@@ -51,7 +58,7 @@ static void SUF(place_home)(const SUF(spec) * s, const SUF(arena) * a, REAL **b)
 
 /* Sentinel-fill the arena, call, and require `want`; on a failure status, require that not one
  * byte of the arena changed. */
-static void SUF(expect)(const SUF(spec) * s, const SUF(arena) * a, REAL *const *b, mha_status want,
+static void SUF(expect)(const SPEC *s, const ARENA *a, REAL *const *b, mha_status want,
                         const char *what, size_t i, size_t j)
 {
     fill_sentinel(a->base, a->n * sizeof(REAL));
@@ -67,9 +74,9 @@ static void SUF(expect)(const SUF(spec) * s, const SUF(arena) * a, REAL *const *
  * non-empty buffer is MHA_ERR_NULL_POINTER; each output starting on another buffer's last
  * element, ending on its first, or equal to it is MHA_ERR_OVERLAP (unless in-place is allowed);
  * an output right next to another buffer, on either side, is fine. Returns the checks made. */
-static unsigned SUF(check_buffer_rules)(const SUF(spec) * s)
+static unsigned SUF(check_buffer_rules)(const SPEC *s)
 {
-    SUF(arena) a = SUF(arena_for)(s);
+    ARENA a = SUF(arena_for)(s);
     REAL *b[MAX_BUFS];
     size_t nb = s->n_in + s->n_out;
     unsigned checks = 0;
@@ -96,9 +103,8 @@ static unsigned SUF(check_buffer_rules)(const SUF(spec) * s)
             b[o] = at - s->len[o] + 1; /* ends on j's first element */
             SUF(expect)(s, &a, b, MHA_ERR_OVERLAP, "output ends on first element", o, j);
             b[o] = at;
-            SUF(expect)
-            (s, &a, b, s->may_equal[o] == j + 1 ? MHA_OK : MHA_ERR_OVERLAP,
-             "output equal to buffer", o, j);
+            const mha_status equal = s->may_equal[o] == j + 1 ? MHA_OK : MHA_ERR_OVERLAP;
+            SUF(expect)(s, &a, b, equal, "output equal to buffer", o, j);
             b[o] = at + s->len[j]; /* adjacent after: no common byte */
             SUF(expect)(s, &a, b, MHA_OK, "output just after buffer", o, j);
             b[o] = at - s->len[o]; /* adjacent before */
@@ -122,55 +128,53 @@ static unsigned SUF(check_buffer_rules)(const SUF(spec) * s)
 /* Seed operations                                                                              */
 /* ------------------------------------------------------------------------------------------ */
 
-typedef struct SUF(seed_ctx) {
+typedef struct SEED_CTX {
     size_t seq, d, heads;
-} SUF(seed_ctx);
+} SEED_CTX;
 
 static mha_status SUF(call_qkv)(REAL *const *b, const void *ctx)
 {
-    const SUF(seed_ctx) *c = ctx;
+    const SEED_CTX *c = ctx;
     return API(mha_compute_qkv)(b[0], b[1], b[2], b[3], c->seq, c->d, b[4], b[5], b[6]);
 }
 
 static mha_status SUF(call_fused)(REAL *const *b, const void *ctx)
 {
-    const SUF(seed_ctx) *c = ctx;
+    const SEED_CTX *c = ctx;
     return API(mha_compute_qkv_fused)(b[0], b[1], c->seq, c->d, b[2]);
 }
 
 static mha_status SUF(call_self)(REAL *const *b, const void *ctx)
 {
-    const SUF(seed_ctx) *c = ctx;
+    const SEED_CTX *c = ctx;
     return API(mha_self_attention)(b[0], b[1], b[2], c->seq, c->d, b[3]);
 }
 
 static mha_status SUF(call_mha)(REAL *const *b, const void *ctx)
 {
-    const SUF(seed_ctx) *c = ctx;
+    const SEED_CTX *c = ctx;
     return API(mha_multi_head_attention)(b[0], b[1], b[2], c->seq, c->d, c->heads, b[3]);
 }
 
 static void SUF(qkv_buffer_rules)(void **state)
 {
     (void)state;
-    const SUF(seed_ctx) c = {3, 4, 1};
-    const SUF(spec)
-        s = {"compute_qkv", SUF(call_qkv), &c, 4, 3, {12, 16, 16, 16, 12, 12, 12}, {0}, {0}};
+    const SEED_CTX c = {3, 4, 1};
+    const SPEC s = {"compute_qkv", SUF(call_qkv), &c, 4, 3, {12, 16, 16, 16, 12, 12, 12}, {0}, {0}};
     /* 1 home + 7 NULLs + 3 outputs × 6 other buffers × 5 placements */
     assert_int_equal(SUF(check_buffer_rules)(&s), 98);
-    const SUF(seed_ctx) f = {3, 4, 1};
-    const SUF(spec) sf = {"compute_qkv_fused", SUF(call_fused), &f, 2, 1, {12, 48, 36}, {0}, {0}};
+    const SEED_CTX f = {3, 4, 1};
+    const SPEC sf = {"compute_qkv_fused", SUF(call_fused), &f, 2, 1, {12, 48, 36}, {0}, {0}};
     assert_int_equal(SUF(check_buffer_rules)(&sf), 1 + 3 + 1 * 2 * 5);
 }
 
 static void SUF(attention_seed_buffer_rules)(void **state)
 {
     (void)state;
-    const SUF(seed_ctx) c = {3, 4, 2};
-    const SUF(spec) self = {"self_attention", SUF(call_self), &c, 3, 1, {12, 12, 12, 12}, {0}, {0}};
+    const SEED_CTX c = {3, 4, 2};
+    const SPEC self = {"self_attention", SUF(call_self), &c, 3, 1, {12, 12, 12, 12}, {0}, {0}};
     assert_int_equal(SUF(check_buffer_rules)(&self), 1 + 4 + 1 * 3 * 5);
-    const SUF(spec)
-        mh = {"multi_head_attention", SUF(call_mha), &c, 3, 1, {12, 12, 12, 12}, {0}, {0}};
+    const SPEC mh = {"multi_head_attention", SUF(call_mha), &c, 3, 1, {12, 12, 12, 12}, {0}, {0}};
     assert_int_equal(SUF(check_buffer_rules)(&mh), 1 + 4 + 1 * 3 * 5);
 }
 
@@ -266,7 +270,7 @@ static void SUF(seed_too_large)(void **state)
     free(a);
 }
 
-/* Inputs may alias: Q == K == V, W_q == W_k == W_v, even X == W_q. The result is the reference's.
+/* Inputs may alias (Q == K == V, W_q == W_k == W_v, even X == W_q) and give the reference's result.
  */
 static void SUF(seed_aliased_inputs)(void **state)
 {
@@ -563,32 +567,31 @@ static size_t SUF(extent)(size_t items, size_t stride, size_t rows, size_t ld, s
     return (items - 1) * stride + (rows - 1) * ld + width;
 }
 
-typedef struct SUF(att_ctx) {
+typedef struct ATT_CTX {
     const mha_attention_desc *d;
     bool ws;
     size_t ws_bytes;
-} SUF(att_ctx);
+} ATT_CTX;
 
 static mha_status SUF(call_attention)(REAL *const *b, const void *ctx)
 {
-    const SUF(att_ctx) *c = ctx;
+    const ATT_CTX *c = ctx;
     if (c->ws)
         return API(mha_attention_ws)(c->d, b[0], b[1], b[2], b[3], b[4], b[5], b[6], c->ws_bytes);
     return API(mha_attention)(c->d, b[0], b[1], b[2], b[3], b[4], b[5]);
 }
 
 /* Q, K, V, mask in; out, lse (and the workspace) out — each against every other. */
-static SUF(spec) SUF(attention_spec)(const mha_attention_desc *d, const SUF(att_ctx) * c)
+static SPEC SUF(attention_spec)(const mha_attention_desc *d, const ATT_CTX *c)
 {
-    SUF(spec)
-    s = {c->ws ? "attention_ws" : "attention",
-         SUF(call_attention),
-         c,
-         4,
-         c->ws ? 3 : 2,
-         {0},
-         {0},
-         {0}};
+    SPEC s = {c->ws ? "attention_ws" : "attention",
+              SUF(call_attention),
+              c,
+              4,
+              c->ws ? 3 : 2,
+              {0},
+              {0},
+              {0}};
     s.len[0] = SUF(extent)(d->batch, d->batch_stride_q, d->seq_q, d->ld_q, d->n_heads * d->d_head);
     s.len[1] =
         SUF(extent)(d->batch, d->batch_stride_k, d->seq_kv, d->ld_k, d->n_kv_heads * d->d_head);
@@ -613,12 +616,12 @@ static void SUF(attention_buffer_rules)(void **state)
         size_t ws_bytes = 0;
         assert_int_equal(API(mha_attention_workspace_size)(&d, &ws_bytes), MHA_OK);
         assert_true(ws_bytes > 0);
-        SUF(att_ctx) c = {&d, false, 0};
-        SUF(spec) s = SUF(attention_spec)(&d, &c);
+        ATT_CTX c = {&d, false, 0};
+        SPEC s = SUF(attention_spec)(&d, &c);
         /* NULL for Q, K, V, out (mask and lse are optional); out and lse against 5 others each */
         assert_int_equal(SUF(check_buffer_rules)(&s), 1 + 4 + 2 * 5 * 5);
-        SUF(att_ctx) cw = {&d, true, ws_bytes};
-        SUF(spec) sw = SUF(attention_spec)(&d, &cw);
+        ATT_CTX cw = {&d, true, ws_bytes};
+        SPEC sw = SUF(attention_spec)(&d, &cw);
         assert_int_equal(SUF(check_buffer_rules)(&sw), 1 + 5 + 3 * 6 * 5);
     }
 }
@@ -810,13 +813,13 @@ static void SUF(workspace_rules)(void **state)
 /* Merge                                                                                       */
 /* ------------------------------------------------------------------------------------------ */
 
-typedef struct SUF(merge_ctx) {
+typedef struct MERGE_CTX {
     size_t rows, heads, d_v, ld;
-} SUF(merge_ctx);
+} MERGE_CTX;
 
 static mha_status SUF(call_merge)(REAL *const *b, const void *ctx)
 {
-    const SUF(merge_ctx) *c = ctx;
+    const MERGE_CTX *c = ctx;
     return API(mha_attention_merge)(c->rows, c->heads, c->d_v, c->ld, b[0], b[1], b[2], b[3], b[4],
                                     b[5]);
 }
@@ -824,11 +827,11 @@ static mha_status SUF(call_merge)(REAL *const *b, const void *ctx)
 static void SUF(merge_buffer_rules)(void **state)
 {
     (void)state;
-    const SUF(merge_ctx) c = {3, 2, 2, 5};
+    const MERGE_CTX c = {3, 2, 2, 5};
     const size_t o = 2 * 5 + 4, l = 6; /* rows × ld span of out, heads × rows of lse */
     /* in: out_a, lse_a, out_b, lse_b; out: out, lse. out may be exactly out_a, lse exactly lse_a.
      */
-    SUF(spec) s = {"merge", SUF(call_merge), &c, 4, 2, {o, l, o, l, o, l}, {0}, {0}};
+    SPEC s = {"merge", SUF(call_merge), &c, 4, 2, {o, l, o, l, o, l}, {0}, {0}};
     s.may_equal[4] = 0 + 1;
     s.may_equal[5] = 1 + 1;
     assert_int_equal(SUF(check_buffer_rules)(&s), 1 + 6 + 2 * 5 * 5);
@@ -896,3 +899,9 @@ static void SUF(merge_by_hand)(void **state)
     assert_true(CLOSE("in-place out", out_a, want, 9, ATOL, RTOL));
     assert_true(CLOSE("in-place lse", lse_a, want_lse, 3, ATOL, RTOL));
 }
+
+#undef SPEC
+#undef ARENA
+#undef SEED_CTX
+#undef ATT_CTX
+#undef MERGE_CTX
