@@ -270,8 +270,7 @@ static void SUF(seed_too_large)(void **state)
     free(a);
 }
 
-/* Inputs may alias (Q == K == V, W_q == W_k == W_v, even X == W_q) and give the reference's result.
- */
+/* Inputs may alias (Q == K == V, W_q == W_k == W_v, even X == W_q): the reference's result. */
 static void SUF(seed_aliased_inputs)(void **state)
 {
     (void)state;
