@@ -751,6 +751,7 @@ static void SUF(workspace_rules)(void **state)
     rng r = rng_seeded(3);
     mha_attention_desc d = SUF(small_desc)();
     d.flags = MHA_CAUSAL;
+    d.n_threads = 1; /* one worker: the queried size is exactly what the call needs */
     size_t need = 0;
     assert_int_equal(API(mha_attention_workspace_size)(&d, &need), MHA_OK);
     assert_true(need > 1);
@@ -785,6 +786,23 @@ static void SUF(workspace_rules)(void **state)
         assert_int_equal(API(mha_attention_ws)(&d, Q, K, V, M, out_ws, lse_ws, ws + off, need),
                          MHA_OK);
         assert_memory_equal(out_ws, out, half);
+    }
+    /* More workers (as allowed, or the default) want more, but one worker's workspace is enough:
+     * the call runs fewer workers, with the same bits. Below one worker's, it is too small. */
+    for (size_t threads = 0; threads <= 2; threads += 2) {
+        mha_attention_desc dn = d;
+        dn.n_threads = threads;
+        size_t more = 0;
+        assert_int_equal(API(mha_attention_workspace_size)(&dn, &more), MHA_OK);
+        assert_true(more >= need);
+        fill_sentinel(out_ws, half);
+        assert_int_equal(API(mha_attention_ws)(&dn, Q, K, V, M, out_ws, lse_ws, ws + 5, need),
+                         MHA_OK);
+        assert_memory_equal(out_ws, out, half);
+        fill_sentinel(out_ws, half);
+        EXPECT_UNTOUCHED(ws, need + 64, MHA_ERR_WORKSPACE_TOO_SMALL,
+                         API(mha_attention_ws)(&dn, Q, K, V, M, out_ws, lse_ws, ws, need - 1));
+        assert_true(is_sentinel(out_ws, half));
     }
     /* A workspace overlapping an output or an input, partially: its last byte on the output's
      * first, its first byte on the lse's last, its first byte inside K or the mask. */

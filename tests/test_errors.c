@@ -131,6 +131,7 @@ static void desc_init(void **state)
     assert_int_equal(d.batch_stride_mask, 0);
     assert_true(d.scale == 0.25); /* 1/sqrt(16) */
     assert_int_equal(d.flags, 0);
+    assert_int_equal(d.n_threads, 0);
     mha_attention_desc_init(&d, 1, 1, 1, 1, 0, 1);
     assert_true(d.scale == 1.0);
 }
