@@ -24,7 +24,9 @@
  *
  * This library is a client of libmha's public API only; libmha itself never depends on MPI.
  * Build and link: `cc prog.c $(pkg-config --cflags --libs mha_mpi)` (or mpicc with -lmha_mpi
- * -lmha), run with `mpirun -np P ./prog`.
+ * -lmha), run with `mpirun -np P ./prog`. This header includes <mpi.h>; from C++, define
+ * OMPI_SKIP_MPICXX (Open MPI) or MPICH_SKIP_MPICXX (MPICH) first if the MPI's old C++ bindings
+ * get in the way (they do not compile under -Wextra -Werror): only MPI's C API is used here.
  *
  * Example
  * -------
