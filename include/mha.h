@@ -277,16 +277,28 @@ MHA_API void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, siz
  * or seq_kv == 0) produce zeros in out and −inf in lse, never NaN.
  * Causal blocks that lie wholly in a row's future are skipped, not computed.
  * NaN or +inf scores give a NaN row, as the textbook formula does.
+ * Numerics: the row max is subtracted before exp, so no finite score overflows;
+ * out is accumulated as Σ_j e^(s_ij − max_i)·V_j by a GEMM and divided by the
+ * row's sum afterwards, so, like any GEMM, that sum can overflow when |V| comes
+ * within a factor seq_kv of the type's largest finite value.
  *
- * Empty call (MHA_OK, nothing written): batch, seq_q or d_v is 0 (and d_head,
- * when lse is NULL, makes no difference: an empty dot product is 0).
+ * Empty call (MHA_OK, nothing written): batch or seq_q is 0, or d_v is 0 and
+ * lse is NULL. With d_v == 0 and an lse, only the lse is computed (V and out are
+ * empty and may be NULL). d_head == 0 is not empty: every score is an empty dot
+ * product, 0, so each row averages its visible V rows (Q and K may be NULL);
+ * seq_kv == 0 gives zeros and lse −inf (K, V and mask may be NULL).
  *
  * @return MHA_OK; MHA_ERR_NULL_POINTER (desc, or a non-empty buffer);
  *         MHA_ERR_INVALID_ARGUMENT (n_heads or n_kv_heads 0, n_kv_heads not
- *         dividing n_heads, a leading dimension below its row width, a non-finite
- *         scale, unknown flags, output batch items that overlap each other);
- *         MHA_ERR_TOO_LARGE; MHA_ERR_OVERLAP; MHA_ERR_OUT_OF_MEMORY.
- *         Outputs untouched on error.
+ *         dividing n_heads, a leading dimension below its row width — ld_mask
+ *         too, even when mask is NULL, as a BLAS checks every lda — a scale that
+ *         is not finite in the working precision, unknown flags, output batch
+ *         items that overlap each other); MHA_ERR_TOO_LARGE (a value handed to
+ *         the BLAS above INT_MAX — seq_kv rounded up to 64 bytes, d_head, d_v,
+ *         n_heads, ld_q, ld_k, ld_v, ld_out — or a buffer's extent overflowing
+ *         size_t); MHA_ERR_OVERLAP;
+ *         MHA_ERR_OUT_OF_MEMORY. The descriptor's rules are checked first, even
+ *         for an empty call. Outputs untouched on error.
  *
  * Threads: reentrant. The work is cut into tiles (batch × heads × query blocks);
  * see mha_attention_desc.n_threads for who runs them in parallel. The result is
@@ -346,7 +358,8 @@ MHA_API mha_status mha_attention_ws_f64(const mha_attention_desc *desc, const do
  * @param lse_a, lse_b, lse  n_heads × rows, packed (lse[h·rows + i]) — one batch
  *                           item of mha_attention()'s lse.
  * out may be exactly out_a and lse exactly lse_a (in-place accumulation);
- * otherwise outputs must not overlap inputs. Empty call: rows, n_heads or d_v 0.
+ * otherwise outputs must not overlap inputs. Empty call: rows or n_heads 0. With
+ * d_v == 0 only the lse is merged (out_a, out_b and out may be NULL).
  * @return MHA_OK; MHA_ERR_NULL_POINTER; MHA_ERR_INVALID_ARGUMENT (ld too
  *         small); MHA_ERR_TOO_LARGE; MHA_ERR_OVERLAP.
  */
