@@ -28,7 +28,8 @@ def attention(Q, K, V, n_heads, n_kv_heads=None, causal=False, mask=None, scale=
     seq_kv = K.shape[-2]
     d_head = q_width // n_heads
     d_v = V.shape[-1] // n_kv_heads
-    scale = 1 / np.sqrt(d_head) if scale is None else scale
+    if scale is None:  # the C API's default; 1 for d_head == 0, where every score is 0 anyway
+        scale = 1 / np.sqrt(d_head) if d_head else 1.0
     if mask is None:
         mask = np.zeros((seq_q, seq_kv))
     mask = np.asarray(mask)

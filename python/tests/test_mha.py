@@ -220,6 +220,46 @@ class General(Case):
                 if seq_kv == 0:
                     np.testing.assert_array_equal(out, 0)
 
+    def test_zero_width_heads(self):
+        # d_head == 0: every score is 0, so each row averages the V rows it sees.
+        Q, K, V = self.qkv(23, (2,), 4, 5, 2, 1, 0, 3)
+        out = self.check(Q, K, V, 2, n_kv_heads=1)
+        np.testing.assert_allclose(out[:, 0, :3], V.mean(axis=1), rtol=1e-12)
+
+    def test_random_shapes_and_layouts(self):
+        # Zero and small dims, GQA, causal, masks, and views that are or are not copied, in both
+        # dtypes: the cases above in combinations nobody wrote down.
+        r = rng(24)
+
+        def some_view(a):
+            kind = r.integers(4)
+            if kind == 1:  # a column slice of a wider buffer: passed through ld
+                wide = np.zeros((*a.shape[:-1], a.shape[-1] + 3), a.dtype)
+                wide[..., 1:-2] = a
+                return wide[..., 1:-2]
+            if kind == 2:  # column-major: copied
+                return np.asfortranarray(a)
+            if kind == 3:  # rows reversed twice through negative strides
+                return a[..., ::-1, :][..., ::-1, :]
+            return a
+
+        for _ in range(200):
+            batch = tuple(int(n) for n in r.integers(0, 3, size=r.integers(0, 3)))
+            seq_q, seq_kv, d_head, d_v = (int(n) for n in r.integers(0, 6, size=4))
+            n_heads = int(r.choice([1, 2, 4]))
+            n_kv_heads = int(r.choice([g for g in (1, 2, 4) if n_heads % g == 0]))
+            dtype = r.choice([np.float32, np.float64])
+            kw = dict(n_kv_heads=n_kv_heads, causal=bool(r.integers(2)))
+            if r.integers(2):
+                shape = (seq_q, seq_kv) if r.integers(2) else (*batch, seq_q, seq_kv)
+                kw["mask"] = r.random(shape) < 0.7
+            Q, K, V = (some_view(a) for a in self.qkv(int(r.integers(1 << 30)), batch, seq_q,
+                                                      seq_kv, n_heads, n_kv_heads, d_head, d_v,
+                                                      dtype))
+            with self.subTest(batch=batch, seq_q=seq_q, seq_kv=seq_kv, heads=(n_heads, n_kv_heads),
+                              d=(d_head, d_v), dtype=dtype, **kw):
+                self.check(Q, K, V, n_heads, dtype, **kw)
+
 
 class Strides(Case):
     """Views reach the C API through leading dimensions and batch strides, copied only when the
