@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* The benchmark's sections in double: libmha's _f64 functions against cblas_dgemm. */
+#include "bench_cases.h"
+#include "mha.h"
+
+#include <cblas.h>
+
+#define REAL double
+#define SFX(name) name##_f64
+#define API(name) name##_f64
+#define GEMM_NAME "dgemm"
+/* double against a double reference: only the order of the sums differs. */
+#define ATOL 1e-10
+#define RTOL 1e-9
+
+static void cblas_gemm_real(int n, const double *A, const double *B, double *C)
+{
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, A, n, B, n, 0, C, n);
+}
+
+/* The checks first: the sections use them. */
+#include "bench_check_impl.h"
+
+#include "bench_cases_impl.h"
