@@ -27,6 +27,7 @@ typedef struct bench_config {
     double ref_max_flop;    /* run the whole naive reference only below this much work */
     bench_reps reps;        /* timed repetitions of every call but the long one */
     bench_reps long_reps;
+    bool gemm_share; /* also time the attention's GEMMs alone (mha_gemms rows) */
     /* Measured by the ceilings section, read by the others. */
     double peak_gflops;
     double copy_gbps;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The benchmark's sections, written once over REAL. Included after bench_check_impl.h by
  * bench_cases_f32.c and bench_cases_f64.c with REAL, SFX() (section suffix), API() (the libmha
- * name of that precision), GEMM_NAME and cblas_gemm_real() defined.
+ * name of that precision), GEMM_NAME and CBLAS_GEMM (cblas_sgemm or cblas_dgemm) defined.
  *
  * Every call runs once untimed first: that run warms the caches, the page tables and the BLAS
  * thread pool, and its result is what is checked against the reference. Then the timed
@@ -108,7 +108,8 @@ typedef struct gemm_call {
 static mha_status run_gemm(const void *ctx)
 {
     const gemm_call *g = ctx;
-    cblas_gemm_real((int)g->n, g->A, g->B, g->C);
+    const int n = (int)g->n;
+    CBLAS_GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, g->A, n, g->B, n, 0, g->C, n);
     return MHA_OK;
 }
 
@@ -307,6 +308,54 @@ static void time_pipeline(const bench_reps *policy, const pipeline *p, const dou
         t[i] = bench_stats_of(v[i], n);
 }
 
+/* --gemm-share: the attention's two GEMMs per tile, S = scale·Q_tile·K_hᵀ and O = S·V_h, with
+ * nothing between them. Its time over the attention's says how much of the gap to peak is the
+ * GEMMs' shapes and how much the softmax and bookkeeping. */
+typedef struct gemm_replay {
+    const pipeline *p;
+    size_t rows, ld_s; /* the library's tile height and score row stride */
+    REAL *S;
+} gemm_replay;
+
+static mha_status run_gemm_replay(const void *ctx)
+{
+    const gemm_replay *g = ctx;
+    const pipeline *p = g->p;
+    const int n = (int)p->n, d = (int)p->d, d_k = (int)(p->d / p->h), ld_s = (int)g->ld_s;
+    const REAL scale = (REAL)(1 / sqrt((double)d_k));
+    for (size_t h = 0; h < p->h; h++)
+        for (size_t i0 = 0; i0 < p->n; i0 += g->rows) {
+            const int m = (int)(p->n - i0 < g->rows ? p->n - i0 : g->rows);
+            const size_t at = i0 * p->d + h * (size_t)d_k;
+            CBLAS_GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, d_k, scale, p->P[0] + at, d,
+                       p->P[1] + h * (size_t)d_k, d, 0, g->S, ld_s);
+            CBLAS_GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, d_k, n, 1, g->S, ld_s,
+                       p->P[2] + h * (size_t)d_k, d, 0, p->out + at, d);
+        }
+    return MHA_OK;
+}
+
+/* The tile height is read back from the workspace size, which (src/plan.c) is 64 bytes of
+ * alignment slack plus rows × (ld_s + 2) elements, ld_s = seq_len rounded up to 64 bytes. If that
+ * layout changes, this row is approximate; nothing else depends on it. */
+static bench_row measure_gemm_replay(const bench_config *c, const pipeline *p,
+                                     const mha_attention_desc *desc, const bench_row *mha)
+{
+    size_t per_line = 64 / sizeof(REAL), ws = (size_t)workspace_of(desc);
+    gemm_replay g = {p, 0, (p->n + per_line - 1) / per_line * per_line, NULL};
+    g.rows = ws > 64 ? (ws - 64) / sizeof(REAL) / (g.ld_s + 2) : 0;
+    g.rows = g.rows == 0 ? 1 : g.rows > p->n ? p->n : g.rows;
+    g.S = alloc_real(bench_mul(g.rows, g.ld_s));
+    double first_s = first_run(run_gemm_replay, &g, "GEMM replay");
+    bench_row row = row_of("pipeline", "mha_gemms", desc);
+    row.t = time_call(&c->reps, first_s, run_gemm_replay, &g, "GEMM replay");
+    set_rate(&row, c, 4 * (double)p->n * (double)p->n * (double)p->d);
+    row.ratio = row.t.median / mha->t.median;
+    row.ratio_of = "mha";
+    bench_free(g.S);
+    return row;
+}
+
 static void pipeline_shape(const bench_config *c, const bench_shape *s)
 {
     pipeline p;
@@ -351,6 +400,10 @@ static void pipeline_shape(const bench_config *c, const bench_shape *s)
     emit(&fused);
     emit(&mha);
     emit(&whole);
+    if (c->gemm_share) { /* last: it overwrites out */
+        bench_row gemms = measure_gemm_replay(c, &p, &desc, &mha);
+        emit(&gemms);
+    }
     pipeline_free(&p);
 }
 

@@ -41,6 +41,7 @@ static void usage(FILE *f)
           "                       sections to run (default all; the GEMM peak always runs)\n"
           "  --long               also the long sequence 32768x512x8, attention only (minutes)\n"
           "  --decode N,...       decode KV lengths (default 4096,8192,16384,32768)\n"
+          "  --gemm-share         also time the attention's GEMMs alone (mha_gemms rows)\n"
           "  --threads N          BLAS (and OpenMP) threads (default: the BLAS's default)\n"
           "  --reps N             exactly N timed runs per call (default 3 to 5, 2 s budget)\n"
           "  --peak-size N        the square GEMM that defines peak (default 2048)\n"
@@ -223,6 +224,8 @@ static void parse(options *o, int argc, char **argv)
             o->format = BENCH_JSON;
         else if (strcmp(a, "--long") == 0)
             o->long_seq = true;
+        else if (strcmp(a, "--gemm-share") == 0)
+            o->c.gemm_share = true;
         else if (strcmp(a, "--no-coretype-fix") == 0)
             o->fix_coretype = false;
         else if (strcmp(a, "--smoke") == 0)
