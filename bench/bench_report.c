@@ -8,6 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#ifndef MHA_BENCH_BUILD
+#define MHA_BENCH_BUILD "unknown"
+#endif
+
 /* One cell: a string, or a number (NAN: not applicable). `bytes` numbers print as KiB/MiB in the
  * table and exactly in CSV/JSON. A column of width 0 is in CSV/JSON only. */
 typedef struct cell {
@@ -221,6 +225,7 @@ static void print_header(void)
                  e->slow_core ? "NEEDED but not applied: slow kernels" : "not needed");
     bool first = true;
     header_item("libmha", out.meta->commit, &first);
+    header_item("build", MHA_BENCH_BUILD, &first);
     header_item("cpu", e->cpu_model, &first);
     header_item("cpu_isa", e->avx512f ? "avx512f avx2" : e->avx2 ? "avx2" : "(no avx2)", &first);
     header_item("blas", blas, &first);
