@@ -21,11 +21,12 @@ typedef struct bench_config {
     size_t gqa_seq;          /* GQA prefill: 32 query / 8 kv heads of 64, vs 32 / 32 */
     const size_t *decode_kv; /* decode: seq_kv values; 1 query row, 32 / 8 heads of 128 */
     size_t n_decode;
-    bench_shape long_shape; /* --long: attention only */
-    size_t peak_n;          /* the square GEMM whose rate is "peak" */
-    size_t copy_bytes;      /* the memcpy whose rate is "copy bandwidth" */
-    double ref_max_flop;    /* run the whole naive reference only below this much work */
-    bench_reps reps;        /* timed repetitions of every call but the long one */
+    bench_shape long_shape;  /* --long: attention only */
+    size_t peak_n;           /* the square GEMM whose rate is "peak" */
+    size_t copy_bytes;       /* the memcpy whose rate is "copy bandwidth" */
+    double ref_max_flop;     /* run the whole naive reference only below this much work */
+    bench_reps reps;         /* timed repetitions of every call but these two: */
+    bench_reps ceiling_reps; /* the peak and copy rates every ratio divides by: more runs */
     bench_reps long_reps;
     bool gemm_share; /* also time the attention's GEMMs alone (mha_gemms rows) */
     /* Measured by the ceilings section, read by the others. */

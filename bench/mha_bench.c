@@ -141,6 +141,8 @@ static void set_defaults(options *o)
     o->c.ref_max_flop = 1.5e9;
     /* Median of 3 to 5; a call of a second or more is not repeated past a 2 s budget. */
     o->c.reps = (bench_reps){3, 5, 2.0, 1.0};
+    /* Every %peak and %copy divides by these medians: worth more runs on a noisy machine. */
+    o->c.ceiling_reps = (bench_reps){5, 15, 3.0, 0};
     /* Minutes per call: the checked run is the sample unless --reps says otherwise. */
     o->c.long_reps = (bench_reps){1, 1, 0, 1.0};
     o->pipeline = o->general = o->fix_coretype = true;
@@ -192,7 +194,7 @@ static bool parse_value_option(options *o, int argc, char **argv, int *i)
         size_t n = parse_size(v, "--reps");
         if (n > BENCH_MAX_REPS)
             bad("--reps (at most 101)", v);
-        o->c.reps = o->c.long_reps = (bench_reps){(int)n, (int)n, 0, 0};
+        o->c.reps = o->c.long_reps = o->c.ceiling_reps = (bench_reps){(int)n, (int)n, 0, 0};
         o->reps_given = true;
     } else if ((v = value_of(argc, argv, i, "--peak-size"))) {
         o->c.peak_n = parse_size(v, "--peak-size");
