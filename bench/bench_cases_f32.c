@@ -16,7 +16,10 @@
 
 #define CBLAS_GEMM cblas_sgemm
 
-/* The checks first: the sections use them. */
+/* In this order: the checks, the run/time/report helpers, then the sections that use both. */
 #include "bench_check_impl.h"
 
-#include "bench_cases_impl.h"
+#include "bench_run_impl.h"
+
+#include "bench_general_impl.h"
+#include "bench_pipeline_impl.h"

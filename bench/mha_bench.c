@@ -185,9 +185,13 @@ static bool parse_value_option(options *o, int argc, char **argv, int *i)
 {
     const char *v;
     if ((v = value_of(argc, argv, i, "--shapes"))) {
-        parse_shapes(o, strcpy(malloc(strlen(v) + 1), v));
+        char *list = strcpy(bench_alloc(strlen(v) + 1), v); /* strtok writes into it */
+        parse_shapes(o, list);
+        bench_free(list);
     } else if ((v = value_of(argc, argv, i, "--decode"))) {
-        parse_decode(o, strcpy(malloc(strlen(v) + 1), v));
+        char *list = strcpy(bench_alloc(strlen(v) + 1), v);
+        parse_decode(o, list);
+        bench_free(list);
     } else if ((v = value_of(argc, argv, i, "--threads"))) {
         o->threads = (int)parse_size(v, "--threads");
     } else if ((v = value_of(argc, argv, i, "--reps"))) {
