@@ -34,9 +34,17 @@
  *    run before the first write or allocation.
  *  - Every function is reentrant. The library has no global mutable state and
  *    never changes BLAS settings (e.g. its thread count): concurrent calls on
- *    disjoint outputs are safe. BLAS threading is the caller's to configure.
+ *    disjoint outputs are safe. BLAS threading is the caller's to configure;
+ *    libmha reads it to avoid nesting its own threads inside a threaded BLAS.
+ *    Fastest on several cores: a single-threaded BLAS (OPENBLAS_NUM_THREADS=1
+ *    or openblas_set_num_threads(1)) and OMP_NUM_THREADS = cores, so libmha
+ *    runs whole tiles (GEMM, softmax, GEMM) in parallel.
  *  - Softmax is numerically stable: each row's maximum is subtracted before
  *    exponentiating, so scores of any finite size never overflow.
+ *  - The softmax's exp runs on the widest vector unit found at run time
+ *    (AVX-512F or AVX2+FMA on x86-64, about 1 ulp and bit-identical between
+ *    the two; libm otherwise), so results may differ between machines in the
+ *    last bits.
  *
  * Example
  * -------
@@ -233,13 +241,19 @@ typedef struct mha_attention_desc {
         batch_stride_mask;                    /**< strides between batch items */
     double scale;                             /**< multiplies Q·Kᵀ; default 1/sqrt(d_head) */
     unsigned flags;                           /**< 0 or MHA_CAUSAL */
+    /** Worker threads the library may run tiles on (OpenMP). 0 (default): decided per call —
+     *  as many as OpenMP allows (OMP_NUM_THREADS) when the BLAS runs single-threaded, else 1,
+     *  leaving the parallelism to the BLAS inside each GEMM (the two together would
+     *  oversubscribe the cores). k > 0: at most k workers; the caller then owns the BLAS's
+     *  thread count (set it to 1 for k > 1). */
+    size_t n_threads;
 } mha_attention_desc;
 
 /**
  * @brief Fills @p desc for one packed batch item: ld_q = n_heads·d_head,
  * ld_k = n_kv_heads·d_head, ld_v = n_kv_heads·d_v, ld_out = n_heads·d_v,
  * ld_mask = seq_kv, batch strides = seq × ld (batch_stride_mask = 0),
- * batch = 1, scale = 1/sqrt(d_head) (1 when d_head == 0), flags = 0.
+ * batch = 1, scale = 1/sqrt(d_head) (1 when d_head == 0), flags = 0, n_threads = 0.
  * Does not validate: mha_attention() does. No-op when @p desc is NULL.
  */
 MHA_API void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, size_t seq_kv,
@@ -274,8 +288,10 @@ MHA_API void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, siz
  *         MHA_ERR_TOO_LARGE; MHA_ERR_OVERLAP; MHA_ERR_OUT_OF_MEMORY.
  *         Outputs untouched on error.
  *
- * Threads: reentrant; the work (batch × heads × query blocks) runs on the
- * calling thread, each GEMM threaded as the BLAS is configured.
+ * Threads: reentrant. The work is cut into tiles (batch × heads × query blocks);
+ * see mha_attention_desc.n_threads for who runs them in parallel. The result is
+ * bitwise the same whatever the number of workers: the tiling does not depend
+ * on it, and each tile is computed by one worker.
  */
 MHA_API mha_status mha_attention(const mha_attention_desc *desc, const float *Q, const float *K,
                                  const float *V, const float *mask, float *out, float *lse);
@@ -298,11 +314,12 @@ MHA_API mha_status mha_attention_workspace_size_f64(const mha_attention_desc *de
 /**
  * @brief mha_attention() on a caller-owned workspace: no allocation at all.
  *
- * @param workspace        at least the queried size, any alignment (it is
- *                         aligned internally, the query includes the slack);
- *                         must not overlap any other buffer.
- * @param workspace_bytes  its size; below the queried size is
- *                         MHA_ERR_WORKSPACE_TOO_SMALL.
+ * @param workspace        any alignment (it is aligned internally, the query
+ *                         includes the slack); must not overlap any other buffer.
+ * @param workspace_bytes  its size. The queried size runs as many workers as
+ *                         mha_attention() would; a smaller workspace runs fewer
+ *                         (one worker needs the queried size for n_threads = 1);
+ *                         below that is MHA_ERR_WORKSPACE_TOO_SMALL.
  * Same rules and statuses as mha_attention(), never MHA_ERR_OUT_OF_MEMORY.
  */
 MHA_API mha_status mha_attention_ws(const mha_attention_desc *desc, const float *Q,

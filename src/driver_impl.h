@@ -7,7 +7,7 @@
  * at one query row. Both are "m rows, a row stride" for the BLAS, so one routine runs them:
  *
  *   S = scale · Q_tile · K_gᵀ             one GEMM, the scale folded into alpha  (m × n_keys)
- *   S += mask; row softmax without 1/sum  softmax kernel, in place
+ *   S += mask; row softmax without 1/sum  one softmax kernel pass per row, mask add fused, in place
  *   O = S · V_g                           one GEMM straight into the caller's out (m × d_v)
  *   O_r /= sum_r; lse_r = max_r + log(sum_r)
  *
@@ -22,8 +22,13 @@
 #include <stdint.h>
 #include <string.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #define GEMM SFX(mha_gemm)
-#define SOFTMAX_ROW SFX(mha_softmax_row)
+#define SOFTMAX_ROW_FN SFX(mha_softmax_row_fn)
+#define SOFTMAX_PICK SFX(mha_softmax_pick)
 
 void SFX(mha_project)(const REAL *X, const REAL *const W[3], size_t seq_len, size_t d_model,
                       REAL *const out[3])
@@ -57,19 +62,18 @@ static void zero_row(REAL *row, size_t n)
     memset(row, 0, n * sizeof *row);
 }
 
-/* Softmax every row of S in place; keeps each row's max and sum for the epilogue. */
+/* Softmax every row of S in place, the mask added on the way; keeps each row's max and sum for the
+ * epilogue. */
 static void softmax_tile(const mha_attention_desc *d, const tile *t, REAL *S, size_t ld_s,
                          size_t n_keys, REAL *row_max, REAL *row_sum)
 {
+    /* Ask the CPU once per tile, not once per row (softmax.h). */
+    SOFTMAX_ROW_FN *const softmax_row = SOFTMAX_PICK();
     for (size_t r = 0; r < t->m; r++) {
         REAL *row = S + r * ld_s;
         size_t n_vis = visible_keys(d, t->first_i + r * t->i_step);
-        if (t->mask) {
-            const REAL *mrow = t->mask + r * t->mask_step;
-            for (size_t j = 0; j < n_vis; j++)
-                row[j] += mrow[j];
-        }
-        row_sum[r] = SOFTMAX_ROW(row, n_vis, &row_max[r]);
+        const REAL *mrow = t->mask ? t->mask + r * t->mask_step : NULL;
+        row_sum[r] = softmax_row(row, mrow, n_vis, &row_max[r]);
         /* Causal: the part of the tile beyond this row's last key must weigh nothing in P·V. */
         zero_row(row + n_vis, n_keys - n_vis);
     }
@@ -150,15 +154,39 @@ static tile tile_at(const mha_attention_desc *d, const mha_plan *plan, size_t in
     return t;
 }
 
+#ifndef MHA_WORKER_INDEX_DEFINED
+#define MHA_WORKER_INDEX_DEFINED
+/* Which tile workspace this thread owns. */
+static size_t worker_index(void)
+{
+#ifdef _OPENMP
+    return (size_t)omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+#endif
+
 void SFX(mha_attend)(const mha_attention_desc *d, const mha_plan *plan, const REAL *Q,
                      const REAL *K, const REAL *V, const REAL *mask, REAL *out, REAL *lse,
                      void *workspace)
 {
     uintptr_t aligned = ((uintptr_t)workspace + MHA_ALIGN - 1) & ~(uintptr_t)(MHA_ALIGN - 1);
-    REAL *S = (REAL *)aligned;
-    for (size_t index = 0; index < plan->n_tiles; index++) {
-        tile t = tile_at(d, plan, index, Q, K, V, mask, out, lse);
-        run_tile(d, plan, &t, S);
+    /* Tiles are independent: any worker may run any tile, and each tile's result does not
+     * depend on which worker ran it or how many there are. Dynamic scheduling evens out the
+     * causal tiles, whose cost grows with the query index. */
+#ifdef _OPENMP
+#pragma omp parallel num_threads((int)plan->workers) if (plan->workers > 1)
+#endif
+    {
+        REAL *S = (REAL *)(aligned + worker_index() * plan->tile_bytes);
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (size_t index = 0; index < plan->n_tiles; index++) {
+            tile t = tile_at(d, plan, index, Q, K, V, mask, out, lse);
+            run_tile(d, plan, &t, S);
+        }
     }
 }
 

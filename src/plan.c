@@ -2,7 +2,12 @@
 /* Tile shape and workspace size for one attention call. */
 #include "plan.h"
 
+#include "blas.h"
 #include "validate.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 /* A score tile of about this many bytes stays in L2 (2 MiB/core here, 1 MiB on many CPUs) next to
  * the K and V panels the two GEMMs stream through. */
@@ -22,6 +27,22 @@ static size_t query_block_rows(size_t seq_q, size_t row_bytes)
     rows = rows < TILE_MIN_ROWS ? TILE_MIN_ROWS : rows > TILE_MAX_ROWS ? TILE_MAX_ROWS : rows;
     rows = rows / 16 * 16;
     return seq_q < rows ? seq_q : rows;
+}
+
+/* Workers for n_tiles tiles when the caller asked for `requested` (0: decide). Library threads
+ * only on top of a single-threaded BLAS: OpenMP workers each calling a multi-threaded
+ * pthreads-OpenBLAS oversubscribe the cores (measured 5× slower than either alone). */
+static size_t plan_workers(size_t requested, size_t n_tiles)
+{
+#ifdef _OPENMP
+    size_t limit = (size_t)omp_get_thread_limit();
+    if (requested == 0)
+        requested = mha_blas_threads() == 1 ? (size_t)omp_get_max_threads() : 1;
+    requested = requested < limit ? requested : limit;
+#else
+    requested = 1;
+#endif
+    return requested < n_tiles ? requested : n_tiles ? n_tiles : 1;
 }
 
 bool mha_plan_attention(const mha_attention_desc *d, size_t elem, mha_plan *plan)
@@ -53,11 +74,28 @@ bool mha_plan_attention(const mha_attention_desc *d, size_t elem, mha_plan *plan
         !mha_mul_ok(plan->tile_rows, 2, &stat_elems) ||
         !mha_add_ok(tile_elems, round_up(stat_elems, per_line), &tile_elems) ||
         !mha_mul_ok(tile_elems, elem, &plan->tile_bytes) ||
-        !mha_add_ok(plan->tile_bytes, MHA_ALIGN, &plan->ws_bytes) ||
         !mha_mul_ok(per_item, blocks, &tiles_per_item) ||
         !mha_mul_ok(tiles_per_item, d->batch, &plan->n_tiles))
         return false;
+    plan->workers = plan_workers(d->n_threads, plan->n_tiles);
+    if (!mha_mul_ok(plan->tile_bytes, plan->workers, &plan->ws_bytes) ||
+        !mha_add_ok(plan->ws_bytes, MHA_ALIGN, &plan->ws_bytes))
+        return false;
     if (plan->n_tiles == 0)
         plan->tile_bytes = plan->ws_bytes = 0; /* nothing to compute, nothing to allocate */
+    return true;
+}
+
+bool mha_plan_fit_workspace(mha_plan *plan, size_t bytes)
+{
+    if (plan->ws_bytes == 0)
+        return true;
+    size_t tiles = bytes < MHA_ALIGN ? 0 : (bytes - MHA_ALIGN) / plan->tile_bytes;
+    if (tiles == 0)
+        return false;
+    if (tiles < plan->workers) {
+        plan->workers = tiles;
+        plan->ws_bytes = tiles * plan->tile_bytes + MHA_ALIGN;
+    }
     return true;
 }

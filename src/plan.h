@@ -20,10 +20,15 @@ typedef struct mha_plan {
     size_t n_tiles;    /* tiles in the whole call (batch × heads × blocks, or batch × groups × rows) */
     size_t ld_s;       /* row stride of the score tile, seq_kv rounded up to MHA_ALIGN bytes */
     size_t tile_bytes; /* one tile's workspace: scores + row maxima + row sums */
-    size_t ws_bytes;   /* what the call needs, alignment slack included */
+    size_t workers;    /* threads running tiles; each owns one tile's workspace */
+    size_t ws_bytes;   /* workers × tile_bytes, plus alignment slack */
 } mha_plan;
 
 /* Fills *plan for a validated descriptor; false if a size overflows. */
 bool mha_plan_attention(const mha_attention_desc *d, size_t elem, mha_plan *plan);
+
+/* Fewer workers if a caller's workspace of `bytes` holds fewer tiles; false if it cannot hold
+ * even one. */
+bool mha_plan_fit_workspace(mha_plan *plan, size_t bytes);
 
 #endif

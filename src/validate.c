@@ -215,7 +215,7 @@ mha_status mha_validate_attention(const mha_attention_desc *d, size_t elem,
     mha_status s = mha_validate_desc(d, elem, plan);
     if (s != MHA_OK)
         return s;
-    if (b->has_workspace && b->ws_bytes < plan->ws_bytes)
+    if (b->has_workspace && !mha_plan_fit_workspace(plan, b->ws_bytes))
         return MHA_ERR_WORKSPACE_TOO_SMALL;
     layout ls[N_IN + N_OUT];
     attention_layouts(d, plan, b->mask != NULL, b->lse != NULL, b->has_workspace, ls);
