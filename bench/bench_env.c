@@ -131,3 +131,16 @@ void bench_set_threads(int n)
     omp_set_num_threads(n);
 #endif
 }
+
+bool bench_parallel_tiles(int workers)
+{
+#if defined(MHA_BENCH_OPENBLAS) && defined(MHA_BENCH_OPENMP)
+    /* The library reads the BLAS's count per call and parallelises only over a serial BLAS. */
+    openblas_set_num_threads(1);
+    omp_set_num_threads(workers > 0 ? workers : 1);
+    return true;
+#else
+    (void)workers;
+    return false;
+#endif
+}

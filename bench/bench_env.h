@@ -31,9 +31,14 @@ void bench_env_probe(bench_env *env);
  * process cannot fix itself in place). Returns only when it did not re-execute. */
 void bench_fix_coretype(char **argv);
 
-/* The thread count of every pool the process may use: OpenBLAS's and, when the bench is built
- * with OpenMP, OpenMP's (the library may parallelise its tiles with it one day). n <= 0: leave
- * the defaults. */
+/* The thread count of every pool the process may use: OpenBLAS's and, when the library is built
+ * with OpenMP, OpenMP's. n <= 0: leave the defaults. With a multi-threaded BLAS the library runs
+ * its tiles one after the other and each GEMM uses the BLAS's threads ("--parallel blas"). */
 void bench_set_threads(int n);
+
+/* "--parallel tiles": a single-threaded BLAS and `workers` OpenMP threads, on which the library
+ * then runs whole tiles (GEMM, softmax, GEMM) in parallel. False when the bench cannot set both
+ * (no OpenBLAS or no OpenMP): the library then stays serial. */
+bool bench_parallel_tiles(int workers);
 
 #endif

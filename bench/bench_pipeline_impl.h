@@ -160,13 +160,16 @@ static mha_status run_gemm_replay(const void *ctx)
     return MHA_OK;
 }
 
-/* The tile height is read back from the workspace size, which (src/plan.c) is 64 bytes of
- * alignment slack plus rows × (ld_s + 2) elements, ld_s = seq_len rounded up to 64 bytes. If that
- * layout changes, this row is approximate; nothing else depends on it. */
+/* The tile height is read back from one worker's workspace size, which (src/plan.c) is 64 bytes
+ * of alignment slack plus rows × (ld_s + 2) elements, ld_s = seq_len rounded up to 64 bytes. If
+ * that layout changes, this row is approximate; nothing else depends on it. The replay runs on
+ * the calling thread: compare it with --parallel blas. */
 static bench_row measure_gemm_replay(const bench_config *c, const pipeline *p,
                                      const mha_attention_desc *desc, const bench_row *mha)
 {
-    double ws_bytes = workspace_of(desc);
+    mha_attention_desc one = *desc; /* one worker's workspace: one tile */
+    one.n_threads = 1;
+    double ws_bytes = workspace_of(&one);
     size_t per_line = 64 / sizeof(REAL), ws = isnan(ws_bytes) ? 0 : (size_t)ws_bytes;
     gemm_replay g = {p, 0, (p->n + per_line - 1) / per_line * per_line, NULL};
     g.rows = ws > 64 ? (ws - 64) / sizeof(REAL) / (g.ld_s + 2) : 0;

@@ -234,6 +234,7 @@ static void print_header(void)
     header_item("coretype", e->coretype[0] ? e->coretype : "(unset)", &first);
     header_item("core_fix", fix, &first);
     header_item("threads", threads, &first);
+    header_item("parallel", out.meta->parallel, &first);
     header_item("dtype", out.meta->dtype, &first);
     header_item("reps", out.meta->reps, &first);
 }

@@ -17,6 +17,7 @@ typedef struct bench_meta {
     const char *commit;    /* git describe of the source, or "unknown" */
     const char *reps;      /* the repetition policy in words */
     int threads_requested; /* --threads, 0 for the BLAS's default */
+    const char *parallel;  /* who runs in parallel, in words (--parallel) */
 } bench_meta;
 
 /* One measured call. Doubles that do not apply are NAN and print as "-", "" or null. */

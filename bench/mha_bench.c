@@ -24,7 +24,7 @@ typedef struct options {
     bench_config c;
     bench_shape shapes[MAX_SHAPES];
     size_t decode[MAX_DECODE];
-    bool shapes_given, reps_given, f64, pipeline, general, long_seq, fix_coretype, smoke;
+    bool shapes_given, reps_given, f64, pipeline, general, long_seq, fix_coretype, smoke, tiles;
     int threads;
     bench_format format;
 } options;
@@ -43,6 +43,9 @@ static void usage(FILE *f)
           "  --decode N,...       decode KV lengths (default 4096,8192,16384,32768)\n"
           "  --gemm-share         also time the attention's GEMMs alone (mha_gemms rows)\n"
           "  --threads N          BLAS (and OpenMP) threads (default: the BLAS's default)\n"
+          "  --parallel blas|tiles  blas (default): each GEMM on the BLAS's threads, tiles one\n"
+          "                       after the other; tiles: after the ceilings, a 1-thread BLAS\n"
+          "                       and the library's OpenMP workers run whole tiles in parallel\n"
           "  --reps N             exactly N timed runs per call (default 3 to 5, 2 s budget)\n"
           "  --peak-size N        the square GEMM that defines peak (default 2048)\n"
           "  --f64                double precision (dgemm peak)\n"
@@ -204,6 +207,10 @@ static bool parse_value_option(options *o, int argc, char **argv, int *i)
         o->c.peak_n = parse_size(v, "--peak-size");
         if (o->c.peak_n > 32768)
             bad("--peak-size (at most 32768)", v);
+    } else if ((v = value_of(argc, argv, i, "--parallel"))) {
+        o->tiles = strcmp(v, "tiles") == 0;
+        if (!o->tiles && strcmp(v, "blas") != 0)
+            bad("--parallel", v);
     } else if ((v = value_of(argc, argv, i, "--suite"))) {
         o->pipeline = strcmp(v, "all") == 0 || strcmp(v, "pipeline") == 0;
         o->general = strcmp(v, "all") == 0 || strcmp(v, "general") == 0;
@@ -282,12 +289,25 @@ int main(int argc, char **argv)
                  "median of %d to %d runs in %.0f s after 1 checked run, "
                  "which counts for calls >= %.0f s",
                  o.c.reps.min, o.c.reps.max, o.c.reps.budget_s, o.c.reps.long_s);
-    const bench_meta meta = {o.f64 ? "f64" : "f32", MHA_BENCH_COMMIT, reps, o.threads};
+    /* The ceilings always run on the BLAS's threads: --parallel tiles switches after them. */
+    int workers = env.blas_threads > 0 ? env.blas_threads : o.threads;
+    char parallel[160] = "blas: library tiles in turn, each GEMM on the BLAS's threads";
+    if (o.tiles)
+        snprintf(parallel, sizeof parallel,
+                 "tiles: after the ceilings, BLAS 1 thread, library tiles on %d OpenMP workers",
+                 workers);
+    const bench_meta meta = {o.f64 ? "f64" : "f32", MHA_BENCH_COMMIT, reps, o.threads, parallel};
     bench_report_begin(o.format, &env, &meta);
     note_coretype(&env);
 
-    if (o.f64) {
+    if (o.f64)
         bench_ceilings_f64(&o.c, o.general);
+    else
+        bench_ceilings_f32(&o.c, o.general);
+    if (o.tiles && !bench_parallel_tiles(workers))
+        bench_report_note("# WARNING: --parallel tiles needs OpenBLAS and OpenMP; running as "
+                          "--parallel blas");
+    if (o.f64) {
         if (o.pipeline)
             bench_pipeline_f64(&o.c);
         if (o.general)
@@ -295,7 +315,6 @@ int main(int argc, char **argv)
         if (o.long_seq)
             bench_long_f64(&o.c);
     } else {
-        bench_ceilings_f32(&o.c, o.general);
         if (o.pipeline)
             bench_pipeline_f32(&o.c);
         if (o.general)
