@@ -60,7 +60,25 @@ static void pipeline_free(pipeline *p)
     bench_free(p->X);
 }
 
-/* The checks of one shape; *ref_s gets the reference's seconds for qkv, mha (full checks). */
+/* End to end: the reference's own projection R through its own attention, against the
+ * library's pipeline output. Full checks only: every row's attention needs all of R. */
+static check check_end_to_end(const pipeline *p, double *const R[3], bool full)
+{
+    check k = check_begin(full);
+    if (!full) {
+        k.how = "-";
+        k.max_err = NAN;
+        return k;
+    }
+    double *O = bench_alloc(bench_mul(bench_mul(p->n, p->d), sizeof(double)));
+    ref_multi_head_attention(R[0], R[1], R[2], p->n, p->d, p->h, O);
+    for (size_t i = 0; i < p->n * p->d; i++)
+        check_value(&k, (double)p->out[i], O[i]);
+    bench_free(O);
+    return k;
+}
+
+/* Every check of one shape, and the reference's seconds (meaningful for full checks). */
 typedef struct pipeline_checks {
     check qkv, fused, mha, whole;
     double ref_qkv_s, ref_mha_s;
@@ -81,18 +99,7 @@ static pipeline_checks check_pipeline(const pipeline *p, const mha_attention_des
     k.fused = check_projection(fused, 3 * p->d, p->n, p->d, full, (const double *const *)R);
     k.mha = check_attention(desc, p->P[0], p->P[1], p->P[2], p->out, full);
     k.ref_mha_s = k.mha.ref_s;
-    k.whole = check_begin(full);
-    k.whole.how = "-";
-    k.whole.max_err = NAN;
-    if (full) { /* end to end: the reference's own projection through its own attention */
-        double *O = bench_alloc(bench_mul(bench_mul(p->n, p->d), sizeof(double)));
-        ref_multi_head_attention(R[0], R[1], R[2], p->n, p->d, p->h, O);
-        k.whole.how = "full";
-        k.whole.max_err = 0;
-        for (size_t i = 0; i < p->n * p->d; i++)
-            check_value(&k.whole, (double)p->out[i], O[i]);
-        bench_free(O);
-    }
+    k.whole = check_end_to_end(p, R, full);
     for (int i = 0; i < 3; i++)
         bench_free(R[i]);
     check_or_die(&k.qkv, "mha_compute_qkv", shape);
