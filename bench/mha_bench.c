@@ -57,7 +57,7 @@ static void usage(FILE *f)
           f);
 }
 
-static void bad(const char *what, const char *value)
+_Noreturn static void bad(const char *what, const char *value)
 {
     fprintf(stderr, "mha_bench: bad %s '%s'\n", what, value ? value : "(missing)");
     usage(stderr);
@@ -173,7 +173,7 @@ static void set_smoke(options *o)
 static const char *value_of(int argc, char **argv, int *i, const char *name)
 {
     size_t len = strlen(name);
-    if (strncmp(argv[*i], name, len) != 0)
+    if (argv[*i] == NULL || strncmp(argv[*i], name, len) != 0) /* NULL: argv[argc] */
         return NULL;
     if (argv[*i][len] == '=')
         return argv[*i] + len + 1;
