@@ -104,6 +104,7 @@ typedef enum mha_status {
     MHA_ERR_OVERLAP = 4,            /**< an output overlaps an input or another output */
     MHA_ERR_OUT_OF_MEMORY = 5,      /**< the workspace could not be allocated */
     MHA_ERR_WORKSPACE_TOO_SMALL = 6 /**< the caller's workspace is below the queried size */
+    /* 100 is reserved: MHA_ERR_MPI in mha_mpi.h (the optional MPI component). */
 } mha_status;
 
 /**
@@ -155,8 +156,12 @@ MHA_API mha_status mha_compute_qkv_fused(const float *X, const float *W_qkv, siz
  * @brief Scaled dot-product attention for one head:
  *        out = softmax(Q·Kᵀ / sqrt(d_k)) · V, softmax over each row.
  *
- * @param Q, K, V  seq_len × d_k each, contiguous; they may alias.
- * @param out      out: seq_len × d_k.
+ * @param Q    seq_len × d_k, contiguous (likewise K and V; they may alias).
+ * @param K    keys, as Q.
+ * @param V    values, as Q.
+ * @param seq_len  rows of every matrix.
+ * @param d_k  columns of every matrix.
+ * @param out  out: seq_len × d_k.
  *
  * Numerics: row max subtracted before exp (no overflow for any finite score);
  * the 1/sqrt(d_k) scale is folded into the first GEMM; exp and the row sum
@@ -174,7 +179,12 @@ MHA_API mha_status mha_self_attention(const float *Q, const float *K, const floa
  *        columns [h·d_k, (h+1)·d_k) of Q, K and V and writes the same columns
  *        of out. n_heads == 1 is mha_self_attention().
  *
- * @param Q, K, V  seq_len × d_model each, contiguous; they may alias.
+ * @param Q        seq_len × d_model, contiguous (likewise K and V; they may alias).
+ * @param K        keys, as Q.
+ * @param V        values, as Q.
+ * @param seq_len  rows of every matrix.
+ * @param d_model  columns of every matrix.
+ * @param n_heads  heads; divides d_model.
  * @param out      out: seq_len × d_model.
  *
  * Heads are read in place through the leading dimension: no split/concat copies.
@@ -264,8 +274,10 @@ MHA_API void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, siz
  * @brief General scaled dot-product attention (see mha_attention_desc for the formula).
  *
  * @param desc  shape, layout, scale and flags.
- * @param Q, K, V  inputs laid out as the descriptor says; they may alias or
- *              overlap each other (e.g. slices of one fused QKV buffer).
+ * @param Q     queries laid out as the descriptor says. Q, K, V and mask may
+ *              alias or overlap each other (e.g. slices of one fused QKV buffer).
+ * @param K     keys, as the descriptor says.
+ * @param V     values, as the descriptor says.
  * @param mask  optional additive mask (NULL: none), −inf entries allowed.
  * @param out   out: the attention output.
  * @param lse   optional out (NULL: not written): batch × n_heads × seq_q,
@@ -277,16 +289,28 @@ MHA_API void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, siz
  * or seq_kv == 0) produce zeros in out and −inf in lse, never NaN.
  * Causal blocks that lie wholly in a row's future are skipped, not computed.
  * NaN or +inf scores give a NaN row, as the textbook formula does.
+ * Numerics: the row max is subtracted before exp, so no finite score overflows;
+ * out is accumulated as Σ_j e^(s_ij − max_i)·V_j by a GEMM and divided by the
+ * row's sum afterwards, so, like any GEMM, that sum can overflow when |V| comes
+ * within a factor seq_kv of the type's largest finite value.
  *
- * Empty call (MHA_OK, nothing written): batch, seq_q or d_v is 0 (and d_head,
- * when lse is NULL, makes no difference: an empty dot product is 0).
+ * Empty call (MHA_OK, nothing written): batch or seq_q is 0, or d_v is 0 and
+ * lse is NULL. With d_v == 0 and an lse, only the lse is computed (V and out are
+ * empty and may be NULL). d_head == 0 is not empty: every score is an empty dot
+ * product, 0, so each row averages its visible V rows (Q and K may be NULL);
+ * seq_kv == 0 gives zeros and lse −inf (K, V and mask may be NULL).
  *
  * @return MHA_OK; MHA_ERR_NULL_POINTER (desc, or a non-empty buffer);
  *         MHA_ERR_INVALID_ARGUMENT (n_heads or n_kv_heads 0, n_kv_heads not
- *         dividing n_heads, a leading dimension below its row width, a non-finite
- *         scale, unknown flags, output batch items that overlap each other);
- *         MHA_ERR_TOO_LARGE; MHA_ERR_OVERLAP; MHA_ERR_OUT_OF_MEMORY.
- *         Outputs untouched on error.
+ *         dividing n_heads, a leading dimension below its row width — ld_mask
+ *         too, even when mask is NULL, as a BLAS checks every lda — a scale that
+ *         is not finite in the working precision, unknown flags, output batch
+ *         items that overlap each other); MHA_ERR_TOO_LARGE (a value handed to
+ *         the BLAS above INT_MAX — seq_kv rounded up to 64 bytes, d_head, d_v,
+ *         n_heads, ld_q, ld_k, ld_v, ld_out — or a buffer's extent overflowing
+ *         size_t); MHA_ERR_OVERLAP;
+ *         MHA_ERR_OUT_OF_MEMORY. The descriptor's rules are checked first, even
+ *         for an empty call. Outputs untouched on error.
  *
  * Threads: reentrant. The work is cut into tiles (batch × heads × query blocks);
  * see mha_attention_desc.n_threads for who runs them in parallel. The result is
@@ -342,11 +366,20 @@ MHA_API mha_status mha_attention_ws_f64(const mha_attention_desc *desc, const do
  * A side with lse = −inf (no visible key) contributes nothing; both −inf gives
  * zeros and −inf.
  *
- * @param out_a, out_b, out  rows × (n_heads·d_v), row stride ld (>= n_heads·d_v).
- * @param lse_a, lse_b, lse  n_heads × rows, packed (lse[h·rows + i]) — one batch
- *                           item of mha_attention()'s lse.
+ * @param rows     query rows in each partial result.
+ * @param n_heads  heads.
+ * @param d_v      width of one output head.
+ * @param ld       row stride of out_a, out_b and out (>= n_heads·d_v).
+ * @param out_a    rows × (n_heads·d_v), row stride ld: the result over keys A.
+ * @param lse_a    n_heads × rows, packed (lse[h·rows + i]) — one batch item of
+ *                 mha_attention()'s lse for keys A.
+ * @param out_b    as out_a, over keys B.
+ * @param lse_b    as lse_a, over keys B.
+ * @param out      out: the result over A ∪ B, laid out as out_a.
+ * @param lse      out: its log-sum-exp, laid out as lse_a.
  * out may be exactly out_a and lse exactly lse_a (in-place accumulation);
- * otherwise outputs must not overlap inputs. Empty call: rows, n_heads or d_v 0.
+ * otherwise outputs must not overlap inputs. Empty call: rows or n_heads 0. With
+ * d_v == 0 only the lse is merged (out_a, out_b and out may be NULL).
  * @return MHA_OK; MHA_ERR_NULL_POINTER; MHA_ERR_INVALID_ARGUMENT (ld too
  *         small); MHA_ERR_TOO_LARGE; MHA_ERR_OVERLAP.
  */

@@ -59,7 +59,15 @@ static size_t visible_keys(const mha_attention_desc *d, size_t i)
 
 static void zero_row(REAL *row, size_t n)
 {
-    memset(row, 0, n * sizeof *row);
+    /* row may be NULL when n == 0, and memset(NULL, 0, 0) is undefined */
+    if (n != 0)
+        memset(row, 0, n * sizeof *row);
+}
+
+/* p + n, where p may be NULL for an empty buffer (mha.h allows it): NULL + n is undefined. */
+static const REAL *advance(const REAL *p, size_t n)
+{
+    return p ? p + n : NULL;
 }
 
 /* Softmax every row of S in place, the mask added on the way; keeps each row's max and sum for the
@@ -85,7 +93,7 @@ static void normalise_tile(const mha_attention_desc *d, const tile *t, const REA
                            const REAL *row_sum)
 {
     for (size_t r = 0; r < t->m; r++) {
-        REAL *o = t->out + r * t->ld_out;
+        REAL *o = t->out ? t->out + r * t->ld_out : NULL; /* NULL only when d_v == 0 */
         if (row_sum[r] == 0) {
             zero_row(o, d->d_v);
         } else {
@@ -145,10 +153,10 @@ static tile tile_at(const mha_attention_desc *d, const mha_plan *plan, size_t in
     size_t g = h / group;
     t.m = m;
     t.first_i = i0;
-    t.q = Q + b * d->batch_stride_q + i0 * d->ld_q + h * d->d_head;
-    t.k = K + b * d->batch_stride_k + g * d->d_head;
-    t.v = V + b * d->batch_stride_v + g * d->d_v;
-    t.out = out + b * d->batch_stride_out + i0 * d->ld_out + h * d->d_v;
+    t.q = advance(Q, b * d->batch_stride_q + i0 * d->ld_q + h * d->d_head);
+    t.k = advance(K, b * d->batch_stride_k + g * d->d_head);
+    t.v = advance(V, b * d->batch_stride_v + g * d->d_v);
+    t.out = out ? out + b * d->batch_stride_out + i0 * d->ld_out + h * d->d_v : NULL;
     t.mask = mask ? mask + b * d->batch_stride_mask + i0 * d->ld_mask : NULL;
     t.lse = lse ? lse + (b * d->n_heads + h) * d->seq_q + i0 : NULL;
     return t;
@@ -199,7 +207,9 @@ void SFX(mha_merge)(size_t rows, size_t n_heads, size_t d_v, size_t ld, const RE
             REAL m = la > lb ? la : lb;
             size_t at = i * ld + h * d_v;
             if (m == -(REAL)INFINITY) { /* neither side saw a key */
-                zero_row(out + at, d_v);
+                /* out may be NULL when d_v == 0 */
+                if (d_v != 0)
+                    zero_row(out + at, d_v);
                 lse[h * rows + i] = m;
                 continue;
             }

@@ -155,7 +155,10 @@ static bool out_items_disjoint(const mha_attention_desc *d)
     size_t width = d->n_heads * d->d_v, item, interleaved;
     if (d->batch <= 1 || d->seq_q == 0 || width == 0)
         return true;
-    if (extent_of(matrix(d->seq_q, d->ld_out), &item) && d->batch_stride_out >= item)
+    /* An item spans (seq_q − 1)·ld_out + width elements: the next may start in its last row's
+     * padding. */
+    if (extent_of((layout){1, 0, d->seq_q, d->ld_out, width}, &item) &&
+        d->batch_stride_out >= item)
         return true;
     return d->batch_stride_out >= width && mha_mul_ok(d->batch - 1, d->batch_stride_out, &interleaved) &&
            mha_add_ok(interleaved, width, &interleaved) && d->ld_out >= interleaved;
@@ -199,7 +202,8 @@ mha_status mha_validate_desc(const mha_attention_desc *d, size_t elem, mha_plan 
         return MHA_ERR_TOO_LARGE;
     if (!out_items_disjoint(d))
         return MHA_ERR_INVALID_ARGUMENT;
-    if (!mha_plan_attention(d, elem, plan))
+    /* The score tile's row stride (seq_kv rounded up to a cache line) is a BLAS ldc too. */
+    if (!mha_plan_attention(d, elem, plan) || !fits_blas(plan->ld_s))
         return MHA_ERR_TOO_LARGE;
     layout ls[N_IN + N_OUT];
     attention_layouts(d, plan, true, true, false, ls);

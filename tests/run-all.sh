@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README's second command and CI run it: a -Werror build and its
-# unit tests. Prints one closing line "N passed, M failed" summed over every step.
+# unit tests (with MPI's tests under mpirun when MPI is there), and libmha built without MPI.
+# Prints one closing line "N passed, M failed" summed over every step.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +37,21 @@ step() {
 }
 
 step "unit tests (-Werror)" build-ci
+
+# The MPI component is optional: libmha must build without it and never link MPI. (The step above
+# builds and runs libmha_mpi's tests under mpirun when MPI is installed, as .ci/apt-packages does.)
+echo "== libmha without MPI (-Dmpi=disabled)"
+nompi=(build-nompi --werror -Dmpi=disabled -Dtests=false -Dbench=false)
+if { meson setup --wipe "${nompi[@]}" >build-nompi.setup.log 2>&1 ||
+    meson setup "${nompi[@]}" >build-nompi.setup.log 2>&1; } &&
+    meson compile -C build-nompi >build-nompi.compile.log 2>&1 &&
+    ! ldd build-nompi/src/libmha.so | grep -q libmpi; then
+    echo "ok: libmha builds without MPI and does not link it"
+    passed=$((passed + 1))
+else
+    echo "FAILED: libmha without MPI (see build-nompi.*.log)"
+    failed=$((failed + 1))
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -41,7 +41,7 @@ static void seed_ops_random_shapes(void **state)
         assert_true(close_enough_f32("qkv f32", Qf, ref_qkv, 3 * nd, ATOL_F32, RTOL_F32));
         /* Attention on the reference's own Q, K, V (as floats where needed) for each divisor. */
         for (size_t i = 0; i < 3 * nd; i++)
-            Qf[i] = (float)ref_qkv[i], ref_qkv[i] = Qf[i];
+            Qf[i] = (float)ref_qkv[i], ref_qkv[i] = (double)Qf[i];
         for (size_t h = 1; h <= d; h++) {
             if (d % h)
                 continue;

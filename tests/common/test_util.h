@@ -64,7 +64,7 @@ static inline void fill_uniform_f32(rng *r, float *x, double *x64, size_t n, dou
 {
     for (size_t i = 0; i < n; i++) {
         x[i] = (float)rng_uniform(r, lo, hi);
-        x64[i] = x[i];
+        x64[i] = (double)x[i];
     }
 }
 
@@ -107,7 +107,7 @@ static inline bool close_enough_f32(const char *what, const float *got, const do
 {
     double *g = xcalloc(n, sizeof *g);
     for (size_t i = 0; i < n; i++)
-        g[i] = got[i];
+        g[i] = (double)got[i];
     bool ok = close_enough(what, g, want, n, atol, rtol);
     free(g);
     return ok;
