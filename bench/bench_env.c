@@ -55,7 +55,7 @@ static void probe_cpu(bench_env *env)
 }
 
 /* OpenBLAS cores whose kernels predate AVX2. A CPU with AVX2 given one of these is an OpenBLAS
- * too old to know the CPU (Debian 12's 0.3.21 on Sapphire Rapids falls back to Prescott). */
+ * too old to know the CPU (Debian 12's 0.3.21 picks Prescott on a family 6 model 207 Xeon). */
 static bool is_pre_avx2_core(const char *core)
 {
     static const char *const old[] = {"Prescott",   "Core2",     "Penryn",      "Dunnington",
