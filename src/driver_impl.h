@@ -30,11 +30,30 @@
 #define SOFTMAX_ROW_FN SFX(mha_softmax_row_fn)
 #define SOFTMAX_PICK SFX(mha_softmax_pick)
 
-void SFX(mha_project)(const REAL *X, const REAL *const W[3], size_t seq_len, size_t d_model,
-                      REAL *const out[3])
+/* Rows per projection block: enough that each GEMM still runs near its peak. */
+#define PROJECT_MIN_ROWS 64
+
+void SFX(mha_project)(const REAL *X, size_t seq_len, size_t d_model, const REAL *const W[],
+                      REAL *const out[], size_t count, size_t cols)
 {
-    for (int p = 0; p < 3; p++)
-        GEMM(false, seq_len, d_model, d_model, 1, X, d_model, W[p], d_model, 0, out[p], d_model);
+    /* Over a single-threaded BLAS the rows are split across workers, one block each; otherwise
+     * one GEMM per weight and the BLAS's threads split it. Either way every output element is
+     * the same dot product in the same order, so the result does not depend on the split. */
+    double flops = 2.0 * (double)seq_len * (double)d_model * (double)cols * (double)count;
+    size_t workers =
+        mha_plan_workers(0, (seq_len + PROJECT_MIN_ROWS - 1) / PROJECT_MIN_ROWS, flops);
+    size_t block = (seq_len + workers - 1) / workers, items = count * workers;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads((int)workers) if (workers > 1) schedule(static)
+#endif
+    for (size_t item = 0; item < items; item++) {
+        size_t p = item / workers, r0 = item % workers * block;
+        if (r0 < seq_len) {
+            size_t m = seq_len - r0 < block ? seq_len - r0 : block;
+            GEMM(false, m, cols, d_model, 1, X + r0 * d_model, d_model, W[p], cols, 0,
+                 out[p] + r0 * cols, cols);
+        }
+    }
 }
 
 /* One tile: `m` query rows sharing the K/V head at k, v. Row r of the tile reads q + r·ld_q,

@@ -24,6 +24,13 @@ typedef struct mha_plan {
     size_t ws_bytes;   /* workers × tile_bytes, plus alignment slack */
 } mha_plan;
 
+/* Workers for n_tiles independent work items worth `flops` in all, when the caller asked for
+ * `requested` (0: decide).
+ * Library threads only on top of a single-threaded BLAS: OpenMP workers each calling a
+ * multi-threaded pthreads-OpenBLAS oversubscribe the cores (measured 5× slower than either
+ * alone). Always ≥ 1. */
+size_t mha_plan_workers(size_t requested, size_t n_tiles, double flops);
+
 /* Fills *plan for a validated descriptor; false if a size overflows. */
 bool mha_plan_attention(const mha_attention_desc *d, size_t elem, mha_plan *plan);
 
