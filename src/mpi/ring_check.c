@@ -6,20 +6,11 @@
 #include "ring_check.h"
 
 #include "mha_mpi.h"
+#include "span.h"
 
 #include <limits.h>
 #include <stdbool.h>
 #include <string.h>
-
-static bool mul_ok(size_t a, size_t b, size_t *out)
-{
-    return !__builtin_mul_overflow(a, b, out);
-}
-
-static bool add_ok(size_t a, size_t b, size_t *out)
-{
-    return !__builtin_add_overflow(a, b, out);
-}
 
 mha_status mha_ring_open(MPI_Comm comm, int *rank, int *size)
 {
@@ -40,43 +31,7 @@ mha_status mha_ring_open(MPI_Comm comm, int *rank, int *size)
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* This rank's buffers                                                                         */
-
-/* The address range [lo, hi) a strided buffer touches; lo == hi when it is empty. */
-typedef struct span {
-    uintptr_t lo, hi;
-} span;
-
-/* `items` batch items `item_stride` apart, each `rows` rows `ld` apart, each `width` wide. */
-typedef struct layout {
-    size_t items, item_stride, rows, ld, width;
-} layout;
-
-/* Span of p with layout l (in elements of `elem` bytes): MHA_ERR_TOO_LARGE when its size or end
- * address overflows, MHA_ERR_NULL_POINTER when it is not empty and p is NULL. */
-static mha_status span_of(const void *p, size_t elem, layout l, span *s)
-{
-    *s = (span){0, 0};
-    if (l.items == 0 || l.rows == 0 || l.width == 0)
-        return MHA_OK;
-    size_t last_item, last_row, extent, bytes;
-    if (!mul_ok(l.items - 1, l.item_stride, &last_item) || !mul_ok(l.rows - 1, l.ld, &last_row) ||
-        !add_ok(last_item, last_row, &extent) || !add_ok(extent, l.width, &extent) ||
-        !mul_ok(extent, elem, &bytes))
-        return MHA_ERR_TOO_LARGE;
-    if (p == NULL)
-        return MHA_ERR_NULL_POINTER;
-    uintptr_t lo = (uintptr_t)p;
-    if (lo > UINTPTR_MAX - bytes)
-        return MHA_ERR_TOO_LARGE;
-    *s = (span){lo, lo + bytes};
-    return MHA_OK;
-}
-
-static bool overlap(span a, span b)
-{
-    return a.lo != a.hi && b.lo != b.hi && a.lo < b.hi && b.lo < a.hi;
-}
+/* This rank's buffers: the same span rules as validate.c (src/span.h)                         */
 
 enum { IN_Q, IN_K, IN_V, OUT_O, OUT_LSE, N_BUF };
 
@@ -98,7 +53,7 @@ mha_status mha_ring_check_local(const mha_ring_args *a)
         return s;
     /* Widths and n_heads·seq_q passed the query's overflow checks. */
     const size_t n = d->seq_q, lse_n = d->n_heads * n;
-    const layout ls[N_BUF] = {
+    const mha_layout ls[N_BUF] = {
         [IN_Q] = {d->batch, d->batch_stride_q, n, d->ld_q, d->n_heads * d->d_head},
         [IN_K] = {d->batch, d->batch_stride_k, n, d->ld_k, d->n_kv_heads * d->d_head},
         [IN_V] = {d->batch, d->batch_stride_v, n, d->ld_v, d->n_kv_heads * d->d_v},
@@ -106,14 +61,14 @@ mha_status mha_ring_check_local(const mha_ring_args *a)
         [OUT_LSE] = {d->batch, lse_n, 1, lse_n, a->lse ? lse_n : 0},
     };
     const void *const ptrs[N_BUF] = {a->Q, a->K, a->V, a->out, a->lse};
-    span sp[N_BUF];
+    mha_span sp[N_BUF];
     for (int i = 0; i < N_BUF; i++)
-        if ((s = span_of(ptrs[i], a->elem, ls[i], &sp[i])) != MHA_OK)
+        if ((s = mha_span_of(ptrs[i], a->elem, ls[i], &sp[i])) != MHA_OK)
             return s;
     /* Outputs against inputs and each other; inputs may alias each other. */
     for (int o = OUT_O; o < N_BUF; o++)
         for (int i = 0; i < N_BUF; i++)
-            if (i != o && overlap(sp[o], sp[i]))
+            if (i != o && mha_spans_overlap(sp[o], sp[i]))
                 return MHA_ERR_OVERLAP;
     return MHA_OK;
 }
@@ -244,11 +199,11 @@ mha_status mha_ring_plan_call(const mha_ring_args *a, const uint64_t *lengths, i
     p->o_w = d->n_heads * d->d_v;
     p->chunk_rows = p->n < MHA_RING_CHUNK_ROWS ? p->n : MHA_RING_CHUNK_ROWS;
     size_t kv_w, rows, total = 0, bytes;
-    if (!add_ok(p->k_w, p->v_w, &kv_w) || !mul_ok(d->batch, p->max_n, &rows) ||
-        !mul_ok(rows, kv_w, &p->kv_elems) || !mul_ok(d->batch, p->n, &rows) ||
-        !mul_ok(rows, p->o_w, &p->acc_elems) || !mul_ok(rows, d->n_heads, &p->acc_lse_elems) ||
-        !mul_ok(d->batch, p->chunk_rows, &rows) || !mul_ok(rows, p->o_w, &p->tmp_elems) ||
-        !mul_ok(rows, d->n_heads, &p->tmp_lse_elems))
+    if (!mha_add_ok(p->k_w, p->v_w, &kv_w) || !mha_mul_ok(d->batch, p->max_n, &rows) ||
+        !mha_mul_ok(rows, kv_w, &p->kv_elems) || !mha_mul_ok(d->batch, p->n, &rows) ||
+        !mha_mul_ok(rows, p->o_w, &p->acc_elems) || !mha_mul_ok(rows, d->n_heads, &p->acc_lse_elems) ||
+        !mha_mul_ok(d->batch, p->chunk_rows, &rows) || !mha_mul_ok(rows, p->o_w, &p->tmp_elems) ||
+        !mha_mul_ok(rows, d->n_heads, &p->tmp_lse_elems))
         return MHA_ERR_TOO_LARGE;
     /* A shard travels as one message, and MPI counts in int. */
     if (p->kv_elems > (size_t)INT_MAX)
@@ -256,12 +211,12 @@ mha_status mha_ring_plan_call(const mha_ring_args *a, const uint64_t *lengths, i
     const size_t parts[] = {p->kv_elems,  p->kv_elems,      p->acc_elems,
                             p->tmp_elems, p->acc_lse_elems, p->tmp_lse_elems};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
-        if (!mul_ok(parts[i], a->elem, &bytes) || !add_ok(total, bytes, &total))
+        if (!mha_mul_ok(parts[i], a->elem, &bytes) || !mha_add_ok(total, bytes, &total))
             return MHA_ERR_TOO_LARGE;
     if (p->empty)
         return MHA_OK;
     mha_status s = plan_workspace(a, lengths, p);
-    if (s == MHA_OK && !add_ok(total, p->ws_bytes, &total))
+    if (s == MHA_OK && !mha_add_ok(total, p->ws_bytes, &total))
         s = MHA_ERR_TOO_LARGE;
     return s;
 }
