@@ -34,9 +34,17 @@
  *    run before the first write or allocation.
  *  - Every function is reentrant. The library has no global mutable state and
  *    never changes BLAS settings (e.g. its thread count): concurrent calls on
- *    disjoint outputs are safe. BLAS threading is the caller's to configure.
+ *    disjoint outputs are safe. BLAS threading is the caller's to configure;
+ *    libmha reads it to avoid nesting its own threads inside a threaded BLAS.
+ *    Fastest on several cores: a single-threaded BLAS (OPENBLAS_NUM_THREADS=1
+ *    or openblas_set_num_threads(1)) and OMP_NUM_THREADS = cores, so libmha
+ *    runs whole tiles (GEMM, softmax, GEMM) in parallel.
  *  - Softmax is numerically stable: each row's maximum is subtracted before
  *    exponentiating, so scores of any finite size never overflow.
+ *  - The softmax's exp runs on the widest vector unit found at run time
+ *    (AVX-512F or AVX2+FMA on x86-64, about 1 ulp and bit-identical between
+ *    the two; libm otherwise), so results may differ between machines in the
+ *    last bits.
  *
  * Example
  * -------
@@ -96,6 +104,7 @@ typedef enum mha_status {
     MHA_ERR_OVERLAP = 4,            /**< an output overlaps an input or another output */
     MHA_ERR_OUT_OF_MEMORY = 5,      /**< the workspace could not be allocated */
     MHA_ERR_WORKSPACE_TOO_SMALL = 6 /**< the caller's workspace is below the queried size */
+    /* 100 is reserved: MHA_ERR_MPI in mha_mpi.h (the optional MPI component). */
 } mha_status;
 
 /**
@@ -147,8 +156,12 @@ MHA_API mha_status mha_compute_qkv_fused(const float *X, const float *W_qkv, siz
  * @brief Scaled dot-product attention for one head:
  *        out = softmax(Q·Kᵀ / sqrt(d_k)) · V, softmax over each row.
  *
- * @param Q, K, V  seq_len × d_k each, contiguous; they may alias.
- * @param out      out: seq_len × d_k.
+ * @param Q    seq_len × d_k, contiguous (likewise K and V; they may alias).
+ * @param K    keys, as Q.
+ * @param V    values, as Q.
+ * @param seq_len  rows of every matrix.
+ * @param d_k  columns of every matrix.
+ * @param out  out: seq_len × d_k.
  *
  * Numerics: row max subtracted before exp (no overflow for any finite score);
  * the 1/sqrt(d_k) scale is folded into the first GEMM; exp and the row sum
@@ -166,7 +179,12 @@ MHA_API mha_status mha_self_attention(const float *Q, const float *K, const floa
  *        columns [h·d_k, (h+1)·d_k) of Q, K and V and writes the same columns
  *        of out. n_heads == 1 is mha_self_attention().
  *
- * @param Q, K, V  seq_len × d_model each, contiguous; they may alias.
+ * @param Q        seq_len × d_model, contiguous (likewise K and V; they may alias).
+ * @param K        keys, as Q.
+ * @param V        values, as Q.
+ * @param seq_len  rows of every matrix.
+ * @param d_model  columns of every matrix.
+ * @param n_heads  heads; divides d_model.
  * @param out      out: seq_len × d_model.
  *
  * Heads are read in place through the leading dimension: no split/concat copies.
@@ -233,13 +251,19 @@ typedef struct mha_attention_desc {
         batch_stride_mask;                    /**< strides between batch items */
     double scale;                             /**< multiplies Q·Kᵀ; default 1/sqrt(d_head) */
     unsigned flags;                           /**< 0 or MHA_CAUSAL */
+    /** Worker threads the library may run tiles on (OpenMP). 0 (default): decided per call —
+     *  as many as OpenMP allows (OMP_NUM_THREADS) when the BLAS runs single-threaded, else 1,
+     *  leaving the parallelism to the BLAS inside each GEMM (the two together would
+     *  oversubscribe the cores). k > 0: at most k workers; the caller then owns the BLAS's
+     *  thread count (set it to 1 for k > 1). */
+    size_t n_threads;
 } mha_attention_desc;
 
 /**
  * @brief Fills @p desc for one packed batch item: ld_q = n_heads·d_head,
  * ld_k = n_kv_heads·d_head, ld_v = n_kv_heads·d_v, ld_out = n_heads·d_v,
  * ld_mask = seq_kv, batch strides = seq × ld (batch_stride_mask = 0),
- * batch = 1, scale = 1/sqrt(d_head) (1 when d_head == 0), flags = 0.
+ * batch = 1, scale = 1/sqrt(d_head) (1 when d_head == 0), flags = 0, n_threads = 0.
  * Does not validate: mha_attention() does. No-op when @p desc is NULL.
  */
 MHA_API void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, size_t seq_kv,
@@ -250,8 +274,10 @@ MHA_API void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, siz
  * @brief General scaled dot-product attention (see mha_attention_desc for the formula).
  *
  * @param desc  shape, layout, scale and flags.
- * @param Q, K, V  inputs laid out as the descriptor says; they may alias or
- *              overlap each other (e.g. slices of one fused QKV buffer).
+ * @param Q     queries laid out as the descriptor says. Q, K, V and mask may
+ *              alias or overlap each other (e.g. slices of one fused QKV buffer).
+ * @param K     keys, as the descriptor says.
+ * @param V     values, as the descriptor says.
  * @param mask  optional additive mask (NULL: none), −inf entries allowed.
  * @param out   out: the attention output.
  * @param lse   optional out (NULL: not written): batch × n_heads × seq_q,
@@ -267,19 +293,33 @@ MHA_API void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, siz
  * or Inf in that key's row of V still reaches the output as 0·Inf = NaN: always
  * for a masked key, and for a causal-future key when it falls inside the block
  * of keys the row's query block multiplies. Keep V finite where it is not read.
+ * Numerics: the row max is subtracted before exp, so no finite score overflows;
+ * out is accumulated as Σ_j e^(s_ij − max_i)·V_j by a GEMM and divided by the
+ * row's sum afterwards, so, like any GEMM, that sum can overflow when |V| comes
+ * within a factor seq_kv of the type's largest finite value.
  *
- * Empty call (MHA_OK, nothing written): batch, seq_q or d_v is 0 (and d_head,
- * when lse is NULL, makes no difference: an empty dot product is 0).
+ * Empty call (MHA_OK, nothing written): batch or seq_q is 0, or d_v is 0 and
+ * lse is NULL. With d_v == 0 and an lse, only the lse is computed (V and out are
+ * empty and may be NULL). d_head == 0 is not empty: every score is an empty dot
+ * product, 0, so each row averages its visible V rows (Q and K may be NULL);
+ * seq_kv == 0 gives zeros and lse −inf (K, V and mask may be NULL).
  *
  * @return MHA_OK; MHA_ERR_NULL_POINTER (desc, or a non-empty buffer);
  *         MHA_ERR_INVALID_ARGUMENT (n_heads or n_kv_heads 0, n_kv_heads not
- *         dividing n_heads, a leading dimension below its row width, a non-finite
- *         scale, unknown flags, output batch items that overlap each other);
- *         MHA_ERR_TOO_LARGE; MHA_ERR_OVERLAP; MHA_ERR_OUT_OF_MEMORY.
- *         Outputs untouched on error.
+ *         dividing n_heads, a leading dimension below its row width — ld_mask
+ *         too, even when mask is NULL, as a BLAS checks every lda — a scale that
+ *         is not finite in the working precision, unknown flags, output batch
+ *         items that overlap each other); MHA_ERR_TOO_LARGE (a value handed to
+ *         the BLAS above INT_MAX — seq_kv rounded up to 64 bytes, d_head, d_v,
+ *         n_heads, ld_q, ld_k, ld_v, ld_out — or a buffer's extent overflowing
+ *         size_t); MHA_ERR_OVERLAP;
+ *         MHA_ERR_OUT_OF_MEMORY. The descriptor's rules are checked first, even
+ *         for an empty call. Outputs untouched on error.
  *
- * Threads: reentrant; the work (batch × heads × query blocks) runs on the
- * calling thread, each GEMM threaded as the BLAS is configured.
+ * Threads: reentrant. The work is cut into tiles (batch × heads × query blocks);
+ * see mha_attention_desc.n_threads for who runs them in parallel. The result is
+ * bitwise the same whatever the number of workers: the tiling does not depend
+ * on it, and each tile is computed by one worker.
  */
 MHA_API mha_status mha_attention(const mha_attention_desc *desc, const float *Q, const float *K,
                                  const float *V, const float *mask, float *out, float *lse);
@@ -302,11 +342,12 @@ MHA_API mha_status mha_attention_workspace_size_f64(const mha_attention_desc *de
 /**
  * @brief mha_attention() on a caller-owned workspace: no allocation at all.
  *
- * @param workspace        at least the queried size, any alignment (it is
- *                         aligned internally, the query includes the slack);
- *                         must not overlap any other buffer.
- * @param workspace_bytes  its size; below the queried size is
- *                         MHA_ERR_WORKSPACE_TOO_SMALL.
+ * @param workspace        any alignment (it is aligned internally, the query
+ *                         includes the slack); must not overlap any other buffer.
+ * @param workspace_bytes  its size. The queried size runs as many workers as
+ *                         mha_attention() would; a smaller workspace runs fewer
+ *                         (one worker needs the queried size for n_threads = 1);
+ *                         below that is MHA_ERR_WORKSPACE_TOO_SMALL.
  * Same rules and statuses as mha_attention(), never MHA_ERR_OUT_OF_MEMORY.
  */
 MHA_API mha_status mha_attention_ws(const mha_attention_desc *desc, const float *Q,
@@ -329,11 +370,20 @@ MHA_API mha_status mha_attention_ws_f64(const mha_attention_desc *desc, const do
  * A side with lse = −inf (no visible key) contributes nothing; both −inf gives
  * zeros and −inf.
  *
- * @param out_a, out_b, out  rows × (n_heads·d_v), row stride ld (>= n_heads·d_v).
- * @param lse_a, lse_b, lse  n_heads × rows, packed (lse[h·rows + i]) — one batch
- *                           item of mha_attention()'s lse.
+ * @param rows     query rows in each partial result.
+ * @param n_heads  heads.
+ * @param d_v      width of one output head.
+ * @param ld       row stride of out_a, out_b and out (>= n_heads·d_v).
+ * @param out_a    rows × (n_heads·d_v), row stride ld: the result over keys A.
+ * @param lse_a    n_heads × rows, packed (lse[h·rows + i]) — one batch item of
+ *                 mha_attention()'s lse for keys A.
+ * @param out_b    as out_a, over keys B.
+ * @param lse_b    as lse_a, over keys B.
+ * @param out      out: the result over A ∪ B, laid out as out_a.
+ * @param lse      out: its log-sum-exp, laid out as lse_a.
  * out may be exactly out_a and lse exactly lse_a (in-place accumulation);
- * otherwise outputs must not overlap inputs. Empty call: rows, n_heads or d_v 0.
+ * otherwise outputs must not overlap inputs. Empty call: rows or n_heads 0. With
+ * d_v == 0 only the lse is merged (out_a, out_b and out may be NULL).
  * @return MHA_OK; MHA_ERR_NULL_POINTER; MHA_ERR_INVALID_ARGUMENT (ld too
  *         small); MHA_ERR_TOO_LARGE; MHA_ERR_OVERLAP.
  */

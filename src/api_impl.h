@@ -11,7 +11,7 @@ mha_status PUB(mha_compute_qkv)(const REAL *X, const REAL *W_q, const REAL *W_k,
                                     (void *const *)out);
     if (s != MHA_OK || seq_len == 0 || d_model == 0)
         return s;
-    SFX(mha_project)(X, W, seq_len, d_model, out);
+    SFX(mha_project)(X, seq_len, d_model, W, out, 3, d_model);
     return MHA_OK;
 }
 
@@ -21,8 +21,7 @@ mha_status PUB(mha_compute_qkv_fused)(const REAL *X, const REAL *W_qkv, size_t s
     mha_status s = mha_validate_qkv_fused(sizeof(REAL), X, W_qkv, seq_len, d_model, QKV);
     if (s != MHA_OK || seq_len == 0 || d_model == 0)
         return s;
-    SFX(mha_gemm)(false, seq_len, 3 * d_model, d_model, 1, X, d_model, W_qkv, 3 * d_model, 0, QKV,
-                  3 * d_model);
+    SFX(mha_project)(X, seq_len, d_model, &W_qkv, &QKV, 1, 3 * d_model);
     return MHA_OK;
 }
 

@@ -44,3 +44,14 @@ void mha_gemm_f64(bool trans_b, size_t m, size_t n, size_t k, double alpha, cons
     cblas_dgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, to_int(m),
                 to_int(n), to_int(k), alpha, A, to_int(lda), B, to_int(ldb), beta, C, to_int(ldc));
 }
+
+size_t mha_blas_threads(void)
+{
+#ifdef MHA_HAVE_OPENBLAS
+    /* openblas_get_parallel(): OPENBLAS_SEQUENTIAL, OPENBLAS_THREAD or OPENBLAS_OPENMP. */
+    int n = openblas_get_num_threads();
+    return openblas_get_parallel() == OPENBLAS_OPENMP || n < 1 ? 1 : (size_t)n;
+#else
+    return 1;
+#endif
+}

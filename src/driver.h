@@ -8,11 +8,12 @@
 
 #include <stddef.h>
 
-/* Q|K|V = X · W_q|W_k|W_v, each product written with leading dimension ld_out. */
-void mha_project_f32(const float *X, const float *const W[3], size_t seq_len, size_t d_model,
-                     float *const out[3]);
-void mha_project_f64(const double *X, const double *const W[3], size_t seq_len, size_t d_model,
-                     double *const out[3]);
+/* out[p] (seq_len × cols, contiguous) = X (seq_len × d_model) · W[p] (d_model × cols) for
+ * p < count. */
+void mha_project_f32(const float *X, size_t seq_len, size_t d_model, const float *const W[],
+                     float *const out[], size_t count, size_t cols);
+void mha_project_f64(const double *X, size_t seq_len, size_t d_model, const double *const W[],
+                     double *const out[], size_t count, size_t cols);
 
 /* out (and lse, if not NULL) = attention as *d describes, cut as *plan says; workspace holds
  * plan->ws_bytes bytes, any alignment. */

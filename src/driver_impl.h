@@ -7,7 +7,7 @@
  * at one query row. Both are "m rows, a row stride" for the BLAS, so one routine runs them:
  *
  *   S = scale · Q_tile · K_gᵀ             one GEMM, the scale folded into alpha  (m × n_keys)
- *   S += mask; row softmax without 1/sum  softmax kernel, in place
+ *   S += mask; row softmax without 1/sum  one softmax kernel pass per row, mask add fused, in place
  *   O = S · V_g                           one GEMM straight into the caller's out (m × d_v)
  *   O_r /= sum_r; lse_r = max_r + log(sum_r)
  *
@@ -22,14 +22,38 @@
 #include <stdint.h>
 #include <string.h>
 
-#define GEMM SFX(mha_gemm)
-#define SOFTMAX_ROW SFX(mha_softmax_row)
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
-void SFX(mha_project)(const REAL *X, const REAL *const W[3], size_t seq_len, size_t d_model,
-                      REAL *const out[3])
+#define GEMM SFX(mha_gemm)
+#define SOFTMAX_ROW_FN SFX(mha_softmax_row_fn)
+#define SOFTMAX_PICK SFX(mha_softmax_pick)
+
+/* Rows per projection block: enough that each GEMM still runs near its peak. */
+#define PROJECT_MIN_ROWS 64
+
+void SFX(mha_project)(const REAL *X, size_t seq_len, size_t d_model, const REAL *const W[],
+                      REAL *const out[], size_t count, size_t cols)
 {
-    for (int p = 0; p < 3; p++)
-        GEMM(false, seq_len, d_model, d_model, 1, X, d_model, W[p], d_model, 0, out[p], d_model);
+    /* Over a single-threaded BLAS the rows are split across workers, one block each; otherwise
+     * one GEMM per weight and the BLAS's threads split it. Either way every output element is
+     * the same dot product in the same order, so the result does not depend on the split. */
+    double flops = 2.0 * (double)seq_len * (double)d_model * (double)cols * (double)count;
+    size_t workers =
+        mha_plan_workers(0, (seq_len + PROJECT_MIN_ROWS - 1) / PROJECT_MIN_ROWS, flops);
+    size_t block = (seq_len + workers - 1) / workers, items = count * workers;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads((int)workers) if (workers > 1) schedule(static)
+#endif
+    for (size_t item = 0; item < items; item++) {
+        size_t p = item / workers, r0 = item % workers * block;
+        if (r0 < seq_len) {
+            size_t m = seq_len - r0 < block ? seq_len - r0 : block;
+            GEMM(false, m, cols, d_model, 1, X + r0 * d_model, d_model, W[p], cols, 0,
+                 out[p] + r0 * cols, cols);
+        }
+    }
 }
 
 /* One tile: `m` query rows sharing the K/V head at k, v. Row r of the tile reads q + r·ld_q,
@@ -58,23 +82,23 @@ static size_t visible_keys(const mha_attention_desc *d, size_t i)
 
 static void zero_row(REAL *row, size_t n)
 {
+    /* row may be NULL when n == 0, and memset(NULL, 0, 0) is undefined */
     if (n != 0)
         memset(row, 0, n * sizeof *row);
 }
 
-/* Softmax every row of S in place; keeps each row's max and sum for the epilogue. */
+/* Softmax every row of S in place, the mask added on the way; keeps each row's max and sum for the
+ * epilogue. */
 static void softmax_tile(const mha_attention_desc *d, const tile *t, REAL *S, size_t ld_s,
                          size_t n_keys, REAL *row_max, REAL *row_sum)
 {
+    /* Ask the CPU once per tile, not once per row (softmax.h). */
+    SOFTMAX_ROW_FN *const softmax_row = SOFTMAX_PICK();
     for (size_t r = 0; r < t->m; r++) {
         REAL *row = S + r * ld_s;
         size_t n_vis = visible_keys(d, t->first_i + r * t->i_step);
-        if (t->mask) {
-            const REAL *mrow = t->mask + r * t->mask_step;
-            for (size_t j = 0; j < n_vis; j++)
-                row[j] += mrow[j];
-        }
-        row_sum[r] = SOFTMAX_ROW(row, n_vis, &row_max[r]);
+        const REAL *mrow = t->mask ? t->mask + r * t->mask_step : NULL;
+        row_sum[r] = softmax_row(row, mrow, n_vis, &row_max[r]);
         /* Causal: the part of the tile beyond this row's last key must weigh nothing in P·V. */
         zero_row(row + n_vis, n_keys - n_vis);
     }
@@ -156,15 +180,39 @@ static tile tile_at(const mha_attention_desc *d, const mha_plan *plan, size_t in
     return t;
 }
 
+#ifndef MHA_WORKER_INDEX_DEFINED
+#define MHA_WORKER_INDEX_DEFINED
+/* Which tile workspace this thread owns. */
+static size_t worker_index(void)
+{
+#ifdef _OPENMP
+    return (size_t)omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+#endif
+
 void SFX(mha_attend)(const mha_attention_desc *d, const mha_plan *plan, const REAL *Q,
                      const REAL *K, const REAL *V, const REAL *mask, REAL *out, REAL *lse,
                      void *workspace)
 {
     uintptr_t aligned = ((uintptr_t)workspace + MHA_ALIGN - 1) & ~(uintptr_t)(MHA_ALIGN - 1);
-    REAL *S = (REAL *)aligned;
-    for (size_t index = 0; index < plan->n_tiles; index++) {
-        tile t = tile_at(d, plan, index, Q, K, V, mask, out, lse);
-        run_tile(d, plan, &t, S);
+    /* Tiles are independent: any worker may run any tile, and each tile's result does not
+     * depend on which worker ran it or how many there are. Dynamic scheduling evens out the
+     * causal tiles, whose cost grows with the query index. */
+#ifdef _OPENMP
+#pragma omp parallel num_threads((int)plan->workers) if (plan->workers > 1)
+#endif
+    {
+        REAL *S = (REAL *)(aligned + worker_index() * plan->tile_bytes);
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (size_t index = 0; index < plan->n_tiles; index++) {
+            tile t = tile_at(d, plan, index, Q, K, V, mask, out, lse);
+            run_tile(d, plan, &t, S);
+        }
     }
 }
 
@@ -177,7 +225,9 @@ void SFX(mha_merge)(size_t rows, size_t n_heads, size_t d_v, size_t ld, const RE
             REAL m = la > lb ? la : lb;
             size_t at = i * ld + h * d_v;
             if (m == -(REAL)INFINITY) { /* neither side saw a key */
-                zero_row(AT(out, d_v != 0, at), d_v);
+                /* out may be NULL when d_v == 0 */
+                if (d_v != 0)
+                    zero_row(out + at, d_v);
                 lse[h * rows + i] = m;
                 continue;
             }

@@ -20,10 +20,22 @@ typedef struct mha_plan {
     size_t n_tiles;    /* tiles in the whole call (batch × heads × blocks, or batch × groups × rows) */
     size_t ld_s;       /* row stride of the score tile, seq_kv rounded up to MHA_ALIGN bytes */
     size_t tile_bytes; /* one tile's workspace: scores + row maxima + row sums */
-    size_t ws_bytes;   /* what the call needs, alignment slack included */
+    size_t workers;    /* threads running tiles; each owns one tile's workspace */
+    size_t ws_bytes;   /* workers × tile_bytes, plus alignment slack */
 } mha_plan;
+
+/* Workers for n_tiles independent work items worth `flops` in all, when the caller asked for
+ * `requested` (0: decide).
+ * Library threads only on top of a single-threaded BLAS: OpenMP workers each calling a
+ * multi-threaded pthreads-OpenBLAS oversubscribe the cores (measured 5× slower than either
+ * alone). Always ≥ 1. */
+size_t mha_plan_workers(size_t requested, size_t n_tiles, double flops);
 
 /* Fills *plan for a validated descriptor; false if a size overflows. */
 bool mha_plan_attention(const mha_attention_desc *d, size_t elem, mha_plan *plan);
+
+/* Fewer workers if a caller's workspace of `bytes` holds fewer tiles; false if it cannot hold
+ * even one. */
+bool mha_plan_fit_workspace(mha_plan *plan, size_t bytes);
 
 #endif

@@ -1,27 +1,63 @@
 /* SPDX-License-Identifier: MIT */
-/* Portable stable row softmax, written once over REAL; included by softmax_f32.c / softmax_f64.c
- * with REAL, SFX() and EXP defined. */
+/* The portable row softmax and the kernel choice, written once over REAL; included by
+ * softmax_f32.c / softmax_f64.c with REAL, SFX() and EXP defined. */
 #include "softmax.h"
+#include "softmax_kernels.h"
 
 #include <math.h>
+#include <string.h>
 
-REAL SFX(mha_softmax_row)(REAL *row, size_t n, REAL *row_max)
+REAL SFX(mha_softmax_unseen_row)(REAL *row, size_t n, REAL *row_max)
+{
+    for (size_t j = 0; j < n; j++) {
+        if (isnan(row[j])) { /* exp(x − NaN) for every x: the textbook's NaN row */
+            for (size_t i = 0; i < n; i++)
+                row[i] = (REAL)NAN;
+            *row_max = (REAL)NAN;
+            return (REAL)NAN;
+        }
+    }
+    /* No visible key: zeros rather than 0/0, so the driver can give the row zeros and lse −inf. */
+    memset(row, 0, n * sizeof *row);
+    *row_max = -(REAL)INFINITY;
+    return 0;
+}
+
+REAL SFX(mha_softmax_row_scalar)(REAL *row, const REAL *mask, size_t n, REAL *row_max)
 {
     REAL m = -(REAL)INFINITY;
-    for (size_t j = 0; j < n; j++)
-        m = row[j] > m || row[j] != row[j] ? row[j] : m; /* a NaN wins, so it reaches the sum */
-    *row_max = m;
-    if (m == -(REAL)INFINITY) {
-        for (size_t j = 0; j < n; j++)
-            row[j] = 0;
-        return 0;
+    for (size_t j = 0; j < n; j++) {
+        if (mask)
+            row[j] += mask[j];
+        m = row[j] > m ? row[j] : m; /* skips NaN; the exp pass or unseen_row turns it into NaN */
     }
+    if (m == -(REAL)INFINITY)
+        return SFX(mha_softmax_unseen_row)(row, n, row_max);
+    *row_max = m;
     /* Subtracting the max keeps every argument ≤ 0: exp cannot overflow, and the largest term
-     * is exactly 1, so the sum is ≥ 1 and the deferred division is safe. */
+     * is exactly 1, so the sum is ≥ 1 and the deferred division is safe. The sum accumulates in
+     * REAL, as mha.h promises. */
     REAL sum = 0;
     for (size_t j = 0; j < n; j++) {
         row[j] = EXP(row[j] - m);
         sum += row[j];
     }
     return sum;
+}
+
+/* Chosen at the call rather than by a GNU ifunc: an ifunc needs glibc (not musl, not macOS) and
+ * a resolver that runs before libgcc has read the CPU, and hides the variants from the tests;
+ * the check here is a load and a bit test, paid once per tile of up to 256 rows. No global of
+ * our own remembers the answer, so the library stays free of mutable state. */
+typedef SFX(mha_softmax_row_fn) row_fn;
+
+row_fn *SFX(mha_softmax_pick)(void)
+{
+#if defined(MHA_X86_KERNELS)
+    if (mha_cpu_has_avx512f())
+        return SFX(mha_softmax_row_avx512);
+    if (mha_cpu_has_avx2_fma())
+        return SFX(mha_softmax_row_avx2);
+#endif
+    return SFX(mha_softmax_row_scalar);
 }

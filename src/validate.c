@@ -8,91 +8,41 @@
 #include <float.h>
 #include <limits.h>
 #include <math.h>
-#include <stdint.h>
-
-/* The address range [lo, hi) a strided buffer touches; lo == hi when it is empty. */
-typedef struct span {
-    uintptr_t lo, hi;
-} span;
-
-/* The shape of a strided buffer: `items` batch items `item_stride` apart, each `rows` rows `ld`
- * apart, each row `width` elements. */
-typedef struct layout {
-    size_t items, item_stride, rows, ld, width;
-} layout;
 
 static bool fits_blas(size_t n)
 {
     return n <= (size_t)INT_MAX;
 }
 
-/* Elements from the first to one past the last element touched; false on overflow. */
-static bool extent_of(layout l, size_t *extent)
-{
-    if (l.items == 0 || l.rows == 0 || l.width == 0) {
-        *extent = 0;
-        return true;
-    }
-    size_t last_item, last_row;
-    return mha_mul_ok(l.items - 1, l.item_stride, &last_item) &&
-           mha_mul_ok(l.rows - 1, l.ld, &last_row) && mha_add_ok(last_item, last_row, extent) &&
-           mha_add_ok(*extent, l.width, extent);
-}
-
-/* Span of buffer p with layout l: TOO_LARGE if its byte size or end address overflows,
- * NULL_POINTER if it is not empty and p is NULL. */
-static mha_status span_of(const void *p, size_t elem, layout l, span *s)
-{
-    size_t extent, bytes;
-    if (!extent_of(l, &extent) || !mha_mul_ok(extent, elem, &bytes))
-        return MHA_ERR_TOO_LARGE;
-    if (bytes == 0) {
-        *s = (span){0, 0};
-        return MHA_OK;
-    }
-    if (p == NULL)
-        return MHA_ERR_NULL_POINTER;
-    uintptr_t lo = (uintptr_t)p;
-    if (lo > UINTPTR_MAX - bytes)
-        return MHA_ERR_TOO_LARGE;
-    *s = (span){lo, lo + bytes};
-    return MHA_OK;
-}
-
-static bool overlap(span a, span b)
-{
-    return a.lo != a.hi && b.lo != b.hi && a.lo < b.hi && b.lo < a.hi;
-}
-
 /* Each output against every input and every other output. */
-static mha_status check_overlaps(const span *outs, size_t n_out, const span *ins, size_t n_in)
+static mha_status check_overlaps(const mha_span *outs, size_t n_out, const mha_span *ins, size_t n_in)
 {
     for (size_t o = 0; o < n_out; o++) {
         for (size_t i = 0; i < n_in; i++)
-            if (overlap(outs[o], ins[i]))
+            if (mha_spans_overlap(outs[o], ins[i]))
                 return MHA_ERR_OVERLAP;
         for (size_t p = o + 1; p < n_out; p++)
-            if (overlap(outs[o], outs[p]))
+            if (mha_spans_overlap(outs[o], outs[p]))
                 return MHA_ERR_OVERLAP;
     }
     return MHA_OK;
 }
 
 /* Spans of n buffers: the first failure's status, in buffer order. */
-static mha_status spans_of(const void *const *ptrs, const layout *ls, size_t n, size_t elem,
-                           span *out)
+static mha_status spans_of(const void *const *ptrs, const mha_layout *ls, size_t n, size_t elem,
+                           mha_span *out)
 {
     for (size_t i = 0; i < n; i++) {
-        mha_status s = span_of(ptrs[i], elem, ls[i], &out[i]);
+        mha_status s = mha_span_of(ptrs[i], elem, ls[i], &out[i]);
         if (s != MHA_OK)
             return s;
     }
     return MHA_OK;
 }
 
-static layout matrix(size_t rows, size_t cols)
+static mha_layout matrix(size_t rows, size_t cols)
 {
-    return (layout){1, 0, rows, cols, cols};
+    return (mha_layout){1, 0, rows, cols, cols};
 }
 
 mha_status mha_validate_qkv(size_t elem, const void *X, const void *const W[3], size_t seq_len,
@@ -101,11 +51,11 @@ mha_status mha_validate_qkv(size_t elem, const void *X, const void *const W[3], 
     if (!fits_blas(seq_len) || !fits_blas(d_model))
         return MHA_ERR_TOO_LARGE;
     const void *in_ptrs[4] = {X, W[0], W[1], W[2]};
-    const layout in_ls[4] = {matrix(seq_len, d_model), matrix(d_model, d_model),
+    const mha_layout in_ls[4] = {matrix(seq_len, d_model), matrix(d_model, d_model),
                              matrix(d_model, d_model), matrix(d_model, d_model)};
     const void *out_ptrs[3] = {out[0], out[1], out[2]};
-    const layout out_ls[3] = {in_ls[0], in_ls[0], in_ls[0]};
-    span ins[4], outs[3];
+    const mha_layout out_ls[3] = {in_ls[0], in_ls[0], in_ls[0]};
+    mha_span ins[4], outs[3];
     mha_status s = spans_of(in_ptrs, in_ls, 4, elem, ins);
     if (s == MHA_OK)
         s = spans_of(out_ptrs, out_ls, 3, elem, outs);
@@ -121,11 +71,11 @@ mha_status mha_validate_qkv_fused(size_t elem, const void *X, const void *W_qkv,
     if (!fits_blas(seq_len) || !fits_blas(width))
         return MHA_ERR_TOO_LARGE;
     const void *in_ptrs[2] = {X, W_qkv};
-    const layout in_ls[2] = {matrix(seq_len, d_model), matrix(d_model, width)};
-    span ins[2], out;
+    const mha_layout in_ls[2] = {matrix(seq_len, d_model), matrix(d_model, width)};
+    mha_span ins[2], out;
     mha_status s = spans_of(in_ptrs, in_ls, 2, elem, ins);
     if (s == MHA_OK)
-        s = span_of(QKV, elem, matrix(seq_len, width), &out);
+        s = mha_span_of(QKV, elem, matrix(seq_len, width), &out);
     return s != MHA_OK ? s : check_overlaps(&out, 1, ins, 2);
 }
 
@@ -155,7 +105,10 @@ static bool out_items_disjoint(const mha_attention_desc *d)
     size_t width = d->n_heads * d->d_v, item, interleaved;
     if (d->batch <= 1 || d->seq_q == 0 || width == 0)
         return true;
-    if (extent_of((layout){1, 0, d->seq_q, d->ld_out, width}, &item) && d->batch_stride_out >= item)
+    /* An item spans (seq_q − 1)·ld_out + width elements: the next may start in its last row's
+     * padding. */
+    if (mha_extent_of((mha_layout){1, 0, d->seq_q, d->ld_out, width}, &item) &&
+        d->batch_stride_out >= item)
         return true;
     return d->batch_stride_out >= width && mha_mul_ok(d->batch - 1, d->batch_stride_out, &interleaved) &&
            mha_add_ok(interleaved, width, &interleaved) && d->ld_out >= interleaved;
@@ -173,18 +126,18 @@ static bool fits_blas_desc(const mha_attention_desc *d)
  * optional buffers get an empty layout. */
 enum { N_IN = 4, N_OUT = 3 };
 static void attention_layouts(const mha_attention_desc *d, const mha_plan *plan, bool has_mask,
-                              bool has_lse, bool has_workspace, layout ls[N_IN + N_OUT])
+                              bool has_lse, bool has_workspace, mha_layout ls[N_IN + N_OUT])
 {
-    ls[0] = (layout){d->batch, d->batch_stride_q, d->seq_q, d->ld_q, d->n_heads * d->d_head};
-    ls[1] = (layout){d->batch, d->batch_stride_k, d->seq_kv, d->ld_k, d->n_kv_heads * d->d_head};
-    ls[2] = (layout){d->batch, d->batch_stride_v, d->seq_kv, d->ld_v, d->n_kv_heads * d->d_v};
-    ls[3] = (layout){has_mask ? d->batch : 0, d->batch_stride_mask, d->seq_q, d->ld_mask,
+    ls[0] = (mha_layout){d->batch, d->batch_stride_q, d->seq_q, d->ld_q, d->n_heads * d->d_head};
+    ls[1] = (mha_layout){d->batch, d->batch_stride_k, d->seq_kv, d->ld_k, d->n_kv_heads * d->d_head};
+    ls[2] = (mha_layout){d->batch, d->batch_stride_v, d->seq_kv, d->ld_v, d->n_kv_heads * d->d_v};
+    ls[3] = (mha_layout){has_mask ? d->batch : 0, d->batch_stride_mask, d->seq_q, d->ld_mask,
                      d->seq_kv};
-    ls[4] = (layout){d->batch, d->batch_stride_out, d->seq_q, d->ld_out, d->n_heads * d->d_v};
+    ls[4] = (mha_layout){d->batch, d->batch_stride_out, d->seq_q, d->ld_out, d->n_heads * d->d_v};
     /* lse: batch·n_heads rows of seq_q; the product is checked by the caller. */
-    ls[5] = (layout){has_lse ? d->batch : 0, d->n_heads * d->seq_q, d->n_heads, d->seq_q,
+    ls[5] = (mha_layout){has_lse ? d->batch : 0, d->n_heads * d->seq_q, d->n_heads, d->seq_q,
                      d->seq_q};
-    ls[6] = (layout){has_workspace ? 1 : 0, 0, 1, plan->ws_bytes, plan->ws_bytes};
+    ls[6] = (mha_layout){has_workspace ? 1 : 0, 0, 1, plan->ws_bytes, plan->ws_bytes};
 }
 
 mha_status mha_validate_desc(const mha_attention_desc *d, size_t elem, mha_plan *plan)
@@ -199,13 +152,13 @@ mha_status mha_validate_desc(const mha_attention_desc *d, size_t elem, mha_plan 
         return MHA_ERR_TOO_LARGE;
     if (!out_items_disjoint(d))
         return MHA_ERR_INVALID_ARGUMENT;
-    /* The score tile's row stride (seq_kv padded to a cache line) is a leading dimension too. */
+    /* The score tile's row stride (seq_kv rounded up to a cache line) is a BLAS ldc too. */
     if (!mha_plan_attention(d, elem, plan) || !fits_blas(plan->ld_s))
         return MHA_ERR_TOO_LARGE;
-    layout ls[N_IN + N_OUT];
+    mha_layout ls[N_IN + N_OUT];
     attention_layouts(d, plan, true, true, false, ls);
     for (size_t i = 0; i < N_IN + N_OUT; i++)
-        if (!extent_of(ls[i], &extent) || !mha_mul_ok(extent, elem, &extent))
+        if (!mha_extent_of(ls[i], &extent) || !mha_mul_ok(extent, elem, &extent))
             return MHA_ERR_TOO_LARGE;
     return MHA_OK;
 }
@@ -216,15 +169,15 @@ mha_status mha_validate_attention(const mha_attention_desc *d, size_t elem,
     mha_status s = mha_validate_desc(d, elem, plan);
     if (s != MHA_OK)
         return s;
-    if (b->has_workspace && b->ws_bytes < plan->ws_bytes)
+    if (b->has_workspace && !mha_plan_fit_workspace(plan, b->ws_bytes))
         return MHA_ERR_WORKSPACE_TOO_SMALL;
-    layout ls[N_IN + N_OUT];
+    mha_layout ls[N_IN + N_OUT];
     attention_layouts(d, plan, b->mask != NULL, b->lse != NULL, b->has_workspace, ls);
     /* The caller's workspace is written, so it is checked as one more output (in bytes). */
     const void *ptrs[N_IN + N_OUT] = {b->Q, b->K, b->V, b->mask, b->out, b->lse, b->workspace};
-    span spans[N_IN + N_OUT];
+    mha_span spans[N_IN + N_OUT];
     for (size_t i = 0; s == MHA_OK && i < N_IN + N_OUT; i++)
-        s = span_of(ptrs[i], i == N_IN + N_OUT - 1 ? 1 : elem, ls[i], &spans[i]);
+        s = mha_span_of(ptrs[i], i == N_IN + N_OUT - 1 ? 1 : elem, ls[i], &spans[i]);
     return s != MHA_OK ? s : check_overlaps(spans + N_IN, N_OUT, spans, N_IN);
 }
 
@@ -237,12 +190,12 @@ mha_status mha_validate_merge(size_t elem, size_t rows, size_t n_heads, size_t d
         return MHA_ERR_TOO_LARGE;
     if (ld < width)
         return MHA_ERR_INVALID_ARGUMENT;
-    const layout o = {1, 0, rows, ld, width}, l = matrix(n_heads, rows);
+    const mha_layout o = {1, 0, rows, ld, width}, l = matrix(n_heads, rows);
     const void *in_ptrs[4] = {out_a, lse_a, out_b, lse_b};
-    const layout in_ls[4] = {o, l, o, l};
+    const mha_layout in_ls[4] = {o, l, o, l};
     const void *out_ptrs[2] = {out, lse};
-    const layout out_ls[2] = {o, l};
-    span ins[4], outs[2];
+    const mha_layout out_ls[2] = {o, l};
+    mha_span ins[4], outs[2];
     mha_status s = spans_of(in_ptrs, in_ls, 4, elem, ins);
     if (s == MHA_OK)
         s = spans_of(out_ptrs, out_ls, 2, elem, outs);
@@ -250,10 +203,10 @@ mha_status mha_validate_merge(size_t elem, size_t rows, size_t n_heads, size_t d
         return s;
     /* In-place accumulation (out == out_a, lse == lse_a) is allowed: compare against a's spans
      * only when the output does not start exactly on them. */
-    span against[4] = {ins[0], ins[1], ins[2], ins[3]};
+    mha_span against[4] = {ins[0], ins[1], ins[2], ins[3]};
     if (out == out_a)
-        against[0] = (span){0, 0};
+        against[0] = (mha_span){0, 0};
     if (lse == lse_a)
-        against[1] = (span){0, 0};
+        against[1] = (mha_span){0, 0};
     return check_overlaps(outs, 2, against, 4);
 }

@@ -6,21 +6,10 @@
 
 #include "mha.h"
 #include "plan.h"
+#include "span.h"
 
 #include <stdbool.h>
 #include <stddef.h>
-
-/* a*b without wrapping; false on overflow. */
-static inline bool mha_mul_ok(size_t a, size_t b, size_t *out)
-{
-    return !__builtin_mul_overflow(a, b, out);
-}
-
-/* a+b without wrapping; false on overflow. */
-static inline bool mha_add_ok(size_t a, size_t b, size_t *out)
-{
-    return !__builtin_add_overflow(a, b, out);
-}
 
 mha_status mha_validate_qkv(size_t elem, const void *X, const void *const W[3], size_t seq_len,
                             size_t d_model, void *const out[3]);

@@ -364,7 +364,11 @@ static void decode_desc(call *c, reader *r)
         d->batch_stride_q = dim(r);
         d->ld_k = dim(r);
     }
-    d->flags = c->opts & OPT_RAW_FLAGS ? u8(r) : u8(r) & MHA_CAUSAL;
+    /* The flags byte: raw flags; or bit 0 causal and bits 1-3 n_threads (0: the library's
+     * choice). */
+    unsigned f = u8(r);
+    d->flags = c->opts & OPT_RAW_FLAGS ? f : f & MHA_CAUSAL;
+    d->n_threads = c->opts & OPT_RAW_FLAGS ? 0 : (f >> 1) & 7;
     if (c->opts & OPT_SCALE)
         d->scale = scale_of(r, d->scale);
     c->desc_ptr = d;
@@ -960,20 +964,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             return 0;
         }
         if (c.fn == FN_ATTENTION_WS) {
+            /* The queried size runs every worker; one worker (n_threads = 1) needs less, and a
+             * workspace between the two runs fewer workers (mha.h). */
             c.query_status = query(&c, &c.query_bytes);
+            size_t one = 0;
+            mha_attention_desc single = c.desc;
+            single.n_threads = 1;
+            if (c.query_status == MHA_OK &&
+                (c.f64 ? mha_attention_workspace_size_f64(&single, &one)
+                       : mha_attention_workspace_size(&single, &one)) != MHA_OK)
+                fail("the query failed with n_threads = 1 only");
             unsigned mode = u8(&r) % 4;
             c.ws_bytes = mode == 0   ? c.query_bytes
-                         : mode == 1 ? c.query_bytes - 1
+                         : mode == 1 ? one - 1
                          : mode == 2 ? c.query_bytes + u8(&r)
                                      : dim(&r) * 64;
             if (c.query_status != MHA_OK)
                 require(&c, MUST_FAIL, "the workspace query failed on this descriptor");
-            else if (c.ws_bytes < c.query_bytes)
-                require(&c, MUST_FAIL, "a workspace below the queried size");
-            /* The library uses, checks and may write the queried size; the rest of a larger
-             * workspace is the caller's. */
-            size_t used = c.query_status == MHA_OK && c.ws_bytes >= c.query_bytes ? c.query_bytes
-                                                                                  : c.ws_bytes;
+            else if (c.ws_bytes < one)
+                require(&c, MUST_FAIL, "a workspace below one worker's queried size");
+            /* The library uses, checks and may write up to the queried size; the rest of a
+             * larger workspace is the caller's. */
+            size_t used = c.query_status == MHA_OK && c.ws_bytes >= one
+                              ? (c.ws_bytes < c.query_bytes ? c.ws_bytes : c.query_bytes)
+                              : c.ws_bytes;
             buf *w = add_buf(&c, "workspace", true, 1, 0, 1, used, used, true);
             w->elem = 1;
             measure(w);

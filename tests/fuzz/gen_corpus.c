@@ -106,7 +106,8 @@ static void values(seed *s, uint64_t rng, const special *sp, unsigned n, unsigne
 static void plain_values(seed *s, uint64_t rng) { values(s, rng, NULL, 0, 0); }
 
 /* An attention descriptor: batch, seq_q, seq_kv, n_kv, group, d_head, d_v, shape byte. The caller
- * appends what the shape byte asks for, then the flags byte (and the scale). */
+ * appends what the shape byte asks for, then the flags byte (bit 0 causal, bits 1-3 n_threads)
+ * and the scale. */
 static void desc(seed *s, size_t batch, size_t seq_q, size_t seq_kv, size_t n_kv, size_t group,
                  size_t d_head, size_t d_v, unsigned shape)
 {
@@ -353,6 +354,24 @@ static void attention(const char *dir)
     }
 }
 
+/* The flags byte also carries n_threads in bits 1-3 (the library's tile workers). */
+static void threads(const char *dir)
+{
+    {
+        NEW(ATTENTION, LSE);
+        desc(&s, 2, 40, 33, 2, 2, 4, 4, 0), put(&s, 1 | 2 << 1), put(&s, 0);
+        plain_values(&s, 70);
+        save(dir, "att_two_workers", &s);
+    }
+    { /* 3 workers asked for, a workspace one byte short of one worker's: too small */
+        NEW(ATTENTION_WS | F64, 0);
+        desc(&s, 1, 32, 32, 4, 2, 8, 8, 0), put(&s, 3 << 1), put(&s, 1);
+        put(&s, 0), put(&s, 5); /* gap, workspace misalignment */
+        plain_values(&s, 71);
+        save(dir, "ws_three_workers_short", &s);
+    }
+}
+
 static void workspace(const char *dir)
 {
     static const char *const names[3] = {"ws_exact", "ws_one_byte_short", "ws_larger"};
@@ -441,6 +460,7 @@ int main(int argc, char **argv)
     seed_ops(argv[1]);
     attention(argv[1]);
     workspace(argv[1]);
+    threads(argv[1]);
     merge(argv[1]);
     printf("%d seeds written to %s\n", written, argv[1]);
     return 0;

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* The benchmark's sections, each in float (_f32) and double (_f64): the GEMM and memcpy ceilings,
+ * the seed pipeline over a grid of shapes, the general-attention cases, the long sequence. */
+#ifndef MHA_BENCH_CASES_H
+#define MHA_BENCH_CASES_H
+
+#include "bench_util.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* (seq_len, d_model, n_heads) as the seed API takes them. */
+typedef struct bench_shape {
+    size_t seq, d_model, heads;
+} bench_shape;
+
+typedef struct bench_config {
+    const bench_shape *shapes; /* the pipeline grid */
+    size_t n_shapes;
+    bench_shape causal;      /* causal vs full self-attention */
+    size_t gqa_seq;          /* GQA prefill: 32 query / 8 kv heads of 64, vs 32 / 32 */
+    const size_t *decode_kv; /* decode: seq_kv values; 1 query row, 32 / 8 heads of 128 */
+    size_t n_decode;
+    bench_shape long_shape;  /* --long: attention only */
+    size_t peak_n;           /* the square GEMM whose rate is "peak" */
+    size_t copy_bytes;       /* the memcpy whose rate is "copy bandwidth" */
+    double ref_max_flop;     /* run the whole naive reference only below this much work */
+    bench_reps reps;         /* timed repetitions of every call but these two: */
+    bench_reps ceiling_reps; /* the peak and copy rates every ratio divides by: more runs */
+    bench_reps long_reps;
+    bool gemm_share; /* also time the attention's GEMMs alone (mha_gemms rows) */
+    /* Measured by the ceilings section, read by the others. */
+    double peak_gflops;
+    double copy_gbps;
+} bench_config;
+
+/* Each prints its rows with bench_report_row(); a wrong result exits the process with status 1
+ * before that call is timed. */
+void bench_ceilings_f32(bench_config *c, bool copy);
+void bench_pipeline_f32(const bench_config *c);
+void bench_general_f32(const bench_config *c);
+void bench_long_f32(const bench_config *c);
+
+void bench_ceilings_f64(bench_config *c, bool copy);
+void bench_pipeline_f64(const bench_config *c);
+void bench_general_f64(const bench_config *c);
+void bench_long_f64(const bench_config *c);
+
+#endif

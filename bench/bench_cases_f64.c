@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* The benchmark's sections in double: libmha's _f64 functions against cblas_dgemm. */
+#include "bench_cases.h"
+#include "mha.h"
+
+#include <cblas.h>
+
+#define REAL double
+#define SFX(name) name##_f64
+#define API(name) name##_f64
+#define GEMM_NAME "dgemm"
+/* double against a double reference: only the order of the sums differs. */
+#define ATOL 1e-10
+#define RTOL 1e-9
+
+#define CBLAS_GEMM cblas_dgemm
+
+/* In this order: the checks, the run/time/report helpers, then the sections that use both. */
+#include "bench_check_impl.h"
+
+#include "bench_run_impl.h"
+
+#include "bench_general_impl.h"
+#include "bench_pipeline_impl.h"

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/* The general-attention section (causal vs full, decode with GQA, GQA prefill) and the long
+ * sequence, all through mha_attention(). Written once over REAL, included after
+ * bench_run_impl.h. */
+
+typedef struct attn_call {
+    mha_attention_desc d;
+    REAL *Q, *K, *V, *out;
+} attn_call;
+
+static mha_status run_attention(const void *ctx)
+{
+    const attn_call *a = ctx;
+    return API(mha_attention)(&a->d, a->Q, a->K, a->V, NULL, a->out, NULL);
+}
+
+/* Buffers for a packed single-item descriptor, inputs uniform in [−1, 1]. */
+static void attn_init(attn_call *a, const mha_attention_desc *d, uint64_t seed)
+{
+    bench_rng r = bench_rng_seeded(seed);
+    size_t nq = bench_mul(d->seq_q, d->ld_q), nk = bench_mul(d->seq_kv, d->ld_k),
+           nv = bench_mul(d->seq_kv, d->ld_v);
+    a->d = *d;
+    a->Q = alloc_real(nq);
+    a->K = alloc_real(nk);
+    a->V = alloc_real(nv);
+    a->out = alloc_real(bench_mul(d->seq_q, d->ld_out));
+    fill(&r, a->Q, nq, 1);
+    fill(&r, a->K, nk, 1);
+    fill(&r, a->V, nv, 1);
+}
+
+static void attn_free(attn_call *a)
+{
+    bench_free(a->out);
+    bench_free(a->V);
+    bench_free(a->K);
+    bench_free(a->Q);
+}
+
+/* The whole naive reference runs when it takes a couple of seconds and its double copies of the
+ * buffers stay small (a long decode cache would need hundreds of MiB): else sampled rows. */
+static bool full_check_fits(const bench_config *c, const mha_attention_desc *d, double flop)
+{
+    double elems = (double)d->seq_q * (double)(d->ld_q + d->ld_out) +
+                   (double)d->seq_kv * (double)(d->ld_k + d->ld_v);
+    return flop <= c->ref_max_flop && elems * sizeof(double) <= 64.0 * 1024 * 1024;
+}
+
+/* Warm-up, check, then time one mha_attention call; the row is not printed yet. */
+static bench_row measure_attention(const bench_config *c, const bench_reps *policy,
+                                   const char *suite, const char *op, const attn_call *a,
+                                   double flop)
+{
+    char shape[96];
+    snprintf(shape, sizeof shape, "%s seq_q %zu seq_kv %zu heads %zu/%zu d_head %zu%s", op,
+             a->d.seq_q, a->d.seq_kv, a->d.n_heads, a->d.n_kv_heads, a->d.d_head,
+             a->d.flags & MHA_CAUSAL ? " causal" : "");
+    double first_s = first_run(run_attention, a, "mha_attention");
+    check k = check_attention(&a->d, a->Q, a->K, a->V, a->out, full_check_fits(c, &a->d, flop));
+    check_or_die(&k, "mha_attention", shape);
+    bench_row row = row_of(suite, op, &a->d);
+    row.t = time_call(policy, first_s, run_attention, a, "mha_attention");
+    set_rate(&row, c, flop);
+    set_check(&row, &k, k.ref_s);
+    row.ws_bytes = workspace_of(&a->d);
+    return row;
+}
+
+/* Causal self-attention against the full one at the same shape: ideally half the time, since
+ * the blocks wholly above the diagonal are skipped. Causal GFLOP/s count only the visible
+ * half, 2·n·(n+1)·d_model, so the two rates are comparable. */
+static void causal_vs_full(const bench_config *c)
+{
+    const bench_shape *s = &c->causal;
+    size_t d_k = s->d_model / s->heads;
+    double n = (double)s->seq, d = (double)s->d_model;
+    mha_attention_desc desc;
+    mha_attention_desc_init(&desc, s->seq, s->seq, s->heads, s->heads, d_k, d_k);
+    attn_call a;
+    attn_init(&a, &desc, 7);
+    bench_row full = measure_attention(c, &c->reps, "general", "full", &a, 4 * n * n * d);
+    emit(&full);
+    a.d.flags = MHA_CAUSAL;
+    bench_row causal = measure_attention(c, &c->reps, "general", "causal", &a, 2 * n * (n + 1) * d);
+    causal.ratio = causal.t.median / full.t.median;
+    causal.ratio_of = "full";
+    emit(&causal);
+    attn_free(&a);
+}
+
+/* Decode: one query row against a long KV cache, 32 query heads sharing 8 kv heads of 128.
+ * Memory-bound: its rate is the K and V bytes read per call over the time, next to memcpy's. */
+static void decode(const bench_config *c)
+{
+    size_t max_kv = 0;
+    for (size_t i = 0; i < c->n_decode; i++)
+        max_kv = c->decode_kv[i] > max_kv ? c->decode_kv[i] : max_kv;
+    mha_attention_desc desc;
+    mha_attention_desc_init(&desc, 1, max_kv, 32, 8, 128, 128);
+    attn_call a; /* sized for the longest cache; shorter ones use its first rows */
+    attn_init(&a, &desc, 11);
+    for (size_t i = 0; i < c->n_decode; i++) {
+        size_t kv = c->decode_kv[i];
+        mha_attention_desc_init(&a.d, 1, kv, 32, 8, 128, 128);
+        double bytes = 2.0 * (double)kv * 8 * 128 * sizeof(REAL);
+        bench_row row =
+            measure_attention(c, &c->reps, "general", "decode", &a, 4.0 * (double)kv * 32 * 128);
+        row.gbps = bench_rate_g(bytes, row.t.median);
+        row.copy_pct = c->copy_gbps > 0 ? 100 * row.gbps / c->copy_gbps : (double)NAN;
+        emit(&row);
+    }
+    attn_free(&a);
+}
+
+/* GQA prefill (causal, 32 query heads over 8 kv heads of 64) against the same call with 32 kv
+ * heads: equal flops, a quarter of the K/V bytes. */
+static void gqa_prefill(const bench_config *c)
+{
+    size_t n = c->gqa_seq;
+    double flop = 2.0 * (double)n * ((double)n + 1) * 32 * 64;
+    mha_attention_desc desc;
+    attn_call g, m;
+    mha_attention_desc_init(&desc, n, n, 32, 8, 64, 64);
+    desc.flags = MHA_CAUSAL;
+    attn_init(&g, &desc, 13);
+    bench_row gqa = measure_attention(c, &c->reps, "general", "gqa", &g, flop);
+    attn_free(&g);
+    mha_attention_desc_init(&desc, n, n, 32, 32, 64, 64);
+    desc.flags = MHA_CAUSAL;
+    attn_init(&m, &desc, 13);
+    bench_row mha = measure_attention(c, &c->reps, "general", "mha_equiv", &m, flop);
+    attn_free(&m);
+    gqa.ratio = gqa.t.median / mha.t.median;
+    gqa.ratio_of = "mha_equiv";
+    emit(&gqa);
+    emit(&mha);
+}
+
+void SFX(bench_general)(const bench_config *c)
+{
+    bench_report_note("## general: mha_attention causal vs full, decode (GQA 32/8), GQA prefill");
+    causal_vs_full(c);
+    decode(c);
+    gqa_prefill(c);
+}
+
+void SFX(bench_long)(const bench_config *c)
+{
+    const bench_shape *s = &c->long_shape;
+    size_t d_k = s->d_model / s->heads;
+    double n = (double)s->seq, d = (double)s->d_model;
+    bench_report_note("## long: mha_multi_head_attention's call at %zux%zux%zu", s->seq, s->d_model,
+                      s->heads);
+    mha_attention_desc desc;
+    mha_attention_desc_init(&desc, s->seq, s->seq, s->heads, s->heads, d_k, d_k);
+    attn_call a;
+    attn_init(&a, &desc, 17);
+    bench_row row = measure_attention(c, &c->long_reps, "long", "mha", &a, 4 * n * n * d);
+    emit(&row);
+    attn_free(&a);
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* The benchmark's output: one row per timed call, printed as it is measured, as an aligned table,
+ * CSV or JSON with the same fields; a header that names the machine, the BLAS and the run. */
+#ifndef MHA_BENCH_REPORT_H
+#define MHA_BENCH_REPORT_H
+
+#include "bench_env.h"
+#include "bench_util.h"
+
+#include <stddef.h>
+
+typedef enum bench_format { BENCH_TABLE, BENCH_CSV, BENCH_JSON } bench_format;
+
+/* What the run was asked to do, for the header. */
+typedef struct bench_meta {
+    const char *dtype;     /* "f32" or "f64" */
+    const char *commit;    /* git describe of the source, or "unknown" */
+    const char *reps;      /* the repetition policy in words */
+    int threads_requested; /* --threads, 0 for the BLAS's default */
+    const char *parallel;  /* who runs in parallel, in words (--parallel) */
+} bench_meta;
+
+/* One measured call. Doubles that do not apply are NAN and print as "-", "" or null. */
+typedef struct bench_row {
+    const char *suite, *op;
+    size_t seq_q, seq_kv, heads, kv_heads, d_head; /* d_model = heads·d_head */
+    bench_stats t;                                 /* seconds per call */
+    double gflops, peak_pct; /* flop rate and its share of the GEMM peak of this run */
+    double gbps, copy_pct;   /* bytes moved per second and its share of memcpy's */
+    double ratio;            /* this call's time over the time of ratio_of */
+    const char *ratio_of;
+    double err;        /* max |library − reference| */
+    const char *check; /* "full", "rows" (sampled rows) or "-" */
+    double ref_x;      /* reference time / median: the speed-up over the naive loops */
+    double ws_bytes;   /* workspace the library allocates for this call */
+    size_t rss_bytes;  /* the process's peak RSS after this call */
+} bench_row;
+
+/* A row with every optional field "not applicable". */
+bench_row bench_row_empty(const char *suite, const char *op);
+
+void bench_report_begin(bench_format format, const bench_env *env, const bench_meta *meta);
+void bench_report_row(const bench_row *row);
+/* A line for people (a section title, a warning): on stdout in a table, on stderr otherwise so
+ * that stdout stays machine-readable. */
+void bench_report_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void bench_report_end(void);
+
+#endif

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/* How every section runs, times and reports a call, and the ceilings section (GEMM peak, memcpy
+ * bandwidth). Written once over REAL: included by bench_cases_f32.c and bench_cases_f64.c, after
+ * bench_check_impl.h, with REAL, SFX() (section suffix), API() (the libmha name of that
+ * precision), GEMM_NAME and CBLAS_GEMM (cblas_sgemm or cblas_dgemm) defined.
+ *
+ * Every call runs once first: that run warms the caches, the page tables and the BLAS thread
+ * pool, and its result is what is checked against the reference. Then the timed repetitions,
+ * summarised by their median (a call of a second or more counts its first run: bench_reps). */
+#include "bench_report.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* A timed call: the context it needs, and a function that runs it. */
+typedef mha_status (*call_fn)(const void *ctx);
+
+static REAL *alloc_real(size_t n)
+{
+    return bench_alloc(bench_mul(n, sizeof(REAL)));
+}
+
+static void fill(bench_rng *r, REAL *x, size_t n, double amplitude)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = (REAL)bench_uniform(r, -amplitude, amplitude);
+}
+
+static void must(mha_status s, const char *what)
+{
+    if (s != MHA_OK)
+        bench_die("%s failed: %s", what, mha_status_string(s));
+}
+
+/* The timed runs of one call, after its untimed first run of first_s seconds. */
+static bench_stats time_call(const bench_reps *policy, double first_s, call_fn fn, const void *ctx,
+                             const char *what)
+{
+    double v[BENCH_MAX_REPS], spent = 0;
+    int n = 0;
+    bench_reps p;
+    if (bench_reps_begin(policy, first_s, &p))
+        spent = v[n++] = first_s;
+    while (bench_reps_more(&p, n, spent)) {
+        double t0 = bench_now();
+        mha_status s = fn(ctx);
+        v[n] = bench_now() - t0;
+        must(s, what);
+        spent += v[n++];
+    }
+    return bench_stats_of(v, n);
+}
+
+/* The untimed first run: warm-up, the result to check, and its time for bench_reps_begin(). */
+static double first_run(call_fn fn, const void *ctx, const char *what)
+{
+    double t0 = bench_now();
+    must(fn(ctx), what);
+    return bench_now() - t0;
+}
+
+static bench_row row_of(const char *suite, const char *op, const mha_attention_desc *d)
+{
+    bench_row r = bench_row_empty(suite, op);
+    r.seq_q = d->seq_q;
+    r.seq_kv = d->seq_kv;
+    r.heads = d->n_heads;
+    r.kv_heads = d->n_kv_heads;
+    r.d_head = d->d_head;
+    return r;
+}
+
+static void set_rate(bench_row *r, const bench_config *c, double flop)
+{
+    r->gflops = bench_rate_g(flop, r->t.median);
+    r->peak_pct = c->peak_gflops > 0 ? 100 * r->gflops / c->peak_gflops : (double)NAN;
+}
+
+static void set_check(bench_row *r, const check *k, double ref_s)
+{
+    r->err = k->max_err;
+    r->check = k->how;
+    r->ref_x = isnan(ref_s) ? (double)NAN : ref_s / r->t.median;
+}
+
+static double workspace_of(const mha_attention_desc *d)
+{
+    size_t bytes;
+    return API(mha_attention_workspace_size)(d, &bytes) == MHA_OK ? (double)bytes : (double)NAN;
+}
+
+static void emit(bench_row *r)
+{
+    r->rss_bytes = bench_max_rss();
+    bench_report_row(r);
+}
+
+/* The ceilings: the rates the other rows are measured against. */
+
+typedef struct gemm_call {
+    size_t n;
+    const REAL *A, *B;
+    REAL *C;
+} gemm_call;
+
+/* C = A·B, n × n, the BLAS at its best: the "peak" of this run. */
+static mha_status run_gemm(const void *ctx)
+{
+    const gemm_call *g = ctx;
+    const int n = (int)g->n;
+    CBLAS_GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, g->A, n, g->B, n, 0, g->C, n);
+    return MHA_OK;
+}
+
+typedef struct copy_call {
+    size_t bytes;
+    const void *src;
+    void *dst;
+} copy_call;
+
+static mha_status run_copy(const void *ctx)
+{
+    const copy_call *m = ctx;
+    memcpy(m->dst, m->src, m->bytes);
+    return MHA_OK;
+}
+
+static void measure_gemm_peak(bench_config *c)
+{
+    bench_rng r = bench_rng_seeded(1);
+    size_t n = c->peak_n, nn = bench_mul(n, n);
+    REAL *A = alloc_real(nn), *B = alloc_real(nn), *C = alloc_real(nn);
+    fill(&r, A, nn, 1);
+    fill(&r, B, nn, 1);
+    const gemm_call g = {n, A, B, C};
+    double first_s = first_run(run_gemm, &g, GEMM_NAME);
+    bench_row row = bench_row_empty("ceiling", GEMM_NAME);
+    row.seq_q = row.seq_kv = row.d_head = n;
+    row.heads = row.kv_heads = 1;
+    row.t = time_call(&c->ceiling_reps, first_s, run_gemm, &g, GEMM_NAME);
+    c->peak_gflops = bench_rate_g(2.0 * (double)n * (double)n * (double)n, row.t.median);
+    set_rate(&row, c, 2.0 * (double)n * (double)n * (double)n);
+    emit(&row);
+    bench_free(C);
+    bench_free(B);
+    bench_free(A);
+}
+
+/* STREAM's convention: a copy moves its bytes twice (read + write). One thread, like the
+ * memory-bound decode calls whose tiles run one after the other. */
+static void measure_copy(bench_config *c)
+{
+    char *src = bench_alloc(c->copy_bytes), *dst = bench_alloc(c->copy_bytes);
+    memset(src, 1, c->copy_bytes);
+    const copy_call m = {c->copy_bytes, src, dst};
+    double first_s = first_run(run_copy, &m, "memcpy");
+    bench_row row = bench_row_empty("ceiling", "memcpy");
+    row.t = time_call(&c->ceiling_reps, first_s, run_copy, &m, "memcpy");
+    c->copy_gbps = bench_rate_g(2.0 * (double)c->copy_bytes, row.t.median);
+    row.gbps = c->copy_gbps;
+    row.copy_pct = 100;
+    emit(&row);
+    bench_free(dst);
+    bench_free(src);
+}
+
+void SFX(bench_ceilings)(bench_config *c, bool copy)
+{
+    bench_report_note("## ceilings: %s of %zu^3 (peak), memcpy of %zu MiB (copy bandwidth)",
+                      GEMM_NAME, c->peak_n, c->copy_bytes >> 20);
+    measure_gemm_peak(c);
+    if (copy)
+        measure_copy(c);
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* Small tools of the benchmark: monotonic clock, repetition policy and medians, GFLOP/s, memory
+ * (allocation that never fails silently, max RSS), and a seeded random fill. */
+#ifndef MHA_BENCH_UTIL_H
+#define MHA_BENCH_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* More repetitions than this are never kept: a median of 101 is as good as it gets. */
+#define BENCH_MAX_REPS 101
+
+/* Seconds on the monotonic clock (not wall time: immune to NTP steps). */
+double bench_now(void);
+
+/* How many timed repetitions to run after the untimed (checked) first run. A call is repeated
+ * at least `min` and at most `max` times, and stops after `min` once `budget_s` seconds have been
+ * spent on it: small shapes get the median of many runs, big ones of a few.
+ *
+ * A call whose first run took at least `long_s` seconds (0: never) is not repeated just to
+ * reach `min`: that first run counts as a sample, since the warm-up it provides (page faults,
+ * BLAS thread start, caches) is worth milliseconds, far below the run-to-run noise of a call
+ * that long, and the default grid must finish in a minute. */
+typedef struct bench_reps {
+    int min, max;
+    double budget_s, long_s;
+} bench_reps;
+
+/* True when the first run (of `first_s` seconds) counts as a sample; *eff is then the policy for
+ * the runs that follow it (min 1), else *policy unchanged. */
+bool bench_reps_begin(const bench_reps *policy, double first_s, bench_reps *eff);
+bool bench_reps_more(const bench_reps *policy, int done, double spent_s);
+
+/* Median, minimum and maximum of n > 0 samples (v is sorted in place). */
+typedef struct bench_stats {
+    double median, min, max;
+    int n;
+} bench_stats;
+
+bench_stats bench_stats_of(double *v, int n);
+
+/* flop / seconds in GFLOP/s (and bytes / seconds in GB/s: the same division). */
+double bench_rate_g(double amount, double seconds);
+
+/* The process's peak resident set size so far, in bytes (getrusage). */
+size_t bench_max_rss(void);
+
+/* 64-byte aligned, zero-filled (every page touched), never NULL: exits with a message. */
+void *bench_alloc(size_t bytes);
+void bench_free(void *p);
+
+/* a·b, exiting with a message on overflow (sizes come from the command line). */
+size_t bench_mul(size_t a, size_t b);
+
+/* Uniform in [lo, hi) from a fixed-seed xorshift, so every run measures the same data. */
+typedef struct bench_rng {
+    uint64_t s;
+} bench_rng;
+
+bench_rng bench_rng_seeded(uint64_t seed);
+double bench_uniform(bench_rng *r, double lo, double hi);
+
+/* Prints "mha_bench: <message>" to stderr and exits with status 1. */
+void bench_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#endif

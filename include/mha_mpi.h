@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file mha_mpi.h
+ * @brief libmha_mpi — sequence-parallel (ring) attention across MPI processes.
+ *
+ * Overview
+ * --------
+ * The sequence is cut into P contiguous shards, one per rank of a communicator, in rank order:
+ * rank r holds rows [o_r, o_r + n_r) of Q, K and V, where o_r = n_0 + … + n_{r−1}. Every rank
+ * calls mha_ring_attention() with its own rows and gets its own rows of the exact attention
+ * output over the whole sequence — what mha_attention() would give on one process holding all
+ * of it. No rank ever holds more than two K/V shards at a time.
+ *
+ * The schedule (P steps): at step s rank r holds the K/V shard of rank (r − s) mod P. It posts
+ * a non-blocking send of that shard to rank r + 1 and a receive of the next one from rank r − 1,
+ * computes its queries against the shard it holds meanwhile (polling MPI between blocks of
+ * query rows so the transfer progresses), merges the partial result into its running one with
+ * mha_attention_merge() (the log-sum-exp merge), and waits for both transfers. Causal: the
+ * rank's own shard gets the causal mask, earlier ranks' shards are fully visible, and later
+ * ranks' shards lie wholly in the future: they are never computed — and, since they reach rank
+ * r only after every shard it needs (at steps s > r, after the wrap-around), never even sent
+ * there: rank r runs r + 1 steps and a shard stops at rank P − 1, so causal ring attention does
+ * about half the work and sends about half the bytes. docs/RING.md has the design.
+ *
+ * This library is a client of libmha's public API only; libmha itself never depends on MPI.
+ * Build and link: `cc prog.c $(pkg-config --cflags --libs mha_mpi)` (or mpicc with -lmha_mpi
+ * -lmha), run with `mpirun -np P ./prog`. This header includes <mpi.h>; from C++, define
+ * OMPI_SKIP_MPICXX (Open MPI) or MPICH_SKIP_MPICXX (MPICH) first if the MPI's old C++ bindings
+ * get in the way (they do not compile under -Wextra -Werror): only MPI's C API is used here.
+ *
+ * Example
+ * -------
+ * @code
+ * // Each of P ranks holds n rows of a packed single-head sequence of width d.
+ * mha_attention_desc d;
+ * mha_attention_desc_init(&d, n, n, 1, 1, dim, dim);
+ * d.flags = MHA_CAUSAL;
+ * mha_status s = mha_ring_attention_f64(&d, MPI_COMM_WORLD, Q, K, V, out, NULL);
+ * if (s != MHA_OK)
+ *     fprintf(stderr, "ring: %s\n", mha_mpi_status_string(s)); // the same s on every rank
+ * @endcode
+ * examples/ring_example.c is a complete program.
+ */
+#ifndef MHA_MPI_H
+#define MHA_MPI_H
+
+#include "mha.h"
+
+#include <mpi.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Marks the exported symbols of libmha_mpi; everything else in it is hidden. */
+#if defined(MHA_MPI_BUILDING_LIBRARY) && defined(__GNUC__)
+#define MHA_MPI_API __attribute__((visibility("default")))
+#else
+#define MHA_MPI_API
+#endif
+
+/**
+ * An MPI call inside a ring call failed and returned an error code, which MPI only does when
+ * the communicator's error handler is MPI_ERRORS_RETURN (with the default
+ * MPI_ERRORS_ARE_FATAL, MPI aborts the job itself and the call never returns). Also returned,
+ * without calling MPI, when MPI is not initialised or already finalised.
+ *
+ * A pinned mha_status value of this component, outside the range of the core's own values
+ * (which grow from 0 and stay below 100): mha_status_string() does not know it,
+ * mha_mpi_status_string() does. The core's mha_status enum is not changed.
+ */
+#define MHA_ERR_MPI ((mha_status)100)
+
+/**
+ * mha_status_string() extended with MHA_ERR_MPI: static text, never NULL.
+ */
+MHA_MPI_API const char *mha_mpi_status_string(mha_status s);
+
+/**
+ * @brief Ring attention: exact attention over a sequence sharded across the ranks of @p comm.
+ *
+ * Collective: every rank of @p comm calls it (same precision), with its own shard.
+ *
+ * @param desc  this rank's shape and layout, as for mha_attention(): seq_q == seq_kv == n_r,
+ *              this rank's shard length (0 allowed: the rank only forwards shards); strides
+ *              (ld_*, batch_stride_*) are this rank's own and may differ between ranks.
+ *              batch, n_heads, n_kv_heads (GQA/MQA), d_head, d_v, scale and flags (0 or
+ *              MHA_CAUSAL) must be the same on every rank. Batches are supported: batch item
+ *              b of every rank is a shard of the same sequence b. ld_mask and
+ *              batch_stride_mask are ignored: there is no mask (see below).
+ * @param comm  an intracommunicator, the same on every rank; shards are in rank order.
+ * @param Q     this rank's query rows, laid out as @p desc says.
+ * @param K     its key rows, likewise.
+ * @param V     its value rows, likewise. Q, K and V may alias each other.
+ * @param out   out: this rank's rows of the output (n_r × n_heads·d_v per batch item).
+ * @param lse   optional out (NULL: not written; may differ between ranks): the global
+ *              log-sum-exp of each row, batch × n_heads × n_r packed, as mha_attention().
+ *
+ * Result: out_bh = softmax(scale · Q_bh·K_bgᵀ + C) · V_bg over all keys of the sequence, where
+ * C[i][j] = −inf when causal and global key position j > global query position i (the
+ * standard causal mask of self-attention; seq_q == seq_kv so no offset).
+ *
+ * Global positions: the call learns every shard's length with one MPI_Allgather, so a
+ * receiver knows the length of each incoming shard; o_r follows from rank order.
+ *
+ * No additive mask: a mask over global positions would have to travel with the K/V shards
+ * (or be re-sharded), so the ring call has no mask parameter. Use MHA_CAUSAL, or
+ * mha_attention() per shard pair and mha_attention_merge() yourself.
+ *
+ * Empty call (MHA_OK on every rank, nothing written, no data sent): batch == 0, d_v == 0 (the
+ * output has no columns; unlike mha_attention(), lse is not written then either), or every
+ * shard has zero rows.
+ *
+ * Errors are collective: every rank returns the same status, before any data is sent, and
+ * with its outputs untouched. Each rank checks its own arguments (the rules of mha_attention()
+ * on its descriptor and buffers, plus seq_q == seq_kv), then one MPI_Allreduce agrees on the
+ * result: the status of the lowest-numbered rank that failed wins; if none failed, shapes that
+ * differ between ranks give MHA_ERR_INVALID_ARGUMENT. Allocation and size checks that need
+ * every shard's length are agreed the same way by a second MPI_Allreduce.
+ *
+ * @return MHA_OK; MHA_ERR_NULL_POINTER (desc, or a non-empty buffer, on some rank);
+ *         MHA_ERR_INVALID_ARGUMENT (a rule of mha_attention() broken, seq_q != seq_kv,
+ *         shapes/scale/flags differing between ranks, comm MPI_COMM_NULL or an
+ *         intercommunicator); MHA_ERR_TOO_LARGE (also: a shard message of more than INT_MAX
+ *         elements); MHA_ERR_OVERLAP; MHA_ERR_OUT_OF_MEMORY; MHA_ERR_MPI (below).
+ *
+ * Preconditions that cannot be checked without hanging: MPI is initialised; every rank of
+ * @p comm makes the call; no rank passes MPI_COMM_NULL while others pass a communicator (the
+ * rank with MPI_COMM_NULL returns MHA_ERR_INVALID_ARGUMENT at once, the others would wait).
+ *
+ * MPI failure: MPI's behaviour is the communicator's error handler's. With the default,
+ * MPI_ERRORS_ARE_FATAL, a failing MPI call aborts the job (MPI does, not this library). With
+ * MPI_ERRORS_RETURN the call returns MHA_ERR_MPI on the rank that saw the failure; that is not
+ * collective — other ranks may see the failure too, or may block in a transfer that never
+ * completes, as in any MPI program after a communication failure. Outputs are untouched after
+ * MHA_ERR_MPI too (they are written after the last MPI call); the communicator should be
+ * considered broken, and a call that failed in a transfer leaves (does not free) its two K/V
+ * transfer buffers, which MPI may still write into, and its private communicator.
+ *
+ * Communication: point-to-point traffic runs on a private duplicate of @p comm (one
+ * MPI_Comm_dup per call, freed before return), so it never matches the caller's own messages;
+ * collectives run on @p comm: three small ones (the argument agreement, the length allgather,
+ * the allocation agreement) plus the duplicate. Per step each rank sends one message of
+ * batch·n_s·n_kv_heads·(d_head + d_v) elements, n_s the length of the shard it forwards: P − 1
+ * messages per rank per call; causal, rank r < P − 1 sends r + 1 of them and rank P − 1 none.
+ *
+ * Memory per rank: two K/V shard buffers of the largest shard, a running and a partial output
+ * of this rank's rows, their log-sum-exps, mha_attention()'s workspace and P shard lengths —
+ * O(shard · d), never the whole sequence.
+ *
+ * Numerics: each block is computed by mha_attention() (max-subtracted softmax, working
+ * precision), blocks are merged by mha_attention_merge(); the result differs from a single
+ * mha_attention() over the whole sequence by rounding only.
+ *
+ * Threads: MPI is called from the calling thread only (MPI_THREAD_SINGLE suffices when only
+ * one thread makes MPI calls). Concurrent ring calls on the same communicator from several
+ * threads are not allowed (their collectives would interleave); give each thread its own
+ * communicator. Within a rank each block runs as mha_attention() would (desc->n_threads, a
+ * per-rank setting, applies; BLAS threading is the caller's to configure): with several ranks
+ * per machine give each rank its share of the cores, e.g. OMP_NUM_THREADS=cores/ranks and
+ * OPENBLAS_NUM_THREADS=1.
+ */
+MHA_MPI_API mha_status mha_ring_attention(const mha_attention_desc *desc, MPI_Comm comm,
+                                          const float *Q, const float *K, const float *V,
+                                          float *out, float *lse);
+
+/** mha_ring_attention() in double (MPI_DOUBLE on the wire). */
+MHA_MPI_API mha_status mha_ring_attention_f64(const mha_attention_desc *desc, MPI_Comm comm,
+                                              const double *Q, const double *K, const double *V,
+                                              double *out, double *lse);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MHA_MPI_H */

@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: MIT
+"""The C API of include/mha.h as ctypes sees it: prototypes, the descriptor, status -> exception.
+
+Buffers are passed as raw addresses (c_void_p). The caller keeps the numpy arrays that own them
+alive for the duration of the call; every function here takes the arrays, not the addresses, so
+that holds by construction.
+"""
+
+import ctypes
+from ctypes import c_char_p, c_double, c_int, c_size_t, c_uint, c_void_p
+
+import numpy as np
+
+from . import _loader
+
+lib, library_path = _loader.load()
+
+MHA_OK = 0
+MHA_CAUSAL = 1
+
+
+class MhaError(ValueError):
+    """A call that libmha refused; `status` is the mha_status value, the message its text."""
+
+    def __init__(self, status, function):
+        self.status = status
+        super().__init__(f"{function}: {status_string(status)} (mha_status {status})")
+
+
+class AttentionDesc(ctypes.Structure):
+    """mha_attention_desc, field for field as include/mha.h declares it, plus spare room.
+
+    The spare bytes are there because mha_attention_desc_init() writes the whole C struct: if a
+    newer libmha appends a field this mirror does not know yet, init writes its default into the
+    spare room instead of past the end of a Python-owned buffer, and mha_attention reads it back
+    from there. A mismatch then costs a missing option, never memory corruption.
+    """
+
+    _fields_ = [
+        (name, c_size_t)
+        for name in (
+            "batch", "seq_q", "seq_kv", "n_heads", "n_kv_heads", "d_head", "d_v",
+            "ld_q", "ld_k", "ld_v", "ld_out", "ld_mask",
+            "batch_stride_q", "batch_stride_k", "batch_stride_v", "batch_stride_out",
+            "batch_stride_mask",
+        )
+    ] + [("scale", c_double), ("flags", c_uint), ("n_threads", c_size_t),
+         ("_spare", ctypes.c_byte * 256)]
+
+
+def _declare(name, argtypes, restype=c_int):
+    fn = getattr(lib, name)
+    fn.argtypes = argtypes
+    fn.restype = restype
+    return fn
+
+
+_declare("mha_status_string", [c_int], c_char_p)
+_declare("mha_version", [], c_char_p)
+_declare("mha_attention_desc_init", [ctypes.POINTER(AttentionDesc)] + [c_size_t] * 6, None)
+# The float and double variants share one signature each; the dtype picks the suffix.
+_QKV = {}
+_ATTENTION = {}
+for _dtype, _suffix in ((np.dtype(np.float32), ""), (np.dtype(np.float64), "_f64")):
+    _QKV[_dtype] = _declare("mha_compute_qkv" + _suffix,
+                            [c_void_p] * 4 + [c_size_t] * 2 + [c_void_p] * 3)
+    _ATTENTION[_dtype] = _declare(
+        "mha_attention" + _suffix, [ctypes.POINTER(AttentionDesc)] + [c_void_p] * 6
+    )
+
+
+def status_string(status):
+    return lib.mha_status_string(status).decode()
+
+
+def version():
+    return lib.mha_version().decode()
+
+
+def _check(status, function):
+    if status != MHA_OK:
+        raise MhaError(status, function)
+
+
+def _address(a):
+    return None if a is None else a.ctypes.data
+
+
+def new_desc(seq_q, seq_kv, n_heads, n_kv_heads, d_head, d_v):
+    """A descriptor with the library's defaults (packed layout, 1/sqrt(d_head), no flags)."""
+    desc = AttentionDesc()
+    lib.mha_attention_desc_init(ctypes.byref(desc), seq_q, seq_kv, n_heads, n_kv_heads, d_head, d_v)
+    return desc
+
+
+def compute_qkv(X, W_q, W_k, W_v, Q, K, V):
+    """mha_compute_qkv[_f64] on contiguous arrays of one dtype; writes Q, K, V."""
+    seq_len, d_model = X.shape
+    status = _QKV[X.dtype](*map(_address, (X, W_q, W_k, W_v)), seq_len, d_model,
+                           *map(_address, (Q, K, V)))
+    _check(status, "mha_compute_qkv")
+
+
+def attention(desc, Q, K, V, mask, out):
+    """mha_attention[_f64]; each array's address is its element [0, …, 0] as desc describes."""
+    status = _ATTENTION[out.dtype](ctypes.byref(desc), *map(_address, (Q, K, V, mask, out)), None)
+    _check(status, "mha_attention")

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+/* The ring schedule, written once over REAL; ring.c includes it with REAL, PUB() (public name),
+ * SFX() (internal suffix) and RING_MPI_TYPE (the MPI datatype) defined.
+ *
+ * Step s (0 ≤ s < steps) on rank r of P, holding the packed K/V shard of rank src = (r − s) mod P:
+ *
+ *   post   Irecv(next shard ← r − 1), Isend(this shard → r + 1)     if anyone downstream needs it
+ *   attend this rank's queries against the shard, block by block    mha_attention_ws()
+ *          merge each block into the running result                 mha_attention_merge()
+ *          MPI_Testall between blocks, so the transfer progresses meanwhile
+ *   wait   for both transfers; the two buffers swap roles
+ *
+ * Causal, with shards in rank order: shard src is in r's past when src < r (all keys visible),
+ * is r's own at s = 0 (rows and keys share positions: the causal mask j ≤ i), and in r's future
+ * when src > r — which happens exactly when s > r, after every useful shard. So rank r runs r + 1
+ * steps, and a shard stops at rank P − 1: no rank downstream of the wrap-around needs it. */
+
+/* Everything one rank holds during a call. kv[2]: the transfer buffers; acc, acc_lse: the
+ * running result over the shards seen so far (packed, n rows per batch item; the log-sum-exps in
+ * blocks of chunk_rows rows, each laid out as mha_attention() writes one block's); tmp, tmp_lse:
+ * one block's partial result; ws: mha_attention_ws()'s workspace. */
+typedef struct SFX(ring_bufs) {
+    REAL *kv[2], *acc, *tmp, *acc_lse, *tmp_lse;
+    void *ws;
+} SFX(ring_bufs);
+
+/* What the schedule reads. */
+typedef struct SFX(ring_ctx) {
+    const mha_attention_desc *d;
+    const mha_ring_plan *p;
+    const REAL *Q;
+    SFX(ring_bufs) * b;
+} SFX(ring_ctx);
+
+static REAL *SFX(alloc_elems)(size_t n)
+{
+    /* One element at least, so that NULL always means failure. */
+    return malloc((n ? n : 1) * sizeof(REAL));
+}
+
+static mha_status SFX(alloc_bufs)(const mha_ring_plan *p, SFX(ring_bufs) * b)
+{
+    b->kv[0] = SFX(alloc_elems)(p->kv_elems);
+    b->kv[1] = SFX(alloc_elems)(p->kv_elems);
+    b->acc = SFX(alloc_elems)(p->acc_elems);
+    b->tmp = SFX(alloc_elems)(p->tmp_elems);
+    b->acc_lse = SFX(alloc_elems)(p->acc_lse_elems);
+    b->tmp_lse = SFX(alloc_elems)(p->tmp_lse_elems);
+    b->ws = malloc(p->ws_bytes ? p->ws_bytes : 1);
+    return b->kv[0] && b->kv[1] && b->acc && b->tmp && b->acc_lse && b->tmp_lse && b->ws
+               ? MHA_OK
+               : MHA_ERR_OUT_OF_MEMORY;
+}
+
+/* keep_kv: MPI may still write into the transfer buffers (a failed call); leave them. */
+static void SFX(free_bufs)(SFX(ring_bufs) * b, bool keep_kv)
+{
+    if (!keep_kv) {
+        free(b->kv[0]);
+        free(b->kv[1]);
+    }
+    free(b->acc);
+    free(b->tmp);
+    free(b->acc_lse);
+    free(b->tmp_lse);
+    free(b->ws);
+}
+
+/* This rank's K and V, caller's layout → one contiguous message: K (batch·n × k_w), V (batch·n ×
+ * v_w). */
+static void SFX(pack_shard)(const mha_attention_desc *d, const mha_ring_plan *p, const REAL *K,
+                            const REAL *V, REAL *buf)
+{
+    REAL *bv = buf + mha_ring_v_offset(p, d->batch, p->n);
+    for (size_t bi = 0; bi < d->batch; bi++)
+        for (size_t i = 0; i < p->n; i++) {
+            size_t row = bi * p->n + i;
+            if (p->k_w)
+                memcpy(buf + row * p->k_w, K + bi * d->batch_stride_k + i * d->ld_k,
+                       p->k_w * sizeof(REAL));
+            if (p->v_w)
+                memcpy(bv + row * p->v_w, V + bi * d->batch_stride_v + i * d->ld_v,
+                       p->v_w * sizeof(REAL));
+        }
+}
+
+/* The running result → the caller's out (its layout) and lse (batch × n_heads × n). */
+static void SFX(unpack_result)(const SFX(ring_ctx) * c, REAL *out, REAL *lse)
+{
+    const mha_attention_desc *d = c->d;
+    const mha_ring_plan *p = c->p;
+    for (size_t bi = 0; bi < d->batch && p->o_w; bi++)
+        for (size_t i = 0; i < p->n; i++)
+            memcpy(out + bi * d->batch_stride_out + i * d->ld_out,
+                   c->b->acc + (bi * p->n + i) * p->o_w, p->o_w * sizeof(REAL));
+    if (lse == NULL)
+        return;
+    const size_t bh = d->batch * d->n_heads;
+    for (size_t r0 = 0; r0 < p->n; r0 += p->chunk_rows) {
+        size_t m = p->n - r0 < p->chunk_rows ? p->n - r0 : p->chunk_rows;
+        for (size_t k = 0; k < bh; k++) /* k = b·n_heads + h */
+            memcpy(lse + k * p->n + r0, c->b->acc_lse + bh * r0 + k * m, m * sizeof(REAL));
+    }
+}
+
+/* This rank's queries against one shard (`src_rows` rows, packed in kv), in blocks of chunk_rows
+ * query rows. own: the shard is this rank's (step 0, the first computed): its blocks are written
+ * straight into the running result; any other shard's are merged into it. Between blocks,
+ * MPI_Testall on the transfers in flight drives their progress. */
+static mha_status SFX(attend_shard)(const SFX(ring_ctx) * c, const REAL *kv, size_t src_rows,
+                                    bool own, MPI_Request req[2])
+{
+    const mha_attention_desc *d = c->d;
+    const mha_ring_plan *p = c->p;
+    SFX(ring_bufs) *b = c->b;
+    const bool causal = own && (d->flags & MHA_CAUSAL);
+    const size_t bh = d->batch * d->n_heads;
+    const REAL *k = kv, *v = kv + mha_ring_v_offset(p, d->batch, src_rows);
+    for (size_t r0 = 0; r0 < p->n; r0 += p->chunk_rows) {
+        size_t m = p->n - r0 < p->chunk_rows ? p->n - r0 : p->chunk_rows;
+        /* Own shard, causal: rows [r0, r0 + m) see keys [0, r0 + m) only. */
+        size_t keys = causal ? r0 + m : src_rows;
+        REAL *o = own ? b->acc + r0 * p->o_w : b->tmp;
+        REAL *l = own ? b->acc_lse + bh * r0 : b->tmp_lse;
+        const mha_attention_desc bd =
+            mha_ring_block_desc(d, p, m, keys, src_rows, own ? p->n : m, causal);
+        mha_status s =
+            PUB(mha_attention_ws)(&bd, c->Q + r0 * d->ld_q, k, v, NULL, o, l, b->ws, p->ws_bytes);
+        for (size_t bi = 0; s == MHA_OK && !own && bi < d->batch; bi++) {
+            /* In place: acc and acc_lse are both an input and the output. */
+            REAL *acc = b->acc + (bi * p->n + r0) * p->o_w;
+            REAL *acc_lse = b->acc_lse + bh * r0 + bi * d->n_heads * m;
+            s = PUB(mha_attention_merge)(m, d->n_heads, d->d_v, p->o_w, acc, acc_lse,
+                                         b->tmp + bi * m * p->o_w, b->tmp_lse + bi * d->n_heads * m,
+                                         acc, acc_lse);
+        }
+        if (s != MHA_OK) /* every block was validated by the plan: not reached */
+            return s;
+        int done;
+        if (MPI_Testall(2, req, &done, MPI_STATUSES_IGNORE) != MPI_SUCCESS)
+            return MHA_ERR_MPI;
+    }
+    return MHA_OK;
+}
+
+/* Elements of the message that carries a shard of `rows` rows (<= kv_elems <= INT_MAX). */
+static int SFX(message_count)(const mha_attention_desc *d, const mha_ring_plan *p, uint64_t rows)
+{
+    return (int)(d->batch * (size_t)rows * (p->k_w + p->v_w));
+}
+
+/* The P steps. On failure *in_flight tells whether a transfer may still be in progress. */
+static mha_status SFX(run_ring)(const SFX(ring_ctx) * c, MPI_Comm ring, const uint64_t *lengths,
+                                const REAL *K, const REAL *V, bool *in_flight)
+{
+    const mha_attention_desc *d = c->d;
+    const mha_ring_plan *p = c->p;
+    const bool causal = d->flags & MHA_CAUSAL;
+    const int r = p->rank, P = p->size, right = (r + 1) % P, left = (r + P - 1) % P;
+    const int steps = causal ? r + 1 : P;
+    SFX(pack_shard)(d, p, K, V, c->b->kv[0]);
+    for (int s = 0; s < steps; s++) {
+        const int src = (r - s + P) % P, next_src = (r - s - 1 + P) % P;
+        REAL *cur = c->b->kv[s % 2], *next = c->b->kv[(s + 1) % 2];
+        MPI_Request req[2] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL};
+        /* Receive what this rank will use next; send what the right neighbour will use next
+         * (causal: only shards of ranks up to r, and never across the wrap-around). */
+        const bool recv = s + 1 < steps;
+        const bool send = s + 1 < P && (!causal || (r + 1 < P && s <= r));
+        int rc = MPI_SUCCESS;
+        if (recv)
+            rc = MPI_Irecv(next, SFX(message_count)(d, p, lengths[next_src]), RING_MPI_TYPE, left,
+                           MHA_RING_TAG, ring, &req[0]);
+        if (rc == MPI_SUCCESS && send)
+            rc = MPI_Isend(cur, SFX(message_count)(d, p, lengths[src]), RING_MPI_TYPE, right,
+                           MHA_RING_TAG, ring, &req[1]);
+        mha_status st = rc == MPI_SUCCESS ? MHA_OK : MHA_ERR_MPI;
+        if (st == MHA_OK && p->n > 0 && lengths[src] > 0)
+            st = SFX(attend_shard)(c, cur, (size_t)lengths[src], s == 0, req);
+        if (st == MHA_OK && MPI_Waitall(2, req, MPI_STATUSES_IGNORE) != MPI_SUCCESS)
+            st = MHA_ERR_MPI;
+        if (st != MHA_OK) {
+            *in_flight = mha_ring_abandon(req, 2);
+            return st;
+        }
+    }
+    return MHA_OK;
+}
+
+static mha_status SFX(ring_attention)(const mha_attention_desc *d, MPI_Comm comm, const REAL *Q,
+                                      const REAL *K, const REAL *V, REAL *out, REAL *lse)
+{
+    int rank, size;
+    mha_status s = mha_ring_open(comm, &rank, &size);
+    if (s != MHA_OK)
+        return s;
+    const mha_ring_args a = {d, Q, K, V, out, lse, sizeof(REAL), PUB(mha_attention_workspace_size)};
+    uint64_t *lengths = malloc((size_t)size * sizeof *lengths);
+    s = mha_ring_check_local(&a);
+    if (s == MHA_OK && lengths == NULL)
+        s = MHA_ERR_OUT_OF_MEMORY;
+    /* Collective from here on: every rank goes through the same agreements in the same order. */
+    s = mha_ring_agree_args(comm, rank, size, s, d);
+    if (s != MHA_OK || d->batch == 0 || d->d_v == 0) { /* error, or an empty call everywhere */
+        free(lengths);
+        return s;
+    }
+    mha_ring_plan p;
+    SFX(ring_bufs) b = {0};
+    s = mha_ring_gather_lengths(comm, d->seq_q, lengths);
+    if (s == MHA_OK) {
+        mha_status local = mha_ring_plan_call(&a, lengths, rank, size, &p);
+        if (local == MHA_OK && !p.empty)
+            local = SFX(alloc_bufs)(&p, &b);
+        s = mha_ring_agree(comm, rank, size, local);
+        if (s == MHA_OK) /* always so: the agreement includes this rank's own status */
+            s = local;
+    }
+    bool in_flight = false;
+    if (s == MHA_OK && !p.empty) {
+        MPI_Comm ring = MPI_COMM_NULL;
+        /* A private duplicate, so that ring messages never match the caller's own. */
+        if (size > 1 && MPI_Comm_dup(comm, &ring) != MPI_SUCCESS)
+            s = MHA_ERR_MPI;
+        const SFX(ring_ctx) c = {d, &p, Q, &b};
+        if (s == MHA_OK)
+            s = SFX(run_ring)(&c, ring, lengths, K, V, &in_flight);
+        /* After a failed transfer the duplicate is left alone: freeing it is collective. */
+        if (s == MHA_OK && ring != MPI_COMM_NULL && MPI_Comm_free(&ring) != MPI_SUCCESS)
+            s = MHA_ERR_MPI;
+        /* The caller's outputs are written last, after the last MPI call. */
+        if (s == MHA_OK)
+            SFX(unpack_result)(&c, out, lse);
+    }
+    SFX(free_bufs)(&b, in_flight);
+    free(lengths);
+    return s;
+}

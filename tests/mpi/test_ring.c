@@ -1,0 +1,596 @@
+/* SPDX-License-Identifier: MIT */
+/* Ring attention under mpirun (any number of ranks): each rank's rows of mha_ring_attention()
+ * against the single-process mha_attention_f64() over the whole sequence (itself checked against
+ * the naive reference here), for even, uneven, one-row and zero-row shards, causal and not, GQA,
+ * batches and padded strides, in double and float; the messages each rank sends (causal stops
+ * shards at the last rank); isolation from the caller's own messages; and the collective error
+ * rules (the same status on every rank, no data sent, outputs untouched, bounded time).
+ *
+ * Plain C rather than cmocka: a failed check must not leave the test function, or this rank
+ * would skip collectives that the others are waiting in. Failures are printed by the rank that
+ * sees them, every case's verdict is agreed by MPI_Allreduce, and every rank exits non-zero if
+ * any rank failed. */
+#include "mha_mpi.h"
+#include "ref.h"
+
+#include <math.h>
+#include <mpi.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The library's double path and the single-process call differ only in summation order (per
+ * shard, then merged) and exp/log's last ulp: far below 1e-12 for O(1) data. float: inputs are
+ * exact in both precisions; rounding in the float GEMMs and the merges stays well below 1e-4 (the
+ * same budget as tests/test_random.c). */
+#define ATOL_F64 1e-12
+#define RTOL_F64 1e-12
+#define ATOL_F32 1e-4
+#define RTOL_F32 1e-4
+
+static int rank, size;
+static long failures; /* this rank's failed checks */
+
+static void fail(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "rank %d: %s:%d: ", rank, file, line);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    failures++;
+}
+
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            fail(__FILE__, __LINE__, __VA_ARGS__);                                                 \
+    } while (0)
+
+#define CHECK_STATUS(got, want)                                                                    \
+    do {                                                                                           \
+        mha_status got_ = (got), want_ = (want);                                                   \
+        CHECK(got_ == want_, "%s is %d (%s), want %d (%s)", #got, (int)got_,                       \
+              mha_mpi_status_string(got_), (int)want_, mha_mpi_status_string(want_));              \
+    } while (0)
+
+static void *xcalloc(size_t n, size_t elem)
+{
+    void *p = calloc(n ? n : 1, elem);
+    if (p == NULL) {
+        fprintf(stderr, "rank %d: out of memory\n", rank);
+        MPI_Abort(MPI_COMM_WORLD, 2);
+    }
+    return p;
+}
+
+/* xorshift64*, seeded the same on every rank: every rank builds the same global data. */
+typedef struct rng {
+    uint64_t s;
+} rng;
+
+static rng rng_seeded(uint64_t seed)
+{
+    return (rng){seed * 0x9E3779B97F4A7C15ull + 1};
+}
+
+static uint64_t rng_next(rng *r)
+{
+    r->s ^= r->s >> 12;
+    r->s ^= r->s << 25;
+    r->s ^= r->s >> 27;
+    return r->s * 0x2545F4914F6CDD1Dull;
+}
+
+static size_t rng_range(rng *r, size_t lo, size_t hi)
+{
+    return lo + (size_t)(rng_next(r) % (hi - lo + 1));
+}
+
+/* Uniform in [-1, 1), rounded to float so that both precisions see the same numbers. */
+static double rng_value(rng *r)
+{
+    return (double)(float)(-1.0 + 2.0 * (double)(rng_next(r) >> 11) * 0x1.0p-53);
+}
+
+static bool close_to(double got, double want, double atol, double rtol)
+{
+    if (isinf(want))
+        return got == want;
+    return fabs(got - want) <= atol + rtol * fabs(want);
+}
+
+/* Messages the ring sends, counted through MPI's profiling interface: this definition of
+ * MPI_Isend is the one the library's calls resolve to. */
+static long isend_calls;
+
+int MPI_Isend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm,
+              MPI_Request *request)
+{
+    isend_calls++;
+    return PMPI_Isend(buf, count, datatype, dest, tag, comm, request);
+}
+
+/* A value no computation here produces: marks output elements that must stay unwritten. */
+#define SENTINEL 12345.5
+
+/* ------------------------------------------------------------------------------------------ */
+/* Ring against the single process                                                             */
+
+typedef struct shape {
+    size_t batch, n_heads, n_kv_heads, d_head, d_v;
+    double scale; /* 0: the default 1/sqrt(d_head) */
+    bool causal;
+    size_t pad; /* extra elements on every row and batch stride of the local buffers */
+} shape;
+
+/* Elements spanned by `items` items of `rows` rows. */
+static size_t extent(size_t items, size_t item_stride, size_t rows, size_t ld)
+{
+    return rows == 0 ? 0 : (items - 1) * item_stride + rows * ld;
+}
+
+/* Shard lengths lens[size] of a test: the ring on this rank's shard against the whole sequence. */
+static void check_ring(const char *what, shape sh, const size_t *lens, uint64_t seed)
+{
+    size_t total = 0, first = 0;
+    for (int r = 0; r < size; r++) {
+        if (r < rank)
+            first += lens[r];
+        total += lens[r];
+    }
+    const size_t n = lens[rank], B = sh.batch, H = sh.n_heads;
+    const size_t qw = H * sh.d_head, kw = sh.n_kv_heads * sh.d_head, vw = sh.n_kv_heads * sh.d_v,
+                 ow = H * sh.d_v;
+
+    /* The whole sequence, packed, and the single-process result over it. */
+    mha_attention_desc g;
+    mha_attention_desc_init(&g, total, total, H, sh.n_kv_heads, sh.d_head, sh.d_v);
+    g.batch = B;
+    g.batch_stride_q = total * qw, g.batch_stride_k = total * kw;
+    g.batch_stride_v = total * vw, g.batch_stride_out = total * ow;
+    if (sh.scale != 0)
+        g.scale = sh.scale;
+    g.flags = sh.causal ? MHA_CAUSAL : 0;
+    rng r = rng_seeded(seed);
+    double *Qg = xcalloc(B * total * qw, 8), *Kg = xcalloc(B * total * kw, 8),
+           *Vg = xcalloc(B * total * vw, 8), *Og = xcalloc(B * total * ow, 8),
+           *Lg = xcalloc(B * H * total, 8), *Or = xcalloc(B * total * ow, 8),
+           *Lr = xcalloc(B * H * total, 8);
+    for (size_t i = 0; i < B * total * qw; i++)
+        Qg[i] = rng_value(&r);
+    for (size_t i = 0; i < B * total * kw; i++)
+        Kg[i] = rng_value(&r);
+    for (size_t i = 0; i < B * total * vw; i++)
+        Vg[i] = rng_value(&r);
+    CHECK_STATUS(mha_attention_f64(&g, Qg, Kg, Vg, NULL, Og, Lg), MHA_OK);
+    /* The expected values are only as good as the single-process call: hold it to the naive
+     * reference first. */
+    ref_attention(&g, Qg, Kg, Vg, NULL, Or, Lr);
+    for (size_t i = 0; i < B * total * ow; i++)
+        CHECK(close_to(Og[i], Or[i], ATOL_F64, RTOL_F64), "%s: single process vs reference", what);
+
+    /* This rank's shard in padded local layouts. */
+    mha_attention_desc d;
+    mha_attention_desc_init(&d, n, n, H, sh.n_kv_heads, sh.d_head, sh.d_v);
+    d.batch = B;
+    d.ld_q += sh.pad, d.ld_k += 2 * sh.pad, d.ld_v += sh.pad, d.ld_out += 3 * sh.pad;
+    d.batch_stride_q = n * d.ld_q + sh.pad, d.batch_stride_k = n * d.ld_k + sh.pad;
+    d.batch_stride_v = n * d.ld_v, d.batch_stride_out = n * d.ld_out + 2 * sh.pad;
+    d.scale = g.scale;
+    d.flags = g.flags;
+    const size_t nq = extent(B, d.batch_stride_q, n, d.ld_q),
+                 nk = extent(B, d.batch_stride_k, n, d.ld_k),
+                 nv = extent(B, d.batch_stride_v, n, d.ld_v),
+                 no = extent(B, d.batch_stride_out, n, d.ld_out), nl = B * H * n;
+    double *Q = xcalloc(nq, 8), *K = xcalloc(nk, 8), *V = xcalloc(nv, 8), *O = xcalloc(no, 8),
+           *L = xcalloc(nl, 8);
+    float *Qf = xcalloc(nq, 4), *Kf = xcalloc(nk, 4), *Vf = xcalloc(nv, 4), *Of = xcalloc(no, 4),
+          *Lf = xcalloc(nl, 4);
+    for (size_t b = 0; b < B; b++)
+        for (size_t i = 0; i < n; i++) {
+            size_t row = b * total + first + i;
+            for (size_t c = 0; c < qw; c++)
+                Q[b * d.batch_stride_q + i * d.ld_q + c] = Qg[row * qw + c];
+            for (size_t c = 0; c < kw; c++)
+                K[b * d.batch_stride_k + i * d.ld_k + c] = Kg[row * kw + c];
+            for (size_t c = 0; c < vw; c++)
+                V[b * d.batch_stride_v + i * d.ld_v + c] = Vg[row * vw + c];
+        }
+    for (size_t i = 0; i < nq; i++)
+        Qf[i] = (float)Q[i];
+    for (size_t i = 0; i < nk; i++)
+        Kf[i] = (float)K[i];
+    for (size_t i = 0; i < nv; i++)
+        Vf[i] = (float)V[i];
+    for (size_t i = 0; i < no; i++)
+        O[i] = SENTINEL, Of[i] = (float)SENTINEL;
+    /* lse on every other rank only: it is optional per rank. */
+    const bool want_lse = rank % 2 == 0;
+    CHECK_STATUS(mha_ring_attention_f64(&d, MPI_COMM_WORLD, Q, K, V, O, want_lse ? L : NULL),
+                 MHA_OK);
+    CHECK_STATUS(mha_ring_attention(&d, MPI_COMM_WORLD, Qf, Kf, Vf, Of, want_lse ? Lf : NULL),
+                 MHA_OK);
+
+    /* Every output element against the whole-sequence result; padding untouched. */
+    long bad64 = 0, bad32 = 0, pad_written = 0;
+    for (size_t e = 0; e < no; e++) {
+        size_t b = e / d.batch_stride_out, rest = e % d.batch_stride_out;
+        size_t i = rest / d.ld_out, c = rest % d.ld_out;
+        if (b >= B || i >= n || c >= ow) {
+            pad_written += O[e] != SENTINEL || Of[e] != (float)SENTINEL;
+            continue;
+        }
+        double want = Og[(b * total + first + i) * ow + c];
+        bad64 += !close_to(O[e], want, ATOL_F64, RTOL_F64);
+        bad32 += !close_to(Of[e], want, ATOL_F32, RTOL_F32);
+        if (bad64 + bad32 == 1 && !(close_to(O[e], want, ATOL_F64, RTOL_F64) &&
+                                    close_to(Of[e], want, ATOL_F32, RTOL_F32)))
+            fprintf(stderr,
+                    "rank %d: %s: out batch %zu row %zu col %zu: f64 %.17g f32 %.9g want %.17g\n",
+                    rank, what, b, first + i, c, O[e], (double)Of[e], want);
+    }
+    for (size_t b = 0; want_lse && b < B; b++)
+        for (size_t h = 0; h < H; h++)
+            for (size_t i = 0; i < n; i++) {
+                double want = Lg[(b * H + h) * total + first + i];
+                size_t at = (b * H + h) * n + i;
+                bad64 += !close_to(L[at], want, ATOL_F64, RTOL_F64);
+                bad32 += !close_to(Lf[at], want, ATOL_F32, RTOL_F32);
+            }
+    CHECK(bad64 == 0, "%s: %ld double values off the single-process result", what, bad64);
+    CHECK(bad32 == 0, "%s: %ld float values off the single-process result", what, bad32);
+    CHECK(pad_written == 0, "%s: %ld padding elements of out written", what, pad_written);
+
+    free(Qg), free(Kg), free(Vg), free(Og), free(Lg), free(Or), free(Lr);
+    free(Q), free(K), free(V), free(O), free(L), free(Qf), free(Kf), free(Vf), free(Of), free(Lf);
+}
+
+static const shape MHA_SHAPE = {1, 2, 2, 8, 8, 0, false, 0};
+
+static void ring_even_shards(void)
+{
+    size_t *lens = xcalloc((size_t)size, sizeof *lens);
+    for (int r = 0; r < size; r++)
+        lens[r] = 24;
+    for (int causal = 0; causal < 2; causal++) {
+        shape sh = MHA_SHAPE;
+        sh.causal = causal;
+        check_ring(causal ? "even causal" : "even", sh, lens, 1);
+    }
+    free(lens);
+}
+
+/* GQA, MQA, d_v != d_head, custom scale, batches and padded strides over random uneven shards. */
+static void ring_uneven_shards_gqa(void)
+{
+    const shape shapes[] = {
+        {1, 4, 2, 8, 8, 0, false, 0},   {1, 4, 2, 8, 8, 0, true, 0},
+        {2, 3, 1, 5, 7, -0.8, true, 3}, {2, 6, 3, 4, 9, 0, false, 1},
+        {3, 2, 1, 16, 4, 0.3, true, 2},
+    };
+    size_t *lens = xcalloc((size_t)size, sizeof *lens);
+    rng r = rng_seeded(99);
+    for (size_t t = 0; t < sizeof shapes / sizeof shapes[0]; t++) {
+        for (int k = 0; k < size; k++)
+            lens[k] = rng_range(&r, 1, 37);
+        char what[64];
+        snprintf(what, sizeof what, "uneven shape %zu", t);
+        check_ring(what, shapes[t], lens, 10 + t);
+    }
+    free(lens);
+}
+
+static void ring_one_row_shards(void)
+{
+    size_t *lens = xcalloc((size_t)size, sizeof *lens);
+    for (int r = 0; r < size; r++)
+        lens[r] = 1;
+    for (int causal = 0; causal < 2; causal++) {
+        shape sh = {2, 4, 1, 6, 6, 0, causal, 1};
+        check_ring(causal ? "one row causal" : "one row", sh, lens, 20);
+    }
+    free(lens);
+}
+
+/* Zero-row shards at the start, in the middle and at the end of the sequence. */
+static void ring_zero_row_shards(void)
+{
+    size_t *lens = xcalloc((size_t)size, sizeof *lens);
+    for (int pattern = 0; pattern < 3; pattern++) {
+        for (int r = 0; r < size; r++)
+            lens[r] = 5 + (size_t)r;
+        int empty = pattern == 0 ? 0 : pattern == 1 ? size / 2 : size - 1;
+        lens[empty] = 0;
+        if (size == 1)
+            lens[0] = pattern == 0 ? 0 : 7; /* one rank: empty call, then a lone shard */
+        for (int causal = 0; causal < 2; causal++) {
+            shape sh = {1, 2, 2, 4, 4, 0, causal, 2};
+            char what[64];
+            snprintf(what, sizeof what, "zero-row shard at rank %d%s", empty,
+                     causal ? " causal" : "");
+            check_ring(what, sh, lens, 30 + (uint64_t)pattern);
+        }
+    }
+    free(lens);
+}
+
+/* Shards longer than the ring's block of query rows (128): several blocks per shard, and on the
+ * own shard the causal mask cut across blocks. */
+static void ring_long_shards(void)
+{
+    size_t *lens = xcalloc((size_t)size, sizeof *lens);
+    for (int r = 0; r < size; r++)
+        lens[r] = r % 2 ? 40 : 300;
+    for (int causal = 0; causal < 2; causal++) {
+        shape sh = {1, 2, 1, 8, 8, 0, causal, 1};
+        check_ring(causal ? "long causal" : "long", sh, lens, 40);
+    }
+    free(lens);
+}
+
+/* The ring's messages run on a private communicator: a receive the caller has posted for any
+ * source and tag stays pending through the call, and gets the caller's own message after it. */
+static void ring_leaves_caller_messages_alone(void)
+{
+    double pending = 0, mine = 42.0 + rank;
+    MPI_Request req;
+    MPI_Irecv(&pending, 1, MPI_DOUBLE, MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &req);
+    size_t *lens = xcalloc((size_t)size, sizeof *lens);
+    for (int r = 0; r < size; r++)
+        lens[r] = 3;
+    check_ring("pending caller receive", MHA_SHAPE, lens, 50);
+    int done = 0;
+    MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+    CHECK(!done, "the caller's pending receive matched a ring message");
+    MPI_Send(&mine, 1, MPI_DOUBLE, rank, 7, MPI_COMM_WORLD);
+    MPI_Wait(&req, MPI_STATUS_IGNORE);
+    CHECK(pending == mine, "the caller's receive got %g, want %g", pending, mine);
+    free(lens);
+}
+
+/* Messages per call: P − 1 per rank; causal, r + 1 from rank r < P − 1 and none from the last
+ * rank (shards never travel past it: no rank after the wrap-around needs them). */
+static void ring_causal_sends_only_what_is_needed(void)
+{
+    enum { N = 6, W = 2 * 4 };
+    double Q[N * W], K[N * W], V[N * W], out[N * W];
+    for (size_t i = 0; i < N * W; i++)
+        Q[i] = K[i] = V[i] = (double)(i % 7) / 7;
+    mha_attention_desc d;
+    mha_attention_desc_init(&d, N, N, 2, 2, 4, 4);
+    for (int causal = 0; causal < 2; causal++) {
+        d.flags = causal ? MHA_CAUSAL : 0;
+        long before = isend_calls;
+        CHECK_STATUS(mha_ring_attention_f64(&d, MPI_COMM_WORLD, Q, K, V, out, NULL), MHA_OK);
+        long sent = isend_calls - before;
+        long want = !causal ? size - 1 : rank < size - 1 ? rank + 1 : 0;
+        CHECK(sent == want, "%s: rank sent %ld shard messages, want %ld",
+              causal ? "causal" : "full", sent, want);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Errors                                                                                      */
+
+/* A small valid call on every rank whose descriptor and buffers `spoil` may break on chosen
+ * ranks; every rank must return `want`, with its outputs untouched. */
+typedef struct call {
+    mha_attention_desc d;
+    const mha_attention_desc *desc;
+    double *Q, *K, *V, *out, *lse;
+} call;
+
+enum { ERR_N = 4, ERR_W = 8 };
+
+static void check_error(const char *what, void (*spoil)(call *c), mha_status want)
+{
+    double Q[ERR_N * ERR_W] = {0}, K[ERR_N * ERR_W] = {0}, V[ERR_N * ERR_W] = {0},
+                     out[ERR_N * ERR_W], lse[2 * ERR_N];
+    call c = {.Q = Q, .K = K, .V = V, .out = out, .lse = lse};
+    mha_attention_desc_init(&c.d, ERR_N, ERR_N, 2, 2, 4, 4);
+    c.desc = &c.d;
+    spoil(&c);
+    for (size_t i = 0; i < ERR_N * ERR_W; i++)
+        out[i] = SENTINEL;
+    for (size_t i = 0; i < 2 * ERR_N; i++)
+        lse[i] = SENTINEL;
+    double t0 = MPI_Wtime();
+    long sends_before = isend_calls;
+    mha_status s = mha_ring_attention_f64(c.desc, MPI_COMM_WORLD, c.Q, c.K, c.V, c.out, c.lse);
+    CHECK(want == MHA_OK || isend_calls == sends_before, "%s: data sent before the error", what);
+    CHECK(s == want, "%s: status %d (%s), want %d (%s)", what, (int)s, mha_mpi_status_string(s),
+          (int)want, mha_mpi_status_string(want));
+    bool untouched = true;
+    for (size_t i = 0; want != MHA_OK && i < ERR_N * ERR_W; i++)
+        untouched &= out[i] == SENTINEL || (c.out == c.Q && out[i] == 0);
+    for (size_t i = 0; want != MHA_OK && i < 2 * ERR_N; i++)
+        untouched &= lse[i] == SENTINEL;
+    CHECK(untouched, "%s: output written on error", what);
+    CHECK(MPI_Wtime() - t0 < 10, "%s: took %.1f s", what, MPI_Wtime() - t0);
+}
+
+static int last_rank(void)
+{
+    return size - 1;
+}
+
+static void bad_ld_on_last_rank(call *c)
+{
+    if (rank == last_rank())
+        c->d.ld_q = 3; /* below n_heads·d_head */
+}
+
+static void null_out_on_rank0(call *c)
+{
+    if (rank == 0)
+        c->out = NULL;
+}
+
+static void null_desc_on_last_rank(call *c)
+{
+    if (rank == last_rank())
+        c->desc = NULL;
+}
+
+static void out_overlaps_q_on_rank0(call *c)
+{
+    if (rank == 0)
+        c->out = c->Q;
+}
+
+/* Rank 0 overlaps, the last rank has a bad ld: the lowest failing rank (0) wins. */
+static void two_errors(call *c)
+{
+    out_overlaps_q_on_rank0(c);
+    if (rank == last_rank() && rank != 0)
+        c->d.ld_k = 1;
+}
+
+static void seq_q_ne_seq_kv_on_last_rank(call *c)
+{
+    if (rank == last_rank())
+        c->d.seq_kv = ERR_N - 1;
+}
+
+static void heads_differ_on_last_rank(call *c)
+{
+    if (rank == last_rank() && rank != 0)
+        mha_attention_desc_init(&c->d, ERR_N, ERR_N, 1, 1, 8, 8); /* valid alone */
+}
+
+static void scale_differs_on_last_rank(call *c)
+{
+    if (rank == last_rank() && rank != 0)
+        c->d.scale *= 2;
+}
+
+static void causal_on_rank0_only(call *c)
+{
+    if (rank == 0 && size > 1)
+        c->d.flags = MHA_CAUSAL;
+}
+
+static void batch_differs_on_rank0(call *c)
+{
+    if (rank == 0 && size > 1)
+        c->d.batch = 0;
+}
+
+static void nothing(call *c)
+{
+    (void)c;
+}
+
+static void empty_everywhere(call *c)
+{
+    c->d.seq_q = c->d.seq_kv = 0;
+}
+
+static void ring_errors_are_collective(void)
+{
+    const mha_status mismatch = size > 1 ? MHA_ERR_INVALID_ARGUMENT : MHA_OK;
+    check_error("bad ld_q on the last rank", bad_ld_on_last_rank, MHA_ERR_INVALID_ARGUMENT);
+    check_error("NULL out on rank 0", null_out_on_rank0, MHA_ERR_NULL_POINTER);
+    check_error("NULL desc on the last rank", null_desc_on_last_rank, MHA_ERR_NULL_POINTER);
+    check_error("out overlaps Q on rank 0", out_overlaps_q_on_rank0, MHA_ERR_OVERLAP);
+    check_error("two ranks fail: the lowest wins", two_errors, MHA_ERR_OVERLAP);
+    check_error("seq_q != seq_kv on the last rank", seq_q_ne_seq_kv_on_last_rank,
+                MHA_ERR_INVALID_ARGUMENT);
+    check_error("n_heads differ between ranks", heads_differ_on_last_rank, mismatch);
+    check_error("scale differs between ranks", scale_differs_on_last_rank, mismatch);
+    check_error("causal on rank 0 only", causal_on_rank0_only, mismatch);
+    check_error("batch differs between ranks", batch_differs_on_rank0, mismatch);
+    check_error("valid call", nothing, MHA_OK);
+    check_error("every shard empty", empty_everywhere, MHA_OK);
+    /* An empty call writes nothing: the check above used want == MHA_OK, so test it here. */
+    double out = SENTINEL;
+    mha_attention_desc d;
+    mha_attention_desc_init(&d, 0, 0, 2, 2, 4, 4);
+    CHECK_STATUS(mha_ring_attention_f64(&d, MPI_COMM_WORLD, NULL, NULL, NULL, &out, NULL), MHA_OK);
+    CHECK(out == SENTINEL, "empty call wrote its output");
+    /* No communicator: refused on every rank, without communicating. */
+    mha_attention_desc_init(&d, 2, 2, 1, 1, 1, 1);
+    double x[2] = {0};
+    CHECK_STATUS(mha_ring_attention_f64(&d, MPI_COMM_NULL, x, x, x, &out, NULL),
+                 MHA_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(mha_ring_attention(NULL, MPI_COMM_NULL, NULL, NULL, NULL, NULL, NULL),
+                 MHA_ERR_INVALID_ARGUMENT);
+    /* An intercommunicator (even and odd ranks): refused on every rank alike. */
+    if (size >= 2) {
+        MPI_Comm half, inter;
+        MPI_Comm_split(MPI_COMM_WORLD, rank % 2, rank, &half);
+        MPI_Intercomm_create(half, 0, MPI_COMM_WORLD, rank % 2 ? 0 : 1, 99, &inter);
+        CHECK_STATUS(mha_ring_attention_f64(&d, inter, x, x, x, &out, NULL),
+                     MHA_ERR_INVALID_ARGUMENT);
+        MPI_Comm_free(&inter);
+        MPI_Comm_free(&half);
+    }
+}
+
+static void status_strings(void)
+{
+    const char *s = mha_mpi_status_string(MHA_ERR_MPI);
+    CHECK(s != NULL && strstr(s, "MPI") != NULL, "MHA_ERR_MPI has no message");
+    CHECK((int)MHA_ERR_MPI == 100, "MHA_ERR_MPI is pinned at 100");
+    for (int v = 0; v <= 6; v++)
+        CHECK(strcmp(mha_mpi_status_string((mha_status)v), mha_status_string((mha_status)v)) == 0,
+              "core status %d has another message", v);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct test_case {
+    const char *name;
+    void (*run)(void);
+} test_case;
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    const test_case tests[] = {
+        {"ring_even_shards", ring_even_shards},
+        {"ring_uneven_shards_gqa", ring_uneven_shards_gqa},
+        {"ring_one_row_shards", ring_one_row_shards},
+        {"ring_zero_row_shards", ring_zero_row_shards},
+        {"ring_long_shards", ring_long_shards},
+        {"ring_leaves_caller_messages_alone", ring_leaves_caller_messages_alone},
+        {"ring_causal_sends_only_what_is_needed", ring_causal_sends_only_what_is_needed},
+        {"ring_errors_are_collective", ring_errors_are_collective},
+        {"status_strings", status_strings},
+    };
+    const int n_tests = (int)(sizeof tests / sizeof tests[0]);
+    int failed_tests = 0;
+    for (int t = 0; t < n_tests; t++) {
+        long before = failures, mine, all;
+        tests[t].run();
+        mine = failures - before;
+        MPI_Allreduce(&mine, &all, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);
+        failed_tests += all != 0;
+        if (rank == 0 || mine != 0)
+            printf("[%s] %s (%d ranks)%s\n", all ? "  FAILED  " : "       OK ", tests[t].name, size,
+                   mine ? " <- this rank failed" : "");
+    }
+    if (failed_tests != 0)
+        printf("rank %d of %d: %d of %d tests FAILED\n", rank, size, failed_tests, n_tests);
+    else if (rank == 0)
+        printf("all %d tests passed on %d ranks\n", n_tests, size);
+    MPI_Finalize();
+    /* After MPI_Finalize, MPI may not be called: the ring says so instead of calling it. */
+    mha_attention_desc d;
+    mha_attention_desc_init(&d, 1, 1, 1, 1, 1, 1);
+    double x = 1, out = 0;
+    mha_status s = mha_ring_attention_f64(&d, MPI_COMM_WORLD, &x, &x, &x, &out, NULL);
+    if (s != MHA_ERR_MPI) {
+        printf("rank %d: after MPI_Finalize: %s, want MHA_ERR_MPI\n", rank,
+               mha_mpi_status_string(s));
+        failed_tests++;
+    }
+    return failed_tests != 0;
+}
