@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Thread stress: many concurrent calls from several threads — mixed shapes, float and double,
  * mha_attention, _ws on per-thread workspaces, multi-head, self attention, the fused projection,
- * merge — each compared bit for bit with the result of the same call made serially first. The
- * library is documented reentrant with no global state, so concurrency must not change a single
- * bit. Threads share the inputs (read-only) and own their outputs and workspaces. Also built with
- * -fsanitize=thread in CI (see docs/HARDENING.md). */
+ * merge, calls with the library's own tile workers — each compared bit for bit with the result of
+ * the same call made serially first. The library is documented reentrant with no global state, so
+ * concurrency must not change a single bit. Threads share the inputs (read-only) and own their
+ * outputs and workspaces. Also built with -fsanitize=thread in CI (see docs/HARDENING.md). */
 #include "common/test_util.h"
 
 #include "mha.h"
@@ -150,7 +150,7 @@ static void make_inputs(rng *r, job *j)
     }
 }
 
-enum { N_JOBS = 10 };
+enum { N_JOBS = 12 };
 static job jobs[N_JOBS];
 static size_t max_out, max_lse, max_ws;
 
@@ -169,6 +169,14 @@ static void make_jobs(void)
     jobs[n++] = seed_job(SELF, false, 40, 10, 1);
     jobs[n++] = seed_job(QKV_FUSED, true, 30, 24, 1);
     jobs[n++] = seed_job(MERGE, false, 16, 8, 4);
+    /* The library's own tile workers (OpenMP, where built with it) inside concurrent calls:
+     * n_threads asks for them whatever the BLAS's thread count. */
+    jobs[n] = attention_job(false, false, 2, 96, 96, 4, 2, 32, 32, MHA_CAUSAL, true, true);
+    jobs[n++].d.n_threads = 2;
+    jobs[n] = attention_job(true, true, 1, 80, 120, 3, 3, 16, 24, 0, false, true);
+    jobs[n].d.n_threads = 3; /* and a workspace for 3 workers */
+    assert_int_equal(mha_attention_workspace_size_f64(&jobs[n].d, &jobs[n].ws_bytes), MHA_OK);
+    n++;
     rng r = rng_seeded(2024);
     for (size_t i = 0; i < N_JOBS; i++) {
         job *j = &jobs[i];
