@@ -200,18 +200,18 @@ MHA_API mha_status mha_multi_head_attention(const float *Q, const float *K, cons
 
 /** mha_compute_qkv() in double, on cblas_dgemm. */
 MHA_API mha_status mha_compute_qkv_f64(const double *X, const double *W_q, const double *W_k,
-                                       const double *W_v, size_t seq_len, size_t d_model,
-                                       double *Q, double *K, double *V);
+                                       const double *W_v, size_t seq_len, size_t d_model, double *Q,
+                                       double *K, double *V);
 /** mha_compute_qkv_fused() in double. */
-MHA_API mha_status mha_compute_qkv_fused_f64(const double *X, const double *W_qkv,
-                                             size_t seq_len, size_t d_model, double *QKV);
+MHA_API mha_status mha_compute_qkv_fused_f64(const double *X, const double *W_qkv, size_t seq_len,
+                                             size_t d_model, double *QKV);
 /** mha_self_attention() in double. */
 MHA_API mha_status mha_self_attention_f64(const double *Q, const double *K, const double *V,
                                           size_t seq_len, size_t d_k, double *out);
 /** mha_multi_head_attention() in double. */
-MHA_API mha_status mha_multi_head_attention_f64(const double *Q, const double *K,
-                                                const double *V, size_t seq_len,
-                                                size_t d_model, size_t n_heads, double *out);
+MHA_API mha_status mha_multi_head_attention_f64(const double *Q, const double *K, const double *V,
+                                                size_t seq_len, size_t d_model, size_t n_heads,
+                                                double *out);
 
 /* ------------------------------------------------------------------------ */
 /* General attention                                                         */
@@ -248,9 +248,9 @@ typedef struct mha_attention_desc {
     size_t d_v;        /**< width of one value/output head */
     size_t ld_q, ld_k, ld_v, ld_out, ld_mask; /**< row strides, >= the row's width */
     size_t batch_stride_q, batch_stride_k, batch_stride_v, batch_stride_out,
-        batch_stride_mask;                    /**< strides between batch items */
-    double scale;                             /**< multiplies Q·Kᵀ; default 1/sqrt(d_head) */
-    unsigned flags;                           /**< 0 or MHA_CAUSAL */
+        batch_stride_mask; /**< strides between batch items */
+    double scale;          /**< multiplies Q·Kᵀ; default 1/sqrt(d_head) */
+    unsigned flags;        /**< 0 or MHA_CAUSAL */
     /** Worker threads the library may run tiles on (OpenMP). 0 (default): decided per call —
      *  as many as OpenMP allows (OMP_NUM_THREADS) when the BLAS runs single-threaded, else 1,
      *  leaving the parallelism to the BLAS inside each GEMM (the two together would
@@ -267,8 +267,7 @@ typedef struct mha_attention_desc {
  * Does not validate: mha_attention() does. No-op when @p desc is NULL.
  */
 MHA_API void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, size_t seq_kv,
-                                     size_t n_heads, size_t n_kv_heads, size_t d_head,
-                                     size_t d_v);
+                                     size_t n_heads, size_t n_kv_heads, size_t d_head, size_t d_v);
 
 /**
  * @brief General scaled dot-product attention (see mha_attention_desc for the formula).
@@ -336,8 +335,7 @@ MHA_API mha_status mha_attention_f64(const mha_attention_desc *desc, const doubl
  */
 MHA_API mha_status mha_attention_workspace_size(const mha_attention_desc *desc, size_t *bytes);
 /** mha_attention_workspace_size() for mha_attention_ws_f64(). */
-MHA_API mha_status mha_attention_workspace_size_f64(const mha_attention_desc *desc,
-                                                    size_t *bytes);
+MHA_API mha_status mha_attention_workspace_size_f64(const mha_attention_desc *desc, size_t *bytes);
 
 /**
  * @brief mha_attention() on a caller-owned workspace: no allocation at all.
@@ -350,10 +348,9 @@ MHA_API mha_status mha_attention_workspace_size_f64(const mha_attention_desc *de
  *                         below that is MHA_ERR_WORKSPACE_TOO_SMALL.
  * Same rules and statuses as mha_attention(), never MHA_ERR_OUT_OF_MEMORY.
  */
-MHA_API mha_status mha_attention_ws(const mha_attention_desc *desc, const float *Q,
-                                    const float *K, const float *V, const float *mask,
-                                    float *out, float *lse, void *workspace,
-                                    size_t workspace_bytes);
+MHA_API mha_status mha_attention_ws(const mha_attention_desc *desc, const float *Q, const float *K,
+                                    const float *V, const float *mask, float *out, float *lse,
+                                    void *workspace, size_t workspace_bytes);
 /** mha_attention_ws() in double. */
 MHA_API mha_status mha_attention_ws_f64(const mha_attention_desc *desc, const double *Q,
                                         const double *K, const double *V, const double *mask,
@@ -388,14 +385,13 @@ MHA_API mha_status mha_attention_ws_f64(const mha_attention_desc *desc, const do
  *         small); MHA_ERR_TOO_LARGE; MHA_ERR_OVERLAP.
  */
 MHA_API mha_status mha_attention_merge(size_t rows, size_t n_heads, size_t d_v, size_t ld,
-                                       const float *out_a, const float *lse_a,
-                                       const float *out_b, const float *lse_b, float *out,
-                                       float *lse);
+                                       const float *out_a, const float *lse_a, const float *out_b,
+                                       const float *lse_b, float *out, float *lse);
 /** mha_attention_merge() in double. */
 MHA_API mha_status mha_attention_merge_f64(size_t rows, size_t n_heads, size_t d_v, size_t ld,
                                            const double *out_a, const double *lse_a,
-                                           const double *out_b, const double *lse_b,
-                                           double *out, double *lse);
+                                           const double *out_b, const double *lse_b, double *out,
+                                           double *lse);
 
 #ifdef __cplusplus
 }

@@ -8,8 +8,8 @@
 
 #include <math.h>
 
-void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, size_t seq_kv,
-                             size_t n_heads, size_t n_kv_heads, size_t d_head, size_t d_v)
+void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, size_t seq_kv, size_t n_heads,
+                             size_t n_kv_heads, size_t d_head, size_t d_v)
 {
     if (desc == NULL)
         return;

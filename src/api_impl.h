@@ -30,8 +30,8 @@ static mha_status SFX(attend)(const mha_attention_desc *d, const REAL *Q, const 
                               const REAL *V, const REAL *mask, REAL *out, REAL *lse,
                               void *workspace, size_t workspace_bytes, bool caller_workspace)
 {
-    const mha_attention_buffers b = {Q, K, V, mask, out, lse, workspace, workspace_bytes,
-                                     caller_workspace};
+    const mha_attention_buffers b = {
+        Q, K, V, mask, out, lse, workspace, workspace_bytes, caller_workspace};
     mha_plan plan;
     mha_status s = mha_validate_attention(d, sizeof(REAL), &b, &plan);
     if (s != MHA_OK || plan.n_tiles == 0 || (d->d_v == 0 && lse == NULL))
@@ -70,8 +70,7 @@ mha_status PUB(mha_attention_workspace_size)(const mha_attention_desc *desc, siz
 }
 
 mha_status PUB(mha_multi_head_attention)(const REAL *Q, const REAL *K, const REAL *V,
-                                         size_t seq_len, size_t d_model, size_t n_heads,
-                                         REAL *out)
+                                         size_t seq_len, size_t d_model, size_t n_heads, REAL *out)
 {
     if (n_heads == 0 || d_model % n_heads != 0)
         return MHA_ERR_INVALID_ARGUMENT;

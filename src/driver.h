@@ -21,8 +21,8 @@ void mha_attend_f32(const mha_attention_desc *d, const mha_plan *plan, const flo
                     const float *K, const float *V, const float *mask, float *out, float *lse,
                     void *workspace);
 void mha_attend_f64(const mha_attention_desc *d, const mha_plan *plan, const double *Q,
-                    const double *K, const double *V, const double *mask, double *out,
-                    double *lse, void *workspace);
+                    const double *K, const double *V, const double *mask, double *out, double *lse,
+                    void *workspace);
 
 /* The log-sum-exp merge of two partial results (formula in mha.h). */
 void mha_merge_f32(size_t rows, size_t n_heads, size_t d_v, size_t ld, const float *out_a,

@@ -65,7 +65,8 @@ typedef struct tile {
     size_t m, ld_q, ld_out, lse_step, mask_step, first_i, i_step;
 } tile;
 
-/* Keys query i may see: all of them, or with the bottom-right causal mask j ≤ i + seq_kv − seq_q. */
+/* Keys query i may see: all of them, or with the bottom-right causal mask j ≤ i + seq_kv − seq_q.
+ */
 static size_t visible_keys(const mha_attention_desc *d, size_t i)
 {
     if (!(d->flags & MHA_CAUSAL))
@@ -119,7 +120,8 @@ static void normalise_tile(const mha_attention_desc *d, const tile *t, const REA
                 o[c] *= inv;
         }
         if (t->lse)
-            t->lse[r * t->lse_step] = row_sum[r] == 0 ? -(REAL)INFINITY : row_max[r] + LOG(row_sum[r]);
+            t->lse[r * t->lse_step] =
+                row_sum[r] == 0 ? -(REAL)INFINITY : row_max[r] + LOG(row_sum[r]);
     }
 }
 
@@ -137,9 +139,8 @@ static void run_tile(const mha_attention_desc *d, const mha_plan *plan, const ti
 }
 
 /* The tile with index `index` in the call's fixed order (batch, then head or group, then block). */
-static tile tile_at(const mha_attention_desc *d, const mha_plan *plan, size_t index,
-                    const REAL *Q, const REAL *K, const REAL *V, const REAL *mask, REAL *out,
-                    REAL *lse)
+static tile tile_at(const mha_attention_desc *d, const mha_plan *plan, size_t index, const REAL *Q,
+                    const REAL *K, const REAL *V, const REAL *mask, REAL *out, REAL *lse)
 {
     size_t group = d->n_heads / d->n_kv_heads;
     size_t per_item = plan->n_tiles / d->batch;

@@ -14,10 +14,10 @@
 #define MHA_ALIGN 64
 
 typedef struct mha_plan {
-    bool stack_heads;  /* a tile is the heads of one kv group at one query row (decode), not a
-                          block of query rows of one head */
-    size_t tile_rows;  /* rows of the largest tile */
-    size_t n_tiles;    /* tiles in the whole call (batch × heads × blocks, or batch × groups × rows) */
+    bool stack_heads; /* a tile is the heads of one kv group at one query row (decode), not a
+                         block of query rows of one head */
+    size_t tile_rows; /* rows of the largest tile */
+    size_t n_tiles; /* tiles in the whole call (batch × heads × blocks, or batch × groups × rows) */
     size_t ld_s;       /* row stride of the score tile, seq_kv rounded up to MHA_ALIGN bytes */
     size_t tile_bytes; /* one tile's workspace: scores + row maxima + row sums */
     size_t workers;    /* threads running tiles; each owns one tile's workspace */

@@ -15,7 +15,8 @@ static bool fits_blas(size_t n)
 }
 
 /* Each output against every input and every other output. */
-static mha_status check_overlaps(const mha_span *outs, size_t n_out, const mha_span *ins, size_t n_in)
+static mha_status check_overlaps(const mha_span *outs, size_t n_out, const mha_span *ins,
+                                 size_t n_in)
 {
     for (size_t o = 0; o < n_out; o++) {
         for (size_t i = 0; i < n_in; i++)
@@ -52,7 +53,7 @@ mha_status mha_validate_qkv(size_t elem, const void *X, const void *const W[3], 
         return MHA_ERR_TOO_LARGE;
     const void *in_ptrs[4] = {X, W[0], W[1], W[2]};
     const mha_layout in_ls[4] = {matrix(seq_len, d_model), matrix(d_model, d_model),
-                             matrix(d_model, d_model), matrix(d_model, d_model)};
+                                 matrix(d_model, d_model), matrix(d_model, d_model)};
     const void *out_ptrs[3] = {out[0], out[1], out[2]};
     const mha_layout out_ls[3] = {in_ls[0], in_ls[0], in_ls[0]};
     mha_span ins[4], outs[3];
@@ -110,7 +111,8 @@ static bool out_items_disjoint(const mha_attention_desc *d)
     if (mha_extent_of((mha_layout){1, 0, d->seq_q, d->ld_out, width}, &item) &&
         d->batch_stride_out >= item)
         return true;
-    return d->batch_stride_out >= width && mha_mul_ok(d->batch - 1, d->batch_stride_out, &interleaved) &&
+    return d->batch_stride_out >= width &&
+           mha_mul_ok(d->batch - 1, d->batch_stride_out, &interleaved) &&
            mha_add_ok(interleaved, width, &interleaved) && d->ld_out >= interleaved;
 }
 
@@ -129,14 +131,15 @@ static void attention_layouts(const mha_attention_desc *d, const mha_plan *plan,
                               bool has_lse, bool has_workspace, mha_layout ls[N_IN + N_OUT])
 {
     ls[0] = (mha_layout){d->batch, d->batch_stride_q, d->seq_q, d->ld_q, d->n_heads * d->d_head};
-    ls[1] = (mha_layout){d->batch, d->batch_stride_k, d->seq_kv, d->ld_k, d->n_kv_heads * d->d_head};
+    ls[1] =
+        (mha_layout){d->batch, d->batch_stride_k, d->seq_kv, d->ld_k, d->n_kv_heads * d->d_head};
     ls[2] = (mha_layout){d->batch, d->batch_stride_v, d->seq_kv, d->ld_v, d->n_kv_heads * d->d_v};
     ls[3] = (mha_layout){has_mask ? d->batch : 0, d->batch_stride_mask, d->seq_q, d->ld_mask,
-                     d->seq_kv};
+                         d->seq_kv};
     ls[4] = (mha_layout){d->batch, d->batch_stride_out, d->seq_q, d->ld_out, d->n_heads * d->d_v};
     /* lse: batch·n_heads rows of seq_q; the product is checked by the caller. */
-    ls[5] = (mha_layout){has_lse ? d->batch : 0, d->n_heads * d->seq_q, d->n_heads, d->seq_q,
-                     d->seq_q};
+    ls[5] =
+        (mha_layout){has_lse ? d->batch : 0, d->n_heads * d->seq_q, d->n_heads, d->seq_q, d->seq_q};
     ls[6] = (mha_layout){has_workspace ? 1 : 0, 0, 1, plan->ws_bytes, plan->ws_bytes};
 }
 

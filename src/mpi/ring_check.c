@@ -201,7 +201,8 @@ mha_status mha_ring_plan_call(const mha_ring_args *a, const uint64_t *lengths, i
     size_t kv_w, rows, total = 0, bytes;
     if (!mha_add_ok(p->k_w, p->v_w, &kv_w) || !mha_mul_ok(d->batch, p->max_n, &rows) ||
         !mha_mul_ok(rows, kv_w, &p->kv_elems) || !mha_mul_ok(d->batch, p->n, &rows) ||
-        !mha_mul_ok(rows, p->o_w, &p->acc_elems) || !mha_mul_ok(rows, d->n_heads, &p->acc_lse_elems) ||
+        !mha_mul_ok(rows, p->o_w, &p->acc_elems) ||
+        !mha_mul_ok(rows, d->n_heads, &p->acc_lse_elems) ||
         !mha_mul_ok(d->batch, p->chunk_rows, &rows) || !mha_mul_ok(rows, p->o_w, &p->tmp_elems) ||
         !mha_mul_ok(rows, d->n_heads, &p->tmp_lse_elems))
         return MHA_ERR_TOO_LARGE;

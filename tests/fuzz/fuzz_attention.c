@@ -272,7 +272,10 @@ static void measure(buf *b)
         b->bytes = 0;
 }
 
-static bool fits_int(size_t n) { return n <= (size_t)INT_MAX; }
+static bool fits_int(size_t n)
+{
+    return n <= (size_t)INT_MAX;
+}
 
 static size_t wmul(size_t a, size_t b, bool *ok)
 {
@@ -458,7 +461,10 @@ static void decode_merge(call *c, reader *r)
 
 /* ---- placement and the rules on buffers ----------------------------------------------------- */
 
-static size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
+static size_t round_up(size_t n, size_t to)
+{
+    return (n + to - 1) / to * to;
+}
 
 /* Packed: one gap byte, then buffers in order, `gap` elements apart. OPT_PLACE: a 16-bit element
  * offset per buffer, clamped into the arena. The workspace takes one more byte: its misalignment.

@@ -103,7 +103,10 @@ static void values(seed *s, uint64_t rng, const special *sp, unsigned n, unsigne
     put(s, masked);
 }
 
-static void plain_values(seed *s, uint64_t rng) { values(s, rng, NULL, 0, 0); }
+static void plain_values(seed *s, uint64_t rng)
+{
+    values(s, rng, NULL, 0, 0);
+}
 
 /* An attention descriptor: batch, seq_q, seq_kv, n_kv, group, d_head, d_v, shape byte. The caller
  * appends what the shape byte asks for, then the flags byte (bit 0 causal, bits 1-3 n_threads)

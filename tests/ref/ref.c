@@ -95,10 +95,18 @@ void ref_multi_head_attention(const double *Q, const double *K, const double *V,
     /* Spelled out rather than mha_attention_desc_init(): the reference owes nothing to the
      * library it checks. */
     size_t d_k = d_model / n_heads;
-    const mha_attention_desc d = {
-        .batch = 1, .seq_q = seq_len, .seq_kv = seq_len, .n_heads = n_heads,
-        .n_kv_heads = n_heads, .d_head = d_k, .d_v = d_k, .ld_q = d_model, .ld_k = d_model,
-        .ld_v = d_model, .ld_out = d_model, .scale = 1.0 / sqrt((double)d_k)};
+    const mha_attention_desc d = {.batch = 1,
+                                  .seq_q = seq_len,
+                                  .seq_kv = seq_len,
+                                  .n_heads = n_heads,
+                                  .n_kv_heads = n_heads,
+                                  .d_head = d_k,
+                                  .d_v = d_k,
+                                  .ld_q = d_model,
+                                  .ld_k = d_model,
+                                  .ld_v = d_model,
+                                  .ld_out = d_model,
+                                  .scale = 1.0 / sqrt((double)d_k)};
     ref_attention(&d, Q, K, V, NULL, out, NULL);
 }
 

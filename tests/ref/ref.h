@@ -23,7 +23,7 @@ void ref_multi_head_attention(const double *Q, const double *K, const double *V,
 /* mha_attention_merge's formula (mha.h), in double: rows × (n_heads·d_v) outputs with row stride
  * ld, lse packed n_heads × rows. out/lse must not alias the inputs. */
 void ref_attention_merge(size_t rows, size_t n_heads, size_t d_v, size_t ld, const double *out_a,
-                         const double *lse_a, const double *out_b, const double *lse_b,
-                         double *out, double *lse);
+                         const double *lse_a, const double *out_b, const double *lse_b, double *out,
+                         double *lse);
 
 #endif
