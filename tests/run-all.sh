@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README's second command and CI run it: a -Werror build and its
-# unit tests (with MPI's tests under mpirun when MPI is there), libmha built without MPI, then the
+# unit tests (with MPI's tests under mpirun when MPI is there), the clang-format check, libmha built without MPI, then the
 # hardening steps (docs/HARDENING.md): valgrind memcheck, ASan+UBSan, ThreadSanitizer on the
 # stress test, and a bounded libFuzzer run. Prints each step's duration and one closing line
 # "N passed, M failed" summed over every step.
@@ -139,6 +139,17 @@ fuzz_step() {
         build-fuzz.log
 }
 
+# The house style (.clang-format, clang-format 14): every tracked C/C++ file, no diff. One pass or
+# one failure.
+format_step() {
+    if git ls-files -z '*.c' '*.h' '*.cpp' | xargs -0 clang-format --dry-run --Werror; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+    fi
+}
+
+timed "clang-format" format_step
 timed "unit tests (-Werror)" unit_step
 timed "libmha without MPI (-Dmpi=disabled)" nompi_step
 timed "valgrind memcheck" valgrind_step
