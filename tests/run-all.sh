@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README's second command and CI run it: the clang-format check, a
 # -Werror build and its unit tests (with MPI's tests under mpirun when MPI is there), libmha built
-# without MPI, then the
-# hardening steps (docs/HARDENING.md): valgrind memcheck, ASan+UBSan, ThreadSanitizer on the
-# stress test, and a bounded libFuzzer run. Prints each step's duration and one closing line
+# without MPI, then the hardening steps (docs/HARDENING.md): valgrind memcheck, ASan+UBSan,
+# ThreadSanitizer on the stress test, and a bounded libFuzzer run. Prints each step's duration and one closing line
 # "N passed, M failed" summed over every step.
 set -uo pipefail
 cd "$(dirname "$0")/.."
