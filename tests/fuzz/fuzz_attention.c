@@ -32,6 +32,7 @@
  *            selecting mask rows set to −inf
  *   [nth]    with OPT_FAIL_ALLOC: which allocation fails (1..3) */
 #include "alloc.h"
+#include "fuzz_format.h"
 #include "mha.h"
 #include "ref.h"
 
@@ -109,27 +110,12 @@ static uint64_t u64(reader *r)
 /* A dimension: 0..12 mostly, else a value near a boundary, else 8 raw bytes. */
 static size_t dim(reader *r)
 {
-    static const size_t special[15] = {16,
-                                       33,
-                                       64,
-                                       INT_MAX,
-                                       (size_t)INT_MAX + 1,
-                                       UINT32_MAX,
-                                       (size_t)1 << 32,
-                                       ((size_t)1 << 32) + 1,
-                                       SIZE_MAX / 2,
-                                       SIZE_MAX / 2 + 1,
-                                       SIZE_MAX / 3 + 1,
-                                       SIZE_MAX - 1,
-                                       SIZE_MAX,
-                                       (size_t)1 << 62,
-                                       (size_t)1 << 40};
     unsigned c = u8(r);
     if (c < 0xF0)
         return c % 13;
     if (c == 0xFF)
         return (size_t)u64(r);
-    return special[c - 0xF0];
+    return fuzz_special_dims[c - 0xF0];
 }
 
 /* Padding added to a stride (wrapping, so a stride can end up below its width). */

@@ -2,6 +2,8 @@
 /* Writes the seed corpus of fuzz_attention: one small file per meaningful call, in the input
  * format documented at the top of fuzz_attention.c. Usage: gen_corpus DIR. The files in
  * tests/fuzz/corpus/ are this program's output; rerun it after changing the format. */
+#include "fuzz_format.h"
+
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -59,27 +61,12 @@ static void put64(seed *s, uint64_t v)
 /* A dimension as fuzz_attention's dim() reads it. */
 static void dim(seed *s, size_t v)
 {
-    static const size_t special[15] = {16,
-                                       33,
-                                       64,
-                                       INT_MAX,
-                                       (size_t)INT_MAX + 1,
-                                       UINT32_MAX,
-                                       (size_t)1 << 32,
-                                       ((size_t)1 << 32) + 1,
-                                       SIZE_MAX / 2,
-                                       SIZE_MAX / 2 + 1,
-                                       SIZE_MAX / 3 + 1,
-                                       SIZE_MAX - 1,
-                                       SIZE_MAX,
-                                       (size_t)1 << 62,
-                                       (size_t)1 << 40};
     if (v <= 12) {
         put(s, (unsigned)v);
         return;
     }
-    for (unsigned i = 0; i < 15; i++)
-        if (special[i] == v) {
+    for (unsigned i = 0; i < FUZZ_N_SPECIAL_DIMS; i++)
+        if (fuzz_special_dims[i] == v) {
             put(s, 0xF0 + i);
             return;
         }

@@ -227,9 +227,9 @@ static void check_ring(const char *what, shape sh, const size_t *lens, uint64_t 
         }
         double want = Og[(b * total + first + i) * ow + c];
         bad64 += !close_to(O[e], want, ATOL_F64, RTOL_F64);
-        bad32 += !close_to(Of[e], want, ATOL_F32, RTOL_F32);
+        bad32 += !close_to((double)Of[e], want, ATOL_F32, RTOL_F32);
         if (bad64 + bad32 == 1 && !(close_to(O[e], want, ATOL_F64, RTOL_F64) &&
-                                    close_to(Of[e], want, ATOL_F32, RTOL_F32)))
+                                    close_to((double)Of[e], want, ATOL_F32, RTOL_F32)))
             fprintf(stderr,
                     "rank %d: %s: out batch %zu row %zu col %zu: f64 %.17g f32 %.9g want %.17g\n",
                     rank, what, b, first + i, c, O[e], (double)Of[e], want);
@@ -240,7 +240,7 @@ static void check_ring(const char *what, shape sh, const size_t *lens, uint64_t 
                 double want = Lg[(b * H + h) * total + first + i];
                 size_t at = (b * H + h) * n + i;
                 bad64 += !close_to(L[at], want, ATOL_F64, RTOL_F64);
-                bad32 += !close_to(Lf[at], want, ATOL_F32, RTOL_F32);
+                bad32 += !close_to((double)Lf[at], want, ATOL_F32, RTOL_F32);
             }
     CHECK(bad64 == 0, "%s: %ld double values off the single-process result", what, bad64);
     CHECK(bad32 == 0, "%s: %ld float values off the single-process result", what, bad32);
