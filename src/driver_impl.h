@@ -65,8 +65,7 @@ typedef struct tile {
     size_t m, ld_q, ld_out, lse_step, mask_step, first_i, i_step;
 } tile;
 
-/* Keys query i may see: all of them, or with the bottom-right causal mask j ≤ i + seq_kv − seq_q.
- */
+/* Keys query i may see: all, or with the bottom-right causal mask, j ≤ i + seq_kv − seq_q. */
 static size_t visible_keys(const mha_attention_desc *d, size_t i)
 {
     if (!(d->flags & MHA_CAUSAL))
