@@ -5,6 +5,9 @@
 #include "mha_assert.h"
 
 #include <cblas.h>
+#ifndef MHA_HAVE_OPENBLAS
+#include <dlfcn.h>
+#endif
 #include <limits.h>
 
 static int to_int(size_t n)
@@ -45,6 +48,22 @@ void mha_gemm_f64(bool trans_b, size_t m, size_t n, size_t k, double alpha, cons
                 to_int(n), to_int(k), alpha, A, to_int(lda), B, to_int(ldb), beta, C, to_int(ldc));
 }
 
+#ifndef MHA_HAVE_OPENBLAS
+/* A generic CBLAS may still be a threaded library behind the name (Debian's libblas.so.3 is
+ * OpenBLAS when it is installed; MKL and BLIS ship CBLAS too): ask it by its own query, found
+ * by name among the loaded libraries. Unknown BLAS: 1 (the reference BLAS is serial). */
+static size_t threads_by_symbol(void)
+{
+    int (*query)(void) = NULL;
+    const char *const names[] = {"openblas_get_num_threads", "mkl_get_max_threads",
+                                 "bli_thread_get_num_threads"};
+    for (size_t i = 0; query == NULL && i < sizeof names / sizeof names[0]; i++)
+        *(void **)&query = dlsym(RTLD_DEFAULT, names[i]);
+    int n = query ? query() : 1;
+    return n > 1 ? (size_t)n : 1;
+}
+#endif
+
 size_t mha_blas_threads(void)
 {
 #ifdef MHA_HAVE_OPENBLAS
@@ -52,6 +71,6 @@ size_t mha_blas_threads(void)
     int n = openblas_get_num_threads();
     return openblas_get_parallel() == OPENBLAS_OPENMP || n < 1 ? 1 : (size_t)n;
 #else
-    return 1;
+    return threads_by_symbol();
 #endif
 }

@@ -17,7 +17,7 @@ void mha_gemm_f64(bool trans_b, size_t m, size_t n, size_t k, double alpha, cons
 
 /* Threads the BLAS would use inside one GEMM called from a parallel region, as the caller has
  * configured it (read, never changed): 1 for an OpenMP-built OpenBLAS (it runs single-threaded
- * inside a parallel region by itself) or for a BLAS that cannot be asked. */
+ * inside a parallel region by itself) or for a BLAS that cannot be asked (the reference BLAS). */
 size_t mha_blas_threads(void);
 
 #endif
