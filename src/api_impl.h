@@ -25,7 +25,8 @@ mha_status PUB(mha_compute_qkv_fused)(const REAL *X, const REAL *W_qkv, size_t s
     return MHA_OK;
 }
 
-/* The general call behind every attention entry point; ws == NULL means "allocate". */
+/* The general call behind every attention entry point: the caller's workspace when
+ * caller_workspace, else one allocated here for the call. */
 static mha_status SFX(attend)(const mha_attention_desc *d, const REAL *Q, const REAL *K,
                               const REAL *V, const REAL *mask, REAL *out, REAL *lse,
                               void *workspace, size_t workspace_bytes, bool caller_workspace)

@@ -2,20 +2,9 @@
 /* Every exported symbol, called through the shared library as a user links it (this test links
  * libmha.so and nothing internal; exports.sh checks that it references every export). Values are
  * worked out by hand from the seed example: X = [[1 2 3 4] [5 6 7 8]], identity weights. */
+#include "common/seed_example.h"
 #include "common/test_util.h"
 #include "mha.h"
-
-static const double X[8] = {1, 2, 3, 4, 5, 6, 7, 8};
-
-/* Two heads of width 2 on Q = K = V = X (numpy float64, as in test_seed.c). */
-static const double two_heads[8] = {4.999174229342286,
-                                    5.999174229342286,
-                                    6.999999989919828,
-                                    7.999999989919828,
-                                    4.9999999999998765,
-                                    5.9999999999998765,
-                                    7.0,
-                                    8.0};
 
 /* One head of width 4, scale 1/2. Row 0 scores x0·x0/2 = 15 and x0·x1/2 = 35: key 0 weighs
  * w = 1/(1 + e²⁰), so out = x1 − w·(x1 − x0) = x1 − 4w, lse = 35 + log(1 + e⁻²⁰). Row 1 scores
@@ -24,8 +13,8 @@ static void one_head(double out[8], double lse[2])
 {
     const double w0 = 1 / (1 + exp(20.0)), w1 = 1 / (1 + exp(52.0));
     for (int c = 0; c < 4; c++) {
-        out[c] = X[4 + c] - 4 * w0;
-        out[4 + c] = X[4 + c] - 4 * w1;
+        out[c] = seed_X[4 + c] - 4 * w0;
+        out[4 + c] = seed_X[4 + c] - 4 * w1;
     }
     lse[0] = 35 + log1p(exp(-20.0));
     lse[1] = 87 + log1p(exp(-52.0));
@@ -73,22 +62,22 @@ static void projections(void **state)
     double wantK[8], wantV[8], want_fused[24];
     for (size_t i = 0; i < 2; i++)
         for (size_t c = 0; c < 4; c++) {
-            wantK[i * 4 + c] = 2 * X[i * 4 + c];
-            wantV[i * 4 + c] = X[i * 4 + (c < 2 ? 1 - c : c)];
-            want_fused[i * 12 + c] = X[i * 4 + c];
+            wantK[i * 4 + c] = 2 * seed_X[i * 4 + c];
+            wantV[i * 4 + c] = seed_X[i * 4 + (c < 2 ? 1 - c : c)];
+            want_fused[i * 12 + c] = seed_X[i * 4 + c];
             want_fused[i * 12 + 4 + c] = wantK[i * 4 + c];
             want_fused[i * 12 + 8 + c] = wantV[i * 4 + c];
         }
     /* Small integers: every product and sum is exact in both precisions. */
-    assert_int_equal(mha_compute_qkv_f64(X, Wq, Wk, Wv, 2, 4, Q, K, V), MHA_OK);
-    assert_true(close_enough("Q", Q, X, 8, 0, 0) && close_enough("K", K, wantK, 8, 0, 0) &&
+    assert_int_equal(mha_compute_qkv_f64(seed_X, Wq, Wk, Wv, 2, 4, Q, K, V), MHA_OK);
+    assert_true(close_enough("Q", Q, seed_X, 8, 0, 0) && close_enough("K", K, wantK, 8, 0, 0) &&
                 close_enough("V", V, wantV, 8, 0, 0));
-    assert_int_equal(mha_compute_qkv_fused_f64(X, Wf, 2, 4, QKV), MHA_OK);
+    assert_int_equal(mha_compute_qkv_fused_f64(seed_X, Wf, 2, 4, QKV), MHA_OK);
     assert_true(close_enough("QKV", QKV, want_fused, 24, 0, 0));
-    f32_of(X, Xf, 8), f32_of(Wq, Wqf, 16), f32_of(Wk, Wkf, 16), f32_of(Wv, Wvf, 16);
+    f32_of(seed_X, Xf, 8), f32_of(Wq, Wqf, 16), f32_of(Wk, Wkf, 16), f32_of(Wv, Wvf, 16);
     f32_of(Wf, Wff, 48);
     assert_int_equal(mha_compute_qkv(Xf, Wqf, Wkf, Wvf, 2, 4, Qf, Kf, Vf), MHA_OK);
-    assert_true(close_enough_f32("Qf", Qf, X, 8, 0, 0) &&
+    assert_true(close_enough_f32("Qf", Qf, seed_X, 8, 0, 0) &&
                 close_enough_f32("Kf", Kf, wantK, 8, 0, 0) &&
                 close_enough_f32("Vf", Vf, wantV, 8, 0, 0));
     assert_int_equal(mha_compute_qkv_fused(Xf, Wff, 2, 4, QKVf), MHA_OK);
@@ -101,15 +90,15 @@ static void seed_attention(void **state)
     double out[8], want[8], want_lse[2];
     float Xf[8], outf[8];
     one_head(want, want_lse);
-    f32_of(X, Xf, 8);
-    assert_int_equal(mha_self_attention_f64(X, X, X, 2, 4, out), MHA_OK);
+    f32_of(seed_X, Xf, 8);
+    assert_int_equal(mha_self_attention_f64(seed_X, seed_X, seed_X, 2, 4, out), MHA_OK);
     assert_true(close_enough("self f64", out, want, 8, 1e-14, 1e-14));
     assert_int_equal(mha_self_attention(Xf, Xf, Xf, 2, 4, outf), MHA_OK);
     assert_true(close_enough_f32("self f32", outf, want, 8, 0, 4e-6));
-    assert_int_equal(mha_multi_head_attention_f64(X, X, X, 2, 4, 2, out), MHA_OK);
-    assert_true(close_enough("mha f64", out, two_heads, 8, 1e-14, 1e-14));
+    assert_int_equal(mha_multi_head_attention_f64(seed_X, seed_X, seed_X, 2, 4, 2, out), MHA_OK);
+    assert_true(close_enough("mha f64", out, seed_two_heads, 8, 1e-14, 1e-14));
     assert_int_equal(mha_multi_head_attention(Xf, Xf, Xf, 2, 4, 2, outf), MHA_OK);
-    assert_true(close_enough_f32("mha f32", outf, two_heads, 8, 0, 4e-6));
+    assert_true(close_enough_f32("mha f32", outf, seed_two_heads, 8, 0, 4e-6));
 }
 
 /* The general entry points on the one-head case (scale 1/2 is the default 1/sqrt(4)), with lse,
@@ -122,18 +111,19 @@ static void general_attention(void **state)
     double out[8], lse[2], want[8], want_lse[2];
     float Xf[8], outf[8], lsef[2];
     one_head(want, want_lse);
-    f32_of(X, Xf, 8);
+    f32_of(seed_X, Xf, 8);
     size_t bytes = 0, bytes_f64 = 0;
     assert_int_equal(mha_attention_workspace_size(&d, &bytes), MHA_OK);
     assert_int_equal(mha_attention_workspace_size_f64(&d, &bytes_f64), MHA_OK);
     assert_true(bytes > 0 && bytes_f64 > 0);
     void *ws = xcalloc(bytes > bytes_f64 ? bytes : bytes_f64, 1);
 
-    assert_int_equal(mha_attention_f64(&d, X, X, X, NULL, out, lse), MHA_OK);
+    assert_int_equal(mha_attention_f64(&d, seed_X, seed_X, seed_X, NULL, out, lse), MHA_OK);
     assert_true(close_enough("attention f64", out, want, 8, 1e-14, 1e-14));
     assert_true(close_enough("lse f64", lse, want_lse, 2, 0, 1e-15));
     fill_sentinel(out, sizeof out);
-    assert_int_equal(mha_attention_ws_f64(&d, X, X, X, NULL, out, lse, ws, bytes_f64), MHA_OK);
+    assert_int_equal(
+        mha_attention_ws_f64(&d, seed_X, seed_X, seed_X, NULL, out, lse, ws, bytes_f64), MHA_OK);
     assert_true(close_enough("attention_ws f64", out, want, 8, 1e-14, 1e-14));
 
     assert_int_equal(mha_attention(&d, Xf, Xf, Xf, NULL, outf, lsef), MHA_OK);
@@ -153,15 +143,15 @@ static void merge_halves(void **state)
     mha_attention_desc_init(&d, 2, 1, 2, 2, 2, 2);
     double oa[8], la[4], ob[8], lb[4], out[8], lse[4];
     float Xf[8], oaf[8], laf[4], obf[8], lbf[4], outf[8], lsef[4];
-    f32_of(X, Xf, 8);
-    assert_int_equal(mha_attention_f64(&d, X, X, X, NULL, oa, la), MHA_OK);
-    assert_int_equal(mha_attention_f64(&d, X, X + 4, X + 4, NULL, ob, lb), MHA_OK);
+    f32_of(seed_X, Xf, 8);
+    assert_int_equal(mha_attention_f64(&d, seed_X, seed_X, seed_X, NULL, oa, la), MHA_OK);
+    assert_int_equal(mha_attention_f64(&d, seed_X, seed_X + 4, seed_X + 4, NULL, ob, lb), MHA_OK);
     assert_int_equal(mha_attention_merge_f64(2, 2, 2, 4, oa, la, ob, lb, out, lse), MHA_OK);
-    assert_true(close_enough("merge f64", out, two_heads, 8, 1e-14, 1e-14));
+    assert_true(close_enough("merge f64", out, seed_two_heads, 8, 1e-14, 1e-14));
     assert_int_equal(mha_attention(&d, Xf, Xf, Xf, NULL, oaf, laf), MHA_OK);
     assert_int_equal(mha_attention(&d, Xf, Xf + 4, Xf + 4, NULL, obf, lbf), MHA_OK);
     assert_int_equal(mha_attention_merge(2, 2, 2, 4, oaf, laf, obf, lbf, outf, lsef), MHA_OK);
-    assert_true(close_enough_f32("merge f32", outf, two_heads, 8, 0, 4e-6));
+    assert_true(close_enough_f32("merge f32", outf, seed_two_heads, 8, 0, 4e-6));
 }
 
 int main(void)
