@@ -29,7 +29,10 @@
  *    buffers (first to last element touched) are compared, and an overlap is
  *    MHA_ERR_OVERLAP.
  *  - A zero dimension is a valid empty call: MHA_OK, nothing written, and the
- *    pointers of empty buffers may be NULL.
+ *    pointers of empty buffers may be NULL. An empty call runs no GEMM, so no
+ *    size it would have handed the BLAS (a dimension, a padded row, a
+ *    workspace) can make it MHA_ERR_TOO_LARGE; its buffers' extents are still
+ *    checked.
  *  - On every error, not one byte of any output has been written: all checks
  *    run before the first write or allocation.
  *  - Every function is reentrant. The library has no global mutable state and
@@ -131,7 +134,8 @@ MHA_API const char *mha_version(void);
  * Empty call: seq_len == 0 or d_model == 0.
  *
  * @return MHA_OK; MHA_ERR_NULL_POINTER; MHA_ERR_TOO_LARGE (a dimension above
- *         INT_MAX or a size product that overflows); MHA_ERR_OVERLAP (an output
+ *         INT_MAX in a call that is not empty, or a size product that
+ *         overflows); MHA_ERR_OVERLAP (an output
  *         overlaps an input or another output). Outputs are untouched on error.
  */
 MHA_API mha_status mha_compute_qkv(const float *X, const float *W_q, const float *W_k,
@@ -308,12 +312,14 @@ MHA_API void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, siz
  *         dividing n_heads, a leading dimension below its row width — ld_mask
  *         too, even when mask is NULL, as a BLAS checks every lda — a scale that
  *         is not finite in the working precision, unknown flags, output batch
- *         items that overlap each other); MHA_ERR_TOO_LARGE (a value handed to
- *         the BLAS above INT_MAX — seq_kv rounded up to 64 bytes, d_head, d_v,
- *         n_heads, ld_q, ld_k, ld_v, ld_out — or a buffer's extent overflowing
- *         size_t); MHA_ERR_OVERLAP;
- *         MHA_ERR_OUT_OF_MEMORY. The descriptor's rules are checked first, even
- *         for an empty call. Outputs untouched on error.
+ *         items that overlap each other); MHA_ERR_TOO_LARGE (in a call that is
+ *         not empty, a value handed to the BLAS above INT_MAX — seq_kv, d_head,
+ *         d_v, n_heads, ld_q, ld_k, ld_v, ld_out; or, in any call, the extent of
+ *         a buffer that is passed overflowing size_t); MHA_ERR_OVERLAP;
+ *         MHA_ERR_OUT_OF_MEMORY. The descriptor's rules (the INVALID_ARGUMENT
+ *         ones) are checked first, even for an empty call. Score rows are
+ *         padded to 64 bytes only where the padded stride still fits an int.
+ *         Outputs untouched on error.
  *
  * Threads: reentrant. The work is cut into tiles (batch × heads × query blocks);
  * see mha_attention_desc.n_threads for who runs them in parallel. The result is
@@ -330,8 +336,11 @@ MHA_API mha_status mha_attention_f64(const mha_attention_desc *desc, const doubl
 
 /**
  * @brief Workspace bytes that mha_attention_ws() needs for @p desc (float).
+ * Sized for a call with an lse (with d_v == 0 that is the only work; without
+ * an lse such a call is empty and needs none). 0 when batch or seq_q is 0.
  * @return MHA_OK and *bytes set; or the status mha_attention() would return for
- *         the descriptor's shape errors (*bytes untouched).
+ *         the descriptor's shape errors with an lse and no mask (*bytes
+ *         untouched).
  */
 MHA_API mha_status mha_attention_workspace_size(const mha_attention_desc *desc, size_t *bytes);
 /** mha_attention_workspace_size() for mha_attention_ws_f64(). */

@@ -5,6 +5,8 @@
 #include "blas.h"
 #include "validate.h"
 
+#include <limits.h>
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -52,10 +54,12 @@ size_t mha_plan_workers(size_t requested, size_t n_tiles, double flops)
 bool mha_plan_attention(const mha_attention_desc *d, size_t elem, mha_plan *plan)
 {
     size_t group = d->n_heads / d->n_kv_heads;
+    /* Score rows start on a cache line, unless the padding takes the stride (a BLAS ldc) past
+     * INT_MAX: validation let through seq_kv <= INT_MAX, and that much always works unpadded. */
     size_t per_line = MHA_ALIGN / elem;
-    if (d->seq_kv > (size_t)-1 - per_line)
-        return false;
     plan->ld_s = round_up(d->seq_kv, per_line);
+    if (plan->ld_s > (size_t)INT_MAX)
+        plan->ld_s = d->seq_kv;
 
     size_t row_bytes;
     if (!mha_mul_ok(plan->ld_s, elem, &row_bytes))
@@ -87,8 +91,6 @@ bool mha_plan_attention(const mha_attention_desc *d, size_t elem, mha_plan *plan
     if (!mha_mul_ok(plan->tile_bytes, plan->workers, &plan->ws_bytes) ||
         !mha_add_ok(plan->ws_bytes, MHA_ALIGN, &plan->ws_bytes))
         return false;
-    if (plan->n_tiles == 0)
-        plan->tile_bytes = plan->ws_bytes = 0; /* nothing to compute, nothing to allocate */
     return true;
 }
 

@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Workspace start is rounded up to this; the score rows are padded to it too, so every row of the
- * score tile starts on a cache line and a full vector. */
+/* Workspace start is rounded up to this; the score rows are padded to it too (while the padded
+ * stride fits the BLAS's int), so every row of the score tile starts on a cache line. */
 #define MHA_ALIGN 64
 
 typedef struct mha_plan {
@@ -18,7 +18,8 @@ typedef struct mha_plan {
                          block of query rows of one head */
     size_t tile_rows; /* rows of the largest tile */
     size_t n_tiles; /* tiles in the whole call (batch × heads × blocks, or batch × groups × rows) */
-    size_t ld_s;       /* row stride of the score tile, seq_kv rounded up to MHA_ALIGN bytes */
+    size_t ld_s;       /* score tile's row stride: seq_kv rounded up to MHA_ALIGN bytes (or not
+                          rounded, where rounding would pass INT_MAX) */
     size_t tile_bytes; /* one tile's workspace: scores + row maxima + row sums */
     size_t workers;    /* threads running tiles; each owns one tile's workspace */
     size_t ws_bytes;   /* workers × tile_bytes, plus alignment slack */
@@ -31,7 +32,8 @@ typedef struct mha_plan {
  * alone). Always ≥ 1. */
 size_t mha_plan_workers(size_t requested, size_t n_tiles, double flops);
 
-/* Fills *plan for a validated descriptor; false if a size overflows. */
+/* Fills *plan for a validated descriptor of a call that is not empty (at least one tile); false
+ * if a size overflows. */
 bool mha_plan_attention(const mha_attention_desc *d, size_t elem, mha_plan *plan);
 
 /* Fewer workers if a caller's workspace of `bytes` holds fewer tiles; false if it cannot hold

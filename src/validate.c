@@ -14,6 +14,13 @@ static bool fits_blas(size_t n)
     return n <= (size_t)INT_MAX;
 }
 
+/* A GEMM's sizes must fit the BLAS's int, but an empty call runs no GEMM: a size it would have
+ * handed over never rejects it (mha.h, "a zero dimension is a valid empty call"). */
+static bool gemm_fits_blas(size_t m, size_t n, size_t k)
+{
+    return m == 0 || n == 0 || k == 0 || (fits_blas(m) && fits_blas(n) && fits_blas(k));
+}
+
 /* Each output against every input and every other output. */
 static mha_status check_overlaps(const mha_span *outs, size_t n_out, const mha_span *ins,
                                  size_t n_in)
@@ -49,7 +56,7 @@ static mha_layout matrix(size_t rows, size_t cols)
 mha_status mha_validate_qkv(size_t elem, const void *X, const void *const W[3], size_t seq_len,
                             size_t d_model, void *const out[3])
 {
-    if (!fits_blas(seq_len) || !fits_blas(d_model))
+    if (!gemm_fits_blas(seq_len, d_model, d_model))
         return MHA_ERR_TOO_LARGE;
     const void *in_ptrs[4] = {X, W[0], W[1], W[2]};
     const mha_layout in_ls[4] = {matrix(seq_len, d_model), matrix(d_model, d_model),
@@ -67,9 +74,7 @@ mha_status mha_validate_qkv_fused(size_t elem, const void *X, const void *W_qkv,
                                   size_t d_model, const void *QKV)
 {
     size_t width;
-    if (!mha_mul_ok(d_model, 3, &width))
-        return MHA_ERR_TOO_LARGE;
-    if (!fits_blas(seq_len) || !fits_blas(width))
+    if (!mha_mul_ok(d_model, 3, &width) || !gemm_fits_blas(seq_len, width, d_model))
         return MHA_ERR_TOO_LARGE;
     const void *in_ptrs[2] = {X, W_qkv};
     const mha_layout in_ls[2] = {matrix(seq_len, d_model), matrix(d_model, width)};
@@ -124,58 +129,85 @@ static bool fits_blas_desc(const mha_attention_desc *d)
            fits_blas(d->n_heads) && d->seq_q < SIZE_MAX - d->seq_kv; /* i + 1 + seq_kv */
 }
 
+/* The empty call of mha.h: no tile to compute, so nothing reaches the BLAS and nothing is
+ * planned or allocated. With d_v == 0 the lse alone is still work. */
+static bool attention_is_empty(const mha_attention_desc *d, bool has_lse)
+{
+    return d->batch == 0 || d->seq_q == 0 || (d->d_v == 0 && !has_lse);
+}
+
 /* The layouts of Q, K, V, mask (inputs) and out, lse, workspace (outputs), in that order; absent
  * optional buffers get an empty layout. */
 enum { N_IN = 4, N_OUT = 3 };
-static void attention_layouts(const mha_attention_desc *d, const mha_plan *plan, bool has_mask,
-                              bool has_lse, bool has_workspace, mha_layout ls[N_IN + N_OUT])
+static void attention_layouts(const mha_attention_desc *d, const mha_plan *plan,
+                              const mha_attention_buffers *b, mha_layout ls[N_IN + N_OUT])
 {
     ls[0] = (mha_layout){d->batch, d->batch_stride_q, d->seq_q, d->ld_q, d->n_heads * d->d_head};
     ls[1] =
         (mha_layout){d->batch, d->batch_stride_k, d->seq_kv, d->ld_k, d->n_kv_heads * d->d_head};
     ls[2] = (mha_layout){d->batch, d->batch_stride_v, d->seq_kv, d->ld_v, d->n_kv_heads * d->d_v};
-    ls[3] = (mha_layout){has_mask ? d->batch : 0, d->batch_stride_mask, d->seq_q, d->ld_mask,
-                         d->seq_kv};
+    ls[3] =
+        (mha_layout){b->mask ? d->batch : 0, d->batch_stride_mask, d->seq_q, d->ld_mask, d->seq_kv};
     ls[4] = (mha_layout){d->batch, d->batch_stride_out, d->seq_q, d->ld_out, d->n_heads * d->d_v};
-    /* lse: batch·n_heads rows of seq_q; the product is checked by the caller. */
+    /* lse: batch·n_heads rows of seq_q; the item stride's product is checked by the caller. */
     ls[5] =
-        (mha_layout){has_lse ? d->batch : 0, d->n_heads * d->seq_q, d->n_heads, d->seq_q, d->seq_q};
-    ls[6] = (mha_layout){has_workspace ? 1 : 0, 0, 1, plan->ws_bytes, plan->ws_bytes};
+        (mha_layout){b->lse ? d->batch : 0, d->n_heads * d->seq_q, d->n_heads, d->seq_q, d->seq_q};
+    ls[6] = (mha_layout){b->has_workspace ? 1 : 0, 0, 1, plan->ws_bytes, plan->ws_bytes};
 }
 
-mha_status mha_validate_desc(const mha_attention_desc *d, size_t elem, mha_plan *plan)
+/* Every buffer's extent, in bytes, fits size_t (TOO_LARGE before any NULL_POINTER). */
+static bool extents_fit(const mha_layout ls[N_IN + N_OUT], size_t elem)
+{
+    size_t extent;
+    for (size_t i = 0; i < N_IN + N_OUT; i++)
+        if (!mha_extent_of(ls[i], &extent) || !mha_mul_ok(extent, elem, &extent))
+            return false;
+    return true;
+}
+
+/* The descriptor's rules, then (for a call that does work) the BLAS's limits and the plan, then
+ * the extents of the buffers in *b that are there. */
+static mha_status validate_shape(const mha_attention_desc *d, size_t elem,
+                                 const mha_attention_buffers *b, mha_plan *plan)
 {
     if (d == NULL)
         return MHA_ERR_NULL_POINTER;
     mha_status s = check_desc_rules(d, elem);
     if (s != MHA_OK)
         return s;
-    size_t lse_stride, extent;
-    if (!fits_blas_desc(d) || !mha_mul_ok(d->n_heads, d->seq_q, &lse_stride))
+    bool empty = attention_is_empty(d, b->lse != NULL);
+    size_t lse_stride;
+    if ((!empty && !fits_blas_desc(d)) ||
+        (b->lse != NULL && !mha_mul_ok(d->n_heads, d->seq_q, &lse_stride)))
         return MHA_ERR_TOO_LARGE;
     if (!out_items_disjoint(d))
         return MHA_ERR_INVALID_ARGUMENT;
-    /* The score tile's row stride (seq_kv rounded up to a cache line) is a BLAS ldc too. */
-    if (!mha_plan_attention(d, elem, plan) || !fits_blas(plan->ld_s))
+    *plan = (mha_plan){0};
+    if (!empty && !mha_plan_attention(d, elem, plan))
         return MHA_ERR_TOO_LARGE;
     mha_layout ls[N_IN + N_OUT];
-    attention_layouts(d, plan, true, true, false, ls);
-    for (size_t i = 0; i < N_IN + N_OUT; i++)
-        if (!mha_extent_of(ls[i], &extent) || !mha_mul_ok(extent, elem, &extent))
-            return MHA_ERR_TOO_LARGE;
-    return MHA_OK;
+    attention_layouts(d, plan, b, ls);
+    return extents_fit(ls, elem) ? MHA_OK : MHA_ERR_TOO_LARGE;
+}
+
+mha_status mha_validate_desc(const mha_attention_desc *d, size_t elem, mha_plan *plan)
+{
+    /* Sized for the call that needs most: with an lse (the only work when d_v == 0). */
+    static const float lse_placeholder;
+    const mha_attention_buffers sizing = {.lse = &lse_placeholder};
+    return validate_shape(d, elem, &sizing, plan);
 }
 
 mha_status mha_validate_attention(const mha_attention_desc *d, size_t elem,
                                   const mha_attention_buffers *b, mha_plan *plan)
 {
-    mha_status s = mha_validate_desc(d, elem, plan);
+    mha_status s = validate_shape(d, elem, b, plan);
     if (s != MHA_OK)
         return s;
     if (b->has_workspace && !mha_plan_fit_workspace(plan, b->ws_bytes))
         return MHA_ERR_WORKSPACE_TOO_SMALL;
     mha_layout ls[N_IN + N_OUT];
-    attention_layouts(d, plan, b->mask != NULL, b->lse != NULL, b->has_workspace, ls);
+    attention_layouts(d, plan, b, ls);
     /* The caller's workspace is written, so it is checked as one more output (in bytes). */
     const void *ptrs[N_IN + N_OUT] = {b->Q, b->K, b->V, b->mask, b->out, b->lse, b->workspace};
     mha_span spans[N_IN + N_OUT];

@@ -252,18 +252,16 @@ static void SUF(seed_too_large)(void **state)
     for (size_t k = 0; k < sizeof dims / sizeof dims[0]; k++) {
         size_t s = dims[k][0], d = dims[k][1], span;
         /* Where the span's end does not wrap (valgrind's heap sits below 16 GiB), the float
-         * (INT_MAX, INT_MAX) projection buffers are representable and it is their overlap that is
-         * caught. (The fused width 3·d_model and attention's padded score stride are above
-         * INT_MAX whatever the address.) */
+         * (INT_MAX, INT_MAX) buffers are representable and it is their overlap that is caught.
+         * (The fused width 3·d_model is above INT_MAX whatever the address.) */
         mha_status want = MHA_ERR_TOO_LARGE;
         if (!__builtin_mul_overflow(s * d, sizeof(REAL), &span) && s <= imax && d <= imax &&
             (uintptr_t)a <= UINTPTR_MAX - span - bytes)
             want = MHA_ERR_OVERLAP;
         EXPECT_UNTOUCHED(a, bytes, want, API(mha_compute_qkv)(a, W, W, W, s, d, o, o + 32, o + 64));
         EXPECT_UNTOUCHED(a, bytes, MHA_ERR_TOO_LARGE, API(mha_compute_qkv_fused)(a, W, s, d, o));
-        EXPECT_UNTOUCHED(a, bytes, MHA_ERR_TOO_LARGE, API(mha_self_attention)(a, a, a, s, d, o));
-        EXPECT_UNTOUCHED(a, bytes, MHA_ERR_TOO_LARGE,
-                         API(mha_multi_head_attention)(a, a, a, s, d, 1, o));
+        EXPECT_UNTOUCHED(a, bytes, want, API(mha_self_attention)(a, a, a, s, d, o));
+        EXPECT_UNTOUCHED(a, bytes, want, API(mha_multi_head_attention)(a, a, a, s, d, 1, o));
     }
     /* The fused output is 3·d_model wide: above INT_MAX although d_model is not, and 3·d_model
      * overflowing size_t. */
@@ -274,6 +272,59 @@ static void SUF(seed_too_large)(void **state)
     /* Many heads do not shrink the rows: d_model above INT_MAX is too large however it is split. */
     EXPECT_UNTOUCHED(a, bytes, MHA_ERR_TOO_LARGE,
                      API(mha_multi_head_attention)(a, a, a, 2, (size_t)1 << 32, (size_t)1 << 4, o));
+    free(a);
+}
+
+/* An empty call runs no GEMM, so no size it would have handed the BLAS rejects it: not a
+ * dimension above INT_MAX, not the score row padded to a cache line (above INT_MAX for seq_kv near
+ * it), not the absent mask's or lse's extent, not a tile count or workspace. Found by the fuzzer
+ * (issue 10): mha_self_attention_f64(NULL, NULL, NULL, 1811939328, 0, NULL) was TOO_LARGE. The
+ * extents of buffers that are passed are still checked. */
+static void SUF(empty_calls_never_too_large)(void **state)
+{
+    (void)state;
+    const size_t imax = (size_t)INT_MAX, huge = (size_t)1 << 40;
+    REAL *a = xcalloc(64, sizeof(REAL));
+    const size_t bytes = 64 * sizeof(REAL);
+    const size_t seqs[] = {1811939328, imax - 1, imax, imax + 1, huge};
+    for (size_t k = 0; k < sizeof seqs / sizeof seqs[0]; k++) {
+        size_t n = seqs[k];
+        EXPECT_UNTOUCHED(a, bytes, MHA_OK, API(mha_self_attention)(NULL, NULL, NULL, n, 0, NULL));
+        EXPECT_UNTOUCHED(a, bytes, MHA_OK,
+                         API(mha_multi_head_attention)(NULL, NULL, NULL, n, 0, 1, NULL));
+        EXPECT_UNTOUCHED(a, bytes, MHA_OK,
+                         API(mha_multi_head_attention)(NULL, NULL, NULL, n, 0, 8, NULL));
+        EXPECT_UNTOUCHED(a, bytes, MHA_OK,
+                         API(mha_compute_qkv)(NULL, NULL, NULL, NULL, n, 0, NULL, NULL, NULL));
+        EXPECT_UNTOUCHED(a, bytes, MHA_OK, API(mha_compute_qkv_fused)(NULL, NULL, n, 0, NULL));
+        EXPECT_UNTOUCHED(a, bytes, MHA_OK,
+                         API(mha_attention_merge)(n, 0, 4, 4, NULL, NULL, NULL, NULL, NULL, NULL));
+    }
+    /* A zero dimension does not make a non-empty buffer empty: W is d_model², 2⁸⁰ elements. */
+    EXPECT_UNTOUCHED(a, bytes, MHA_ERR_TOO_LARGE,
+                     API(mha_compute_qkv)(a, a, a, a, 0, huge, a, a, a));
+
+    /* mha_attention: d_v == 0 without an lse, and no batch item or no query row. */
+    mha_attention_desc d;
+    mha_attention_desc_init(&d, imax, imax, 1, 1, 0, 0);
+    unsigned char ws[64];
+    const struct {
+        size_t batch, seq_q, n_heads;
+    } cases[] = {{1, imax, 1}, {huge, imax, 1}, {huge, imax, imax}, {0, SIZE_MAX, 1}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        d.batch = cases[k].batch, d.seq_q = cases[k].seq_q;
+        d.n_heads = d.n_kv_heads = cases[k].n_heads;
+        EXPECT_UNTOUCHED(a, bytes, MHA_OK,
+                         API(mha_attention)(&d, NULL, NULL, NULL, NULL, NULL, NULL));
+        EXPECT_UNTOUCHED(ws, sizeof ws, MHA_OK,
+                         API(mha_attention_ws)(&d, NULL, NULL, NULL, NULL, NULL, NULL, ws, 0));
+    }
+    /* No query row: K and V are real, but nothing is computed, planned or needed. */
+    mha_attention_desc_init(&d, 0, imax, 1, 1, 1, 1);
+    size_t ws_bytes = 1;
+    assert_int_equal(API(mha_attention_workspace_size)(&d, &ws_bytes), MHA_OK);
+    assert_int_equal(ws_bytes, 0);
+    EXPECT_UNTOUCHED(a, bytes, MHA_OK, API(mha_attention)(&d, NULL, a, a, NULL, NULL, NULL));
     free(a);
 }
 
@@ -332,10 +383,15 @@ static mha_attention_desc SUF(small_desc)(void)
     return d;
 }
 
-/* Every entry point rejects *d with `want`, whatever the buffers (small real ones here; the
- * descriptor's sizes may be absurd), with and without mask and lse, writing nothing — not even
- * the workspace or the queried size. */
-static void SUF(expect_desc)(const mha_attention_desc *d, mha_status want, const char *what)
+/* Every entry point answers *d with its expected status, whatever the buffers (small real ones
+ * here; the descriptor's sizes may be absurd): `bare` without mask and lse, `full` with both,
+ * `query` from the workspace query. A failing call writes nothing — not even the workspace or the
+ * queried size. */
+typedef struct SUF(desc_want) {
+    mha_status bare, full, query;
+} SUF(desc_want);
+
+static void SUF(expect_desc_each)(const mha_attention_desc *d, SUF(desc_want) w, const char *what)
 {
     REAL *a = xcalloc(DESC_ARENA, sizeof(REAL));
     unsigned char *ws = xcalloc(DESC_WS, 1);
@@ -344,6 +400,7 @@ static void SUF(expect_desc)(const mha_attention_desc *d, mha_status want, const
     for (int opt = 0; opt < 2; opt++) {
         const REAL *mask = opt ? M : NULL;
         REAL *l = opt ? lse : NULL;
+        const mha_status want = opt ? w.full : w.bare;
         fill_sentinel(a, bytes);
         mha_status got = API(mha_attention)(d, Q, K, V, mask, out, l);
         if (got != want)
@@ -360,12 +417,19 @@ static void SUF(expect_desc)(const mha_attention_desc *d, mha_status want, const
     size_t ws_bytes;
     fill_sentinel(&ws_bytes, sizeof ws_bytes);
     mha_status got = API(mha_attention_workspace_size)(d, &ws_bytes);
-    if (got != want)
+    if (got != w.query)
         fail_msg("%s: workspace_size gave %d (%s), expected %d", what, got, mha_status_string(got),
-                 want);
-    assert_true(want == MHA_OK || is_sentinel(&ws_bytes, sizeof ws_bytes));
+                 w.query);
+    assert_true(w.query == MHA_OK || is_sentinel(&ws_bytes, sizeof ws_bytes));
     free(a);
     free(ws);
+}
+
+/* Every entry point rejects *d with `want` (or accepts it, for MHA_OK), with or without mask and
+ * lse. */
+static void SUF(expect_desc)(const mha_attention_desc *d, mha_status want, const char *what)
+{
+    SUF(expect_desc_each)(d, (SUF(desc_want)){want, want, want}, what);
 }
 
 /* want for *d, and the same for the empty call (batch 0) with the same rule broken. */
@@ -538,9 +602,6 @@ static void SUF(desc_too_large)(void **state)
     TOO_LARGE(d.ld_k = big);
     TOO_LARGE(d.ld_v = big);
     TOO_LARGE((d.ld_out = big, d.batch = 1));
-    /* seq_kv = INT_MAX fits the BLAS, but the score tile's row stride (seq_kv rounded up to a
-     * cache line) does not. */
-    TOO_LARGE((d.seq_kv = (size_t)INT_MAX, d.ld_mask = (size_t)INT_MAX, d.batch = 1, d.seq_q = 1));
     /* Products that overflow size_t. */
     TOO_LARGE((d.n_heads = (size_t)1 << 33, d.n_kv_heads = 1, d.d_head = (size_t)1 << 32));
     TOO_LARGE(d.seq_q = SIZE_MAX);
@@ -549,13 +610,19 @@ static void SUF(desc_too_large)(void **state)
     TOO_LARGE((d.batch = 3, d.batch_stride_q = SIZE_MAX / 2));
     TOO_LARGE((d.batch = 3, d.batch_stride_k = SIZE_MAX / 2));
     TOO_LARGE((d.batch = 3, d.batch_stride_v = SIZE_MAX / 2));
-    TOO_LARGE((d.batch = 3, d.batch_stride_mask = SIZE_MAX / 2));
+    /* The mask's extent only matters when there is a mask. */
+    const SUF(desc_want) mask_only = {MHA_OK, MHA_ERR_TOO_LARGE, MHA_OK};
+    d = base, d.batch = 3, d.batch_stride_mask = SIZE_MAX / 2;
+    SUF(expect_desc_each)(&d, mask_only, "mask batch stride");
     TOO_LARGE((d.batch = 3, d.batch_stride_out = SIZE_MAX / 2));
-    TOO_LARGE(d.ld_mask = SIZE_MAX / 2);
-    /* The lse alone: batch·n_heads·seq_q elements (the rest is shared or empty). */
-    TOO_LARGE((d.batch = (size_t)1 << 40, d.seq_q = (size_t)1 << 24, d.d_v = 0, d.ld_out = 0,
-               d.batch_stride_out = 0, d.batch_stride_q = 0, d.batch_stride_k = 0,
-               d.batch_stride_v = 0));
+    d = base, d.ld_mask = SIZE_MAX / 2;
+    SUF(expect_desc_each)(&d, mask_only, "ld_mask");
+    /* The lse alone: batch·n_heads·seq_q elements (the rest is shared or empty). Without an lse
+     * the call is empty (d_v == 0); the workspace query sizes the call with one. */
+    d = base, d.batch = (size_t)1 << 40, d.seq_q = (size_t)1 << 24, d.d_v = 0, d.ld_out = 0;
+    d.batch_stride_out = d.batch_stride_q = d.batch_stride_k = d.batch_stride_v = 0;
+    SUF(expect_desc_each)
+    (&d, (SUF(desc_want)){MHA_OK, MHA_ERR_TOO_LARGE, MHA_ERR_TOO_LARGE}, "lse alone");
     /* mha_attention_desc_init's products may wrap; the call must still be refused. */
     mha_attention_desc_init(&d, 1, 1, (size_t)1 << 33, 1, (size_t)1 << 31, 1);
     SUF(expect_desc)(&d, MHA_ERR_TOO_LARGE, "init with wrapping products");

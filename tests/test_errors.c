@@ -146,6 +146,7 @@ int main(void)
         BOTH(seed_empty_calls),
         BOTH(mha_heads_rule),
         BOTH(seed_too_large),
+        BOTH(empty_calls_never_too_large),
         BOTH(seed_aliased_inputs),
         BOTH(desc_null),
         BOTH(desc_heads),

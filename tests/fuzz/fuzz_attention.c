@@ -279,11 +279,10 @@ static void decode_seed(call *c, reader *r)
     c->d_model = dim(r);
     c->n_heads = c->fn == FN_MULTI_HEAD ? dim(r) : 1;
     size_t n = c->seq, d = c->d_model;
-    if (!fits_int(n) || !fits_int(d) || !fits_int(c->n_heads))
+    /* An empty call (a zero dimension) hands the BLAS nothing, so no size can be too large for
+     * it; nor can padding a score row, in any call. */
+    if (n != 0 && d != 0 && (!fits_int(n) || !fits_int(d) || !fits_int(c->n_heads)))
         require(c, MAY_FAIL, "a dimension above INT_MAX");
-    /* Attention's score tile stride is seq_len padded to a 64-byte line, and goes to the BLAS. */
-    if ((c->fn == FN_SELF || c->fn == FN_MULTI_HEAD) && n > (size_t)INT_MAX - 64 / c->elem + 1)
-        require(c, MAY_FAIL, "seq_len padded to a cache line is above INT_MAX");
     switch (c->fn) {
     case FN_QKV:
         add_matrix(c, "X", false, n, d);
@@ -297,7 +296,7 @@ static void decode_seed(call *c, reader *r)
     case FN_QKV_FUSED: {
         bool ok = true;
         size_t w = wmul(d, 3, &ok);
-        if (!ok || !fits_int(w))
+        if (!ok || (n != 0 && d != 0 && !fits_int(w)))
             require(c, MAY_FAIL, "3·d_model above INT_MAX");
         add_matrix(c, "X", false, n, d);
         add_buf(c, "W_qkv", false, 1, 0, d, w, w, ok);
@@ -363,6 +362,15 @@ static void decode_desc(call *c, reader *r)
     c->desc_ptr = d;
 }
 
+/* mha.h's empty call: no batch item or query row, or d_v == 0 without an lse. The workspace query
+ * sizes the call with an lse. */
+static bool attention_is_empty(const call *c)
+{
+    const mha_attention_desc *d = &c->desc;
+    bool lse = c->fn == FN_WS_QUERY || (c->opts & OPT_LSE);
+    return d->batch == 0 || d->seq_q == 0 || (d->d_v == 0 && !lse);
+}
+
 /* The descriptor's rules (mha_attention's @return list), and the buffers it describes. */
 static void decode_attention(call *c, reader *r)
 {
@@ -378,13 +386,13 @@ static void decode_attention(call *c, reader *r)
         require(c, MUST_FAIL, "unknown flags");
     if (!isfinite(d->scale) || (!c->f64 && fabs(d->scale) > (double)FLT_MAX))
         require(c, MUST_FAIL, "scale not finite in the working precision");
-    if (!fits_int(d->seq_q) || !fits_int(d->seq_kv) || !fits_int(d->n_heads) ||
-        !fits_int(d->d_head) || !fits_int(d->d_v) || !fits_int(d->ld_q) || !fits_int(d->ld_k) ||
-        !fits_int(d->ld_v) || !fits_int(d->ld_out) || !fits_int(d->ld_mask))
+    /* An empty call hands the BLAS nothing, so no size can be too large for it; nor can padding a
+     * score row, in any call. */
+    if (!attention_is_empty(c) &&
+        (!fits_int(d->seq_q) || !fits_int(d->seq_kv) || !fits_int(d->n_heads) ||
+         !fits_int(d->d_head) || !fits_int(d->d_v) || !fits_int(d->ld_q) || !fits_int(d->ld_k) ||
+         !fits_int(d->ld_v) || !fits_int(d->ld_out) || !fits_int(d->ld_mask)))
         require(c, MAY_FAIL, "a dimension or stride above INT_MAX");
-    /* The score tile's stride is seq_kv padded to a 64-byte line, and goes to the BLAS too. */
-    if (d->seq_kv > (size_t)INT_MAX - 64 / c->elem + 1)
-        require(c, MAY_FAIL, "seq_kv padded to a cache line is above INT_MAX");
 
     add_buf(c, "Q", false, d->batch, d->batch_stride_q, d->seq_q, d->ld_q, q_w, q_ok);
     add_buf(c, "K", false, d->batch, d->batch_stride_k, d->seq_kv, d->ld_k, k_w, k_ok);

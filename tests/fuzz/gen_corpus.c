@@ -197,6 +197,21 @@ static void seed_ops(const char *dir)
         dim(&s, 0), dim(&s, 4), dim(&s, 0), put(&s, 0), plain_values(&s, 11);
         save(dir, "mha_zero_heads_empty", &s);
     }
+    { /* found by the fuzzer: mha_self_attention_f64(seq_len 1811939328, d_k 0), an empty call,
+       * was MHA_ERR_TOO_LARGE (the absent mask's extent, the padded score row). Its exact bytes. */
+        seed s = {{0x7A, 0x01, 0xFF, 0x00, 0x00, 0x00, 0x6C}, 7};
+        save(dir, "self_f64_empty_huge_seq", &s);
+    }
+    { /* the same class at INT_MAX, whose score row padded to a cache line passes INT_MAX */
+        NEW(SELF, 0);
+        dim(&s, INT_MAX), dim(&s, 0), put(&s, 0), plain_values(&s, 12);
+        save(dir, "self_empty_int_max", &s);
+    }
+    {
+        NEW(MULTI_HEAD | F64, 0);
+        dim(&s, INT_MAX), dim(&s, 0), dim(&s, 1), put(&s, 0), plain_values(&s, 13);
+        save(dir, "mha_f64_empty_int_max", &s);
+    }
     {
         NEW(MULTI_HEAD | F64, 0);
         dim(&s, (size_t)INT_MAX + 1), dim(&s, 4), dim(&s, 2), put(&s, 0), plain_values(&s, 12);
@@ -289,6 +304,12 @@ static void attention(const char *dir)
         desc(&s, 1, 2, 2, 1, 1, (size_t)1 << 40, 2, 0), put(&s, 0), put(&s, 0);
         plain_values(&s, 32);
         save(dir, "att_huge_d_head", &s);
+    }
+    { /* empty (d_v == 0, no lse) with every other size at the BLAS's limit: MHA_OK */
+        NEW(ATTENTION | F64, 0);
+        desc(&s, (size_t)1 << 40, INT_MAX, INT_MAX, 1, 1, 0, 0, 0), put(&s, 0), put(&s, 0);
+        plain_values(&s, 34);
+        save(dir, "att_empty_dv0_huge", &s);
     }
     { /* NaN in Q, +inf in K, Inf in V, whole mask rows at −inf */
         NEW(ATTENTION | F64, MASK | LSE);
