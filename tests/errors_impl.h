@@ -750,6 +750,13 @@ static void SUF(attention_empty_calls)(void **state)
     EXPECT_UNTOUCHED(a, bytes, MHA_OK, API(mha_attention)(&d, Q, K, NULL, M, NULL, NULL));
     EXPECT_UNTOUCHED(a, bytes, MHA_ERR_NULL_POINTER,
                      API(mha_attention)(&d, NULL, K, NULL, M, NULL, NULL));
+    /* The query sizes the call with an lse; without one the call needs no workspace at all. */
+    assert_int_equal(API(mha_attention_workspace_size)(&d, &ws_bytes), MHA_OK);
+    assert_true(ws_bytes > sizeof ws);
+    EXPECT_UNTOUCHED(ws, sizeof ws, MHA_OK,
+                     API(mha_attention_ws)(&d, Q, K, NULL, M, NULL, NULL, ws, sizeof ws));
+    EXPECT_UNTOUCHED(ws, sizeof ws, MHA_ERR_WORKSPACE_TOO_SMALL,
+                     API(mha_attention_ws)(&d, Q, K, NULL, M, NULL, lse, ws, sizeof ws));
     free(a);
 }
 
