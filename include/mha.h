@@ -354,7 +354,8 @@ MHA_API mha_status mha_attention_workspace_size_f64(const mha_attention_desc *de
  * @param workspace_bytes  its size. The queried size runs as many workers as
  *                         mha_attention() would; a smaller workspace runs fewer
  *                         (one worker needs the queried size for n_threads = 1);
- *                         below that is MHA_ERR_WORKSPACE_TOO_SMALL.
+ *                         below that is MHA_ERR_WORKSPACE_TOO_SMALL. An
+ *                         empty call uses no workspace: any size, even NULL.
  * Same rules and statuses as mha_attention(), never MHA_ERR_OUT_OF_MEMORY.
  */
 MHA_API mha_status mha_attention_ws(const mha_attention_desc *desc, const float *Q, const float *K,

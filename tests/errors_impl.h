@@ -755,6 +755,8 @@ static void SUF(attention_empty_calls)(void **state)
     assert_true(ws_bytes > sizeof ws);
     EXPECT_UNTOUCHED(ws, sizeof ws, MHA_OK,
                      API(mha_attention_ws)(&d, Q, K, NULL, M, NULL, NULL, ws, sizeof ws));
+    EXPECT_UNTOUCHED(a, bytes, MHA_OK,
+                     API(mha_attention_ws)(&d, Q, K, NULL, M, NULL, NULL, NULL, ws_bytes));
     EXPECT_UNTOUCHED(ws, sizeof ws, MHA_ERR_WORKSPACE_TOO_SMALL,
                      API(mha_attention_ws)(&d, Q, K, NULL, M, NULL, lse, ws, sizeof ws));
     free(a);

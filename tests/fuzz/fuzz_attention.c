@@ -989,7 +989,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 require(&c, MUST_FAIL, "a workspace below one worker's queried size");
             /* The library uses, checks and may write up to the queried size; the rest of a
              * larger workspace is the caller's. */
-            size_t used = c.query_status == MHA_OK && c.ws_bytes >= one
+            size_t used = empty ? 0 /* not used at all: may be NULL, is never written */
+                          : c.query_status == MHA_OK && c.ws_bytes >= one
                               ? (c.ws_bytes < c.query_bytes ? c.ws_bytes : c.query_bytes)
                               : c.ws_bytes;
             buf *w = add_buf(&c, "workspace", true, 1, 0, 1, used, used, true);
