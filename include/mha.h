@@ -31,8 +31,9 @@
  *  - A zero dimension is a valid empty call: MHA_OK, nothing written, and the
  *    pointers of empty buffers may be NULL. An empty call runs no GEMM, so no
  *    size it would have handed the BLAS (a dimension, a padded row, a
- *    workspace) can make it MHA_ERR_TOO_LARGE; its buffers' extents are still
- *    checked.
+ *    workspace) can make it MHA_ERR_TOO_LARGE. Its buffers are still checked:
+ *    a non-empty one whose extent overflows, or a row width (such as
+ *    n_heads·d_head) that overflows size_t, is MHA_ERR_TOO_LARGE.
  *  - On every error, not one byte of any output has been written: all checks
  *    run before the first write or allocation.
  *  - Every function is reentrant. The library has no global mutable state and

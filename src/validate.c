@@ -177,8 +177,9 @@ static mha_status validate_shape(const mha_attention_desc *d, size_t elem,
         return s;
     bool empty = attention_is_empty(d, b->lse != NULL);
     size_t lse_stride;
+    /* The lse's item stride, n_heads·seq_q: its extent check below could not see it wrap. */
     if ((!empty && !fits_blas_desc(d)) ||
-        (b->lse != NULL && !mha_mul_ok(d->n_heads, d->seq_q, &lse_stride)))
+        (b->lse != NULL && d->batch > 0 && !mha_mul_ok(d->n_heads, d->seq_q, &lse_stride)))
         return MHA_ERR_TOO_LARGE;
     if (!out_items_disjoint(d))
         return MHA_ERR_INVALID_ARGUMENT;

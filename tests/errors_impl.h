@@ -310,7 +310,8 @@ static void SUF(empty_calls_never_too_large)(void **state)
     unsigned char ws[64];
     const struct {
         size_t batch, seq_q, n_heads;
-    } cases[] = {{1, imax, 1}, {huge, imax, 1}, {huge, imax, imax}, {0, SIZE_MAX, 1}};
+    } cases[] = {
+        {1, imax, 1}, {huge, imax, 1}, {huge, imax, imax}, {0, SIZE_MAX, 1}, {0, SIZE_MAX, 6}};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         d.batch = cases[k].batch, d.seq_q = cases[k].seq_q;
         d.n_heads = d.n_kv_heads = cases[k].n_heads;
@@ -319,9 +320,15 @@ static void SUF(empty_calls_never_too_large)(void **state)
         EXPECT_UNTOUCHED(ws, sizeof ws, MHA_OK,
                          API(mha_attention_ws)(&d, NULL, NULL, NULL, NULL, NULL, NULL, ws, 0));
     }
+    /* No batch item: nothing at all, even where n_heads·seq_q (the lse's stride) overflows. */
+    d.batch = 0, d.d_head = d.d_v = 2, d.ld_q = d.ld_k = d.ld_v = d.ld_out = 12;
+    size_t ws_bytes = 1;
+    assert_int_equal(API(mha_attention_workspace_size)(&d, &ws_bytes), MHA_OK);
+    assert_int_equal(ws_bytes, 0);
+    EXPECT_UNTOUCHED(a, bytes, MHA_OK, API(mha_attention)(&d, NULL, NULL, NULL, NULL, NULL, a));
     /* No query row: K and V are real, but nothing is computed, planned or needed. */
     mha_attention_desc_init(&d, 0, imax, 1, 1, 1, 1);
-    size_t ws_bytes = 1;
+    ws_bytes = 1;
     assert_int_equal(API(mha_attention_workspace_size)(&d, &ws_bytes), MHA_OK);
     assert_int_equal(ws_bytes, 0);
     EXPECT_UNTOUCHED(a, bytes, MHA_OK, API(mha_attention)(&d, NULL, a, a, NULL, NULL, NULL));

@@ -220,6 +220,9 @@ static void seed_ops(const char *dir)
                    0x64, 0x0D, 0x34, 0x00, 0xB4, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00},
                   37};
         save(dir, "ws_empty_dv0_null_workspace", &u);
+        /* the query on batch 0 with n_heads·seq_q (the lse's stride) overflowing */
+        seed v = {{0x06, 0x01, 0x00, 0xFC, 0x01, 0x01, 0x06, 0x02, 0x02, 0x00, 0x00}, 11};
+        save(dir, "ws_query_empty_lse_stride_overflows", &v);
     }
     { /* the same class at INT_MAX, whose score row padded to a cache line passes INT_MAX */
         NEW(SELF, 0);
