@@ -183,7 +183,7 @@ typedef struct call {
     const mha_attention_desc *desc_ptr;
     size_t ws_bytes;
     mha_status query_status;
-    size_t query_bytes;
+    size_t query_bytes, one_worker_bytes; /* the queried size, and that for n_threads = 1 */
     unsigned long fail_nth;
 } call;
 
@@ -363,11 +363,12 @@ static void decode_desc(call *c, reader *r)
 }
 
 /* mha.h's empty call: no batch item or query row, or d_v == 0 without an lse. The workspace query
- * sizes the call with an lse. */
+ * sizes the call with an lse. Once the lse buffer is added (the sixth), it may still be left out
+ * (OPT_NULL, or too big for the arena): then its presence decides. */
 static bool attention_is_empty(const call *c)
 {
     const mha_attention_desc *d = &c->desc;
-    bool lse = c->fn == FN_WS_QUERY || (c->opts & OPT_LSE);
+    bool lse = c->fn == FN_WS_QUERY || (c->n_bufs > 5 ? c->b[5].present : c->opts & OPT_LSE);
     return d->batch == 0 || d->seq_q == 0 || (d->d_v == 0 && !lse);
 }
 
@@ -917,6 +918,33 @@ static double reference_cost(const call *c)
 }
 
 /* Are all buffers passed in the arena; does any passed buffer's size overflow? */
+/* _ws's rules on its workspace (the last buffer), once it is known whether the lse is passed. The
+ * query sizes the call with an lse (mha.h): a call that is empty without one (d_v == 0) uses no
+ * workspace at all (it may be NULL, and is never written), and may succeed where the query
+ * failed. */
+static void workspace_rules(call *c)
+{
+    buf *w = &c->b[c->n_bufs - 1];
+    if (attention_is_empty(c)) {
+        w->bytes = 0;
+        if (c->query_status != MHA_OK)
+            require(c, MAY_FAIL, "the workspace query failed on this descriptor");
+    } else if (c->query_status != MHA_OK) {
+        require(c, MUST_FAIL, "the workspace query failed on this descriptor");
+    } else if (c->ws_bytes < c->one_worker_bytes) {
+        require(c, MUST_FAIL, "a workspace below one worker's queried size");
+    }
+}
+
+/* Does the call have a non-empty buffer (NULL must then be refused)? */
+static bool needs_a_pointer(const call *c)
+{
+    for (size_t i = 0; i < c->n_bufs; i++)
+        if (c->b[i].present && (c->b[i].bytes || c->b[i].huge))
+            return true;
+    return false;
+}
+
 static void placed_and_huge(const call *c, bool *all_placed, bool *any_huge)
 {
     *all_placed = true;
@@ -974,23 +1002,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 (c.f64 ? mha_attention_workspace_size_f64(&single, &one)
                        : mha_attention_workspace_size(&single, &one)) != MHA_OK)
                 fail("the query failed with n_threads = 1 only");
+            c.one_worker_bytes = one;
             unsigned mode = u8(&r) % 4;
             c.ws_bytes = mode == 0   ? c.query_bytes
                          : mode == 1 ? one - 1
                          : mode == 2 ? c.query_bytes + u8(&r)
                                      : dim(&r) * 64;
-            /* The query sizes the call with an lse (mha.h): a call that is empty without one
-             * (d_v == 0) needs no workspace, and may succeed where the query failed. */
-            bool empty = attention_is_empty(&c);
-            if (c.query_status != MHA_OK)
-                require(&c, empty ? MAY_FAIL : MUST_FAIL,
-                        "the workspace query failed on this descriptor");
-            else if (c.ws_bytes < one && !empty)
-                require(&c, MUST_FAIL, "a workspace below one worker's queried size");
             /* The library uses, checks and may write up to the queried size; the rest of a
-             * larger workspace is the caller's. */
-            size_t used = empty ? 0 /* not used at all: may be NULL, is never written */
-                          : c.query_status == MHA_OK && c.ws_bytes >= one
+             * larger workspace is the caller's. (workspace_rules() finishes this.) */
+            size_t used = c.query_status == MHA_OK && c.ws_bytes >= one
                               ? (c.ws_bytes < c.query_bytes ? c.ws_bytes : c.query_bytes)
                               : c.ws_bytes;
             buf *w = add_buf(&c, "workspace", true, 1, 0, 1, used, used, true);
@@ -1026,14 +1046,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 c.b[i].present = false;
         placed_and_huge(&c, &all_placed, &any_huge);
     }
-    if (attention)
-        attention_buffer_rules(&c);
-    if (any_huge)
-        require(&c, MUST_FAIL, "a buffer's size overflows size_t");
     /* Honest pointers when every buffer fits; the arena's pointers (never to be touched) when a
-     * size overflows; otherwise NULLs, for a shape that is valid but bigger than the arena. */
+     * size overflows; otherwise NULLs, for a shape that is valid but bigger than the arena: then
+     * the optional buffers are simply not passed (which can make an attention call empty). */
     bool honest = all_placed || any_huge;
     if (!honest)
+        for (size_t i = 0; i < c.n_bufs; i++)
+            if (c.b[i].optional)
+                c.b[i].present = false;
+    if (attention)
+        attention_buffer_rules(&c);
+    if (c.fn == FN_ATTENTION_WS)
+        workspace_rules(&c);
+    if (any_huge)
+        require(&c, MUST_FAIL, "a buffer's size overflows size_t");
+    if (!honest && needs_a_pointer(&c))
         require(&c, MUST_FAIL, "NULL buffers for a shape too big for the arena");
     for (size_t i = 0; i < c.n_bufs; i++) {
         buf *b = &c.b[i];
