@@ -637,8 +637,10 @@ static void fill(call *c, reader *r, unsigned char *arena)
     }
     unsigned masked = u8(r);
     const buf *m = &c->b[3];
+    /* (A mask whose rows overlap, ld_mask < seq_kv, is refused anyway; its rows may also be far
+     * more than the arena holds, all in the same few bytes.) */
     if ((c->fn == FN_ATTENTION || c->fn == FN_ATTENTION_WS) && masked && m->present && m->ptr &&
-        m->placed && m->bytes)
+        m->placed && m->bytes && m->ld >= m->width)
         for (size_t it = 0; it < (m->item_stride ? m->items : 1); it++) /* 0: one shared mask */
             for (size_t row = (masked >> 4) % m->rows; row < m->rows; row += 1 + masked % 4)
                 for (size_t col = 0; col < m->width; col++)
