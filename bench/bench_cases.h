@@ -32,12 +32,18 @@ typedef struct bench_config {
     /* Measured by the ceilings section, read by the others. */
     double peak_gflops;
     double copy_gbps;
+    /* The whole pipeline per shape as a program that sets nothing runs it (bench_out_of_box). */
+    const bench_stats *out_of_box;
 } bench_config;
 
 /* Each prints its rows with bench_report_row(); a wrong result exits the process with status 1
  * before that call is timed. */
 void bench_ceilings_f32(bench_config *c, bool copy);
 void bench_pipeline_f32(const bench_config *c);
+/* Times the pipeline at every shape before the process changes any thread count, into
+ * out[n_shapes]; bench_pipeline then prints it beside the tuned row. No rows printed here. */
+void bench_out_of_box_f32(const bench_config *c, bench_stats *out);
+void bench_out_of_box_f64(const bench_config *c, bench_stats *out);
 void bench_general_f32(const bench_config *c);
 void bench_long_f32(const bench_config *c);
 

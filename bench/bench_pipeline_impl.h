@@ -192,7 +192,25 @@ static bench_row measure_gemm_replay(const bench_config *c, const pipeline *p,
     return row;
 }
 
-static void pipeline_shape(const bench_config *c, const bench_shape *s)
+/* The whole pipeline as a program that sets nothing runs it: called before this process changes
+ * any thread count, so with the BLAS's and OpenMP's defaults. Its results are checked by the tuned
+ * pass, which makes the same calls. */
+void SFX(bench_out_of_box)(const bench_config *c, bench_stats *out)
+{
+    for (size_t i = 0; i < c->n_shapes; i++) {
+        pipeline p;
+        pipeline_init(&p, &c->shapes[i]);
+        const double first_s[2] = {first_run(run_qkv, &p, "mha_compute_qkv"),
+                                   first_run(run_mha, &p, "mha_multi_head_attention")};
+        bench_stats t[3];
+        time_pipeline(&c->reps, &p, first_s, t);
+        out[i] = t[2];
+        pipeline_free(&p);
+    }
+}
+
+static void pipeline_shape(const bench_config *c, const bench_shape *s,
+                           const bench_stats *out_of_box)
 {
     pipeline p;
     pipeline_init(&p, s);
@@ -236,6 +254,14 @@ static void pipeline_shape(const bench_config *c, const bench_shape *s)
     emit(&fused);
     emit(&mha);
     emit(&whole);
+    if (out_of_box) { /* ratio: out-of-box time over tuned time */
+        bench_row oob = row_of("pipeline", "out_of_box", &desc);
+        oob.t = *out_of_box;
+        set_rate(&oob, c, proj_flop + attn_flop);
+        oob.ratio = oob.t.median / whole.t.median;
+        oob.ratio_of = "pipeline";
+        emit(&oob);
+    }
     if (c->gemm_share) { /* last: it overwrites out */
         bench_row gemms = measure_gemm_replay(c, &p, &desc, &mha);
         emit(&gemms);
@@ -247,5 +273,5 @@ void SFX(bench_pipeline)(const bench_config *c)
 {
     bench_report_note("## pipeline: mha_compute_qkv[_fused] + mha_multi_head_attention");
     for (size_t i = 0; i < c->n_shapes; i++)
-        pipeline_shape(c, &c->shapes[i]);
+        pipeline_shape(c, &c->shapes[i], c->out_of_box ? &c->out_of_box[i] : NULL);
 }

@@ -273,12 +273,37 @@ static void note_coretype(const bench_env *e)
                           e->blas_core, e->avx512f ? "AVX-512" : "AVX2", e->fix_core);
 }
 
+/* out_of_box rows: what they measured, and which variables a user's program might not have. */
+static void note_out_of_box(void)
+{
+    static const char *const vars[] = {
+        "OMP_NUM_THREADS",   "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+        "GOMP_CPU_AFFINITY", "OMP_PROC_BIND",        "OMP_WAIT_POLICY"};
+    char set[256] = "";
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+        if (getenv(vars[i]) != NULL)
+            snprintf(set + strlen(set), sizeof set - strlen(set), " %s=%s", vars[i],
+                     getenv(vars[i]));
+    bench_report_note("# out_of_box rows: the pipeline timed first, before this process set any "
+                      "thread count (ratio: its time over the tuned row's); environment:%s",
+                      set[0] ? set : " none of the OpenMP/OpenBLAS variables set");
+}
+
 int main(int argc, char **argv)
 {
     static options o; /* static: the option tables are a few KiB */
     parse(&o, argc, argv);
     if (o.fix_coretype)
         bench_fix_coretype(argv); /* returns only if it did not re-execute */
+    /* Out of the box first, while no thread count has been touched. */
+    static bench_stats out_of_box[MAX_SHAPES];
+    if (o.pipeline && o.threads <= 0) {
+        if (o.f64)
+            bench_out_of_box_f64(&o.c, out_of_box);
+        else
+            bench_out_of_box_f32(&o.c, out_of_box);
+        o.c.out_of_box = out_of_box;
+    }
     bench_set_threads(o.threads);
     bench_env env;
     bench_env_probe(&env);
@@ -302,6 +327,8 @@ int main(int argc, char **argv)
     const bench_meta meta = {o.f64 ? "f64" : "f32", MHA_BENCH_COMMIT, reps, o.threads, parallel};
     bench_report_begin(o.format, &env, &meta);
     note_coretype(&env);
+    if (o.c.out_of_box)
+        note_out_of_box();
 
     if (o.f64)
         bench_ceilings_f64(&o.c, o.general);

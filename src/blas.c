@@ -62,14 +62,29 @@ static size_t threads_by_symbol(void)
     int n = query ? query() : 1;
     return n > 1 ? (size_t)n : 1;
 }
+
+static int openblas_get_parallel(void)
+{
+    int (*query)(void) = NULL;
+    *(void **)&query = dlsym(RTLD_DEFAULT, "openblas_get_parallel");
+    return query ? query() : 0;
+}
+#define OPENBLAS_OPENMP 2
 #endif
+
+bool mha_blas_serial_in_parallel(void)
+{
+    /* openblas_get_parallel(): OPENBLAS_SEQUENTIAL, OPENBLAS_THREAD or OPENBLAS_OPENMP. */
+    return openblas_get_parallel() == OPENBLAS_OPENMP;
+}
 
 size_t mha_blas_threads(void)
 {
+    if (mha_blas_serial_in_parallel())
+        return 1;
 #ifdef MHA_HAVE_OPENBLAS
-    /* openblas_get_parallel(): OPENBLAS_SEQUENTIAL, OPENBLAS_THREAD or OPENBLAS_OPENMP. */
     int n = openblas_get_num_threads();
-    return openblas_get_parallel() == OPENBLAS_OPENMP || n < 1 ? 1 : (size_t)n;
+    return n < 1 ? 1 : (size_t)n;
 #else
     return threads_by_symbol();
 #endif

@@ -20,4 +20,8 @@ void mha_gemm_f64(bool trans_b, size_t m, size_t n, size_t k, double alpha, cons
  * inside a parallel region by itself) or for a BLAS that cannot be asked (the reference BLAS). */
 size_t mha_blas_threads(void);
 
+/* Does the BLAS run single-threaded inside an active OpenMP parallel region and thread its GEMMs
+ * outside one (an OpenMP-built OpenBLAS)? Then where a GEMM is called from decides its threads. */
+bool mha_blas_serial_in_parallel(void);
+
 #endif

@@ -191,6 +191,18 @@ static size_t worker_index(void)
     return 0;
 #endif
 }
+
+/* The next tile nobody has taken: dynamic scheduling by hand, over the workers only (the
+ * region's team may hold one more thread, plan.h). */
+static size_t claim_tile(size_t *next)
+{
+    size_t index;
+#ifdef _OPENMP
+#pragma omp atomic capture
+#endif
+    index = (*next)++;
+    return index;
+}
 #endif
 
 void SFX(mha_attend)(const mha_attention_desc *d, const mha_plan *plan, const REAL *Q,
@@ -201,15 +213,14 @@ void SFX(mha_attend)(const mha_attention_desc *d, const mha_plan *plan, const RE
     /* Tiles are independent: any worker may run any tile, and each tile's result does not
      * depend on which worker ran it or how many there are. Dynamic scheduling evens out the
      * causal tiles, whose cost grows with the query index. */
+    size_t next = 0;
 #ifdef _OPENMP
-#pragma omp parallel num_threads((int)plan->workers) if (plan->workers > 1)
+#pragma omp parallel num_threads((int)plan->team) if (plan->team > 1)
 #endif
     {
-        REAL *S = (REAL *)(aligned + worker_index() * plan->tile_bytes);
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 1)
-#endif
-        for (size_t index = 0; index < plan->n_tiles; index++) {
+        size_t worker = worker_index();
+        REAL *S = (REAL *)(aligned + worker * plan->tile_bytes);
+        for (size_t index; worker < plan->workers && (index = claim_tile(&next)) < plan->n_tiles;) {
             tile t = tile_at(d, plan, index, Q, K, V, mask, out, lse);
             run_tile(d, plan, &t, S);
         }

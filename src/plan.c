@@ -51,6 +51,18 @@ size_t mha_plan_workers(size_t requested, size_t n_tiles, double flops)
     return requested < n_tiles ? requested : n_tiles ? n_tiles : 1;
 }
 
+size_t mha_plan_team(size_t workers, size_t n_tiles)
+{
+#ifdef _OPENMP
+    if (workers == 1 && n_tiles > 1 && omp_get_max_threads() > 1 && omp_get_thread_limit() > 1 &&
+        mha_blas_serial_in_parallel())
+        return 2;
+#else
+    (void)n_tiles;
+#endif
+    return workers;
+}
+
 bool mha_plan_attention(const mha_attention_desc *d, size_t elem, mha_plan *plan)
 {
     size_t group = d->n_heads / d->n_kv_heads;
@@ -88,6 +100,7 @@ bool mha_plan_attention(const mha_attention_desc *d, size_t elem, mha_plan *plan
     double flops = 2.0 * (double)d->batch * (double)d->n_heads * (double)d->seq_q *
                    (double)d->seq_kv * (double)(d->d_head + d->d_v);
     plan->workers = mha_plan_workers(d->n_threads, plan->n_tiles, flops);
+    plan->team = mha_plan_team(plan->workers, plan->n_tiles);
     if (!mha_mul_ok(plan->tile_bytes, plan->workers, &plan->ws_bytes) ||
         !mha_add_ok(plan->ws_bytes, MHA_ALIGN, &plan->ws_bytes))
         return false;
@@ -103,6 +116,7 @@ bool mha_plan_fit_workspace(mha_plan *plan, size_t bytes)
         return false;
     if (tiles < plan->workers) {
         plan->workers = tiles;
+        plan->team = mha_plan_team(tiles, plan->n_tiles);
         plan->ws_bytes = tiles * plan->tile_bytes + MHA_ALIGN;
     }
     return true;

@@ -22,6 +22,8 @@ typedef struct mha_plan {
                           rounded, where rounding would pass INT_MAX) */
     size_t tile_bytes; /* one tile's workspace: scores + row maxima + row sums */
     size_t workers;    /* threads running tiles; each owns one tile's workspace */
+    size_t team;       /* threads in the tile region: workers, or 2 to keep an OpenMP-built BLAS
+                          serial under a single worker (mha_plan_team) */
     size_t ws_bytes;   /* workers × tile_bytes, plus alignment slack */
 } mha_plan;
 
@@ -31,6 +33,14 @@ typedef struct mha_plan {
  * multi-threaded pthreads-OpenBLAS oversubscribe the cores (measured 5× slower than either
  * alone). Always ≥ 1. */
 size_t mha_plan_workers(size_t requested, size_t n_tiles, double flops);
+
+/* The threads of the parallel region that runs `workers` workers over n_tiles tiles. Usually
+ * `workers`. But an OpenMP-built BLAS runs its GEMMs serially inside an active parallel region
+ * and threaded outside one, and threaded GEMMs may round differently: so a call of several tiles
+ * always runs them inside a region of at least two threads, where the BLAS is serial whatever
+ * the number of workers, and its result keeps the same bits (mha.h). A thread beyond the workers
+ * only holds the region open. */
+size_t mha_plan_team(size_t workers, size_t n_tiles);
 
 /* Fills *plan for a validated descriptor of a call that is not empty (at least one tile); false
  * if a size overflows. */
