@@ -120,6 +120,39 @@ MHA_API const char *mha_status_string(mha_status s);
 /** The library's version as "MAJOR.MINOR.PATCH" (static storage). */
 MHA_API const char *mha_version(void);
 
+/**
+ * What libmha runs on in this process, as mha_runtime_info() finds it: for a
+ * log line, a benchmark header, or a warning to a host program's users. Every
+ * string is NUL-terminated (truncated to its array); "" where nothing is known.
+ */
+typedef struct mha_runtime {
+    char gemm_backend[32];   /**< who runs the GEMMs: "cblas" (the BLAS below) */
+    char blas_name[32];      /**< "OpenBLAS", or "CBLAS" for a BLAS that cannot be asked */
+    char blas_version[32];   /**< e.g. "0.3.21" */
+    char blas_core[32];      /**< OpenBLAS's kernel set, e.g. "SkylakeX", "Haswell", "Prescott" */
+    char blas_threading[16]; /**< "openmp", "pthreads", "sequential" or "unknown" */
+    int blas_threads;        /**< threads one GEMM may use outside libmha's parallel tiles */
+    int workers;             /**< libmha's tile workers for a large call (n_threads = 0) */
+    char softmax_isa[16];    /**< the row-softmax kernel: "avx512f", "avx2" or "scalar" */
+    char cpu_isa[16];        /**< the CPU's widest vector unit: "avx512f", "avx2", "sse2", "" */
+    int blas_below_cpu;      /**< 1: the BLAS runs a kernel class below the CPU's */
+    char reason[192];        /**< when blas_below_cpu: one line saying which, and what to set */
+} mha_runtime;
+
+/**
+ * @brief Fills *info with what libmha runs on now.
+ *
+ * blas_below_cpu flags OpenBLAS kernels older than the CPU: a pre-AVX2 core
+ * (e.g. "Prescott", which OpenBLAS 0.3.21 falls back to on CPUs it does not
+ * know) on an AVX2 or AVX-512 CPU, or an AVX2 core on an AVX-512 CPU. Every
+ * GEMM is then several times slower than it could be; OPENBLAS_CORETYPE, set
+ * before the process starts, picks the kernels (reason names the value).
+ * Reads the BLAS's and OpenMP's state, changes nothing; reentrant.
+ *
+ * @return MHA_OK; MHA_ERR_NULL_POINTER (info is NULL).
+ */
+MHA_API mha_status mha_runtime_info(mha_runtime *info);
+
 /* ------------------------------------------------------------------------ */
 /* The seed operations                                                       */
 /* ------------------------------------------------------------------------ */

@@ -9,6 +9,7 @@
 #include <dlfcn.h>
 #endif
 #include <limits.h>
+#include <string.h>
 
 static int to_int(size_t n)
 {
@@ -49,6 +50,17 @@ void mha_gemm_f64(bool trans_b, size_t m, size_t n, size_t k, double alpha, cons
 }
 
 #ifndef MHA_HAVE_OPENBLAS
+/* OpenBLAS's self-description, when the generic CBLAS is OpenBLAS behind another name; NULL
+ * otherwise. */
+static const char *openblas_text(const char *symbol)
+{
+    char *(*query)(void) = NULL;
+    *(void **)&query = dlsym(RTLD_DEFAULT, symbol);
+    return query ? query() : NULL;
+}
+#define openblas_get_config() openblas_text("openblas_get_config")
+#define openblas_get_corename() openblas_text("openblas_get_corename")
+
 /* A generic CBLAS may still be a threaded library behind the name (Debian's libblas.so.3 is
  * OpenBLAS when it is installed; MKL and BLIS ship CBLAS too): ask it by its own query, found
  * by name among the loaded libraries. Unknown BLAS: 1 (the reference BLAS is serial). */
@@ -71,6 +83,39 @@ static int openblas_get_parallel(void)
 }
 #define OPENBLAS_OPENMP 2
 #endif
+
+/* Copies src (NULL: "") into dst[size], truncated, always terminated. */
+static void copy_text(char *dst, size_t size, const char *src)
+{
+    size_t n = 0;
+    for (; src != NULL && src[n] != '\0' && n + 1 < size; n++)
+        dst[n] = src[n];
+    dst[n] = '\0';
+}
+
+void mha_blas_describe(mha_runtime *r)
+{
+    const char *config = openblas_get_config(); /* "OpenBLAS 0.3.21 DYNAMIC_ARCH ..." */
+    if (config == NULL || strncmp(config, "OpenBLAS ", 9) != 0) {
+        copy_text(r->blas_name, sizeof r->blas_name, "CBLAS");
+        copy_text(r->blas_threading, sizeof r->blas_threading, "unknown");
+        r->blas_threads = (int)mha_blas_threads();
+        return;
+    }
+    copy_text(r->blas_name, sizeof r->blas_name, "OpenBLAS");
+    copy_text(r->blas_version, sizeof r->blas_version, config + 9);
+    r->blas_version[strcspn(r->blas_version, " ")] = '\0';
+    copy_text(r->blas_core, sizeof r->blas_core, openblas_get_corename());
+    static const char *const flavours[] = {"sequential", "pthreads", "openmp"};
+    int parallel = openblas_get_parallel();
+    copy_text(r->blas_threading, sizeof r->blas_threading,
+              parallel >= 0 && parallel <= 2 ? flavours[parallel] : "unknown");
+#ifdef MHA_HAVE_OPENBLAS
+    r->blas_threads = openblas_get_num_threads();
+#else
+    r->blas_threads = (int)threads_by_symbol();
+#endif
+}
 
 bool mha_blas_serial_in_parallel(void)
 {

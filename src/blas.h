@@ -4,6 +4,8 @@
 #ifndef MHA_BLAS_H
 #define MHA_BLAS_H
 
+#include "mha.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -23,5 +25,9 @@ size_t mha_blas_threads(void);
 /* Does the BLAS run single-threaded inside an active OpenMP parallel region and thread its GEMMs
  * outside one (an OpenMP-built OpenBLAS)? Then where a GEMM is called from decides its threads. */
 bool mha_blas_serial_in_parallel(void);
+
+/* Fills the BLAS fields of *r (name, version, core, threading, threads) from what the BLAS says of
+ * itself; the others are left as they are. */
+void mha_blas_describe(mha_runtime *r);
 
 #endif

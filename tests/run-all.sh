@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README's second command and CI run it: the clang-format check, a
-# -Werror build and its unit tests (with MPI's tests under mpirun when MPI is there), libmha built
-# without MPI, then the hardening steps (docs/HARDENING.md): valgrind memcheck, ASan+UBSan,
+# -Werror build and its unit tests (with MPI's tests under mpirun when MPI is there), the same on
+# the pthreads OpenBLAS, libmha built without MPI, then the hardening steps (docs/HARDENING.md): valgrind memcheck, ASan+UBSan,
 # ThreadSanitizer on the stress test with its canary, and a fixed-seed libFuzzer run. Prints each
 # step's duration and one closing line "N passed, M failed" summed over every step. Nothing here
 # reads or sets OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, or depends on the CPU's vendor or kernels.
@@ -51,6 +51,19 @@ unit_step() {
     fi
     meson test -C build-ci --print-errorlogs --num-processes 2 | tee build-ci.test.log
     count_meson build-ci.test.log
+}
+
+# The default build links Debian's OpenMP-built OpenBLAS (meson.build); without it libmha falls
+# back to OpenBLAS through pkg-config, the pthreads flavour: the suite must pass on that too.
+pthreads_step() {
+    if ! configure build-pthreads -Dblas=openblas -Dmpi=disabled -Dbench=false ||
+        ! meson compile -C build-pthreads >build-pthreads.compile.log 2>&1; then
+        cat build-pthreads.compile.log 2>/dev/null
+        failed=$((failed + 1))
+        return
+    fi
+    meson test -C build-pthreads --print-errorlogs --num-processes 2 | tee build-pthreads.test.log
+    count_meson build-pthreads.test.log
 }
 
 # The MPI component is optional: libmha must build without it and never link MPI. (The step above
@@ -179,6 +192,7 @@ format_step() {
 
 timed "clang-format" format_step
 timed "unit tests (-Werror)" unit_step
+timed "pthreads OpenBLAS (-Dblas=openblas)" pthreads_step
 timed "libmha without MPI (-Dmpi=disabled)" nompi_step
 timed "valgrind memcheck" valgrind_step
 timed "ASan+UBSan" asan_step

@@ -43,6 +43,54 @@ static void status_and_version(void **state)
     assert_string_equal(mha_version(), want);
 }
 
+static bool one_of(const char *s, const char *const *set, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(s, set[i]) == 0)
+            return true;
+    return false;
+}
+
+#define TERMINATED(field) assert_true(memchr(field, '\0', sizeof field) != NULL)
+
+/* The runtime report: NULL refused, every string terminated and from its documented set, counts
+ * positive, a reason exactly when the kernels are flagged. (test_blas_threads checks its BLAS
+ * fields against OpenBLAS's own answers.) */
+static void runtime_report(void **state)
+{
+    (void)state;
+    assert_int_equal(mha_runtime_info(NULL), MHA_ERR_NULL_POINTER);
+    mha_runtime r;
+    fill_sentinel(&r, sizeof r);
+    assert_int_equal(mha_runtime_info(&r), MHA_OK);
+    TERMINATED(r.gemm_backend);
+    TERMINATED(r.blas_name);
+    TERMINATED(r.blas_version);
+    TERMINATED(r.blas_core);
+    TERMINATED(r.blas_threading);
+    TERMINATED(r.softmax_isa);
+    TERMINATED(r.cpu_isa);
+    TERMINATED(r.reason);
+    assert_string_equal(r.gemm_backend, "cblas");
+    assert_true(r.blas_name[0] != '\0');
+    const char *const threading[] = {"openmp", "pthreads", "sequential", "unknown"};
+    const char *const softmax[] = {"avx512f", "avx2", "scalar"};
+    const char *const cpu[] = {"avx512f", "avx2", "sse2", ""};
+    assert_true(one_of(r.blas_threading, threading, 4));
+    assert_true(one_of(r.softmax_isa, softmax, 3));
+    assert_true(one_of(r.cpu_isa, cpu, 4));
+    assert_true(r.blas_threads >= 1);
+    assert_true(r.workers >= 1);
+    assert_true(r.blas_below_cpu == 0 || r.blas_below_cpu == 1);
+    assert_true((r.blas_below_cpu == 1) == (r.reason[0] != '\0'));
+    /* The softmax never runs a wider kernel than the CPU has. */
+    if (strcmp(r.softmax_isa, "avx512f") == 0)
+        assert_string_equal(r.cpu_isa, "avx512f");
+    print_message("%s %s %s (%s, %d threads), %d workers, softmax %s, CPU %s%s%s\n", r.blas_name,
+                  r.blas_version, r.blas_core, r.blas_threading, r.blas_threads, r.workers,
+                  r.softmax_isa, r.cpu_isa, r.blas_below_cpu ? ": " : "", r.reason);
+}
+
 /* Q = X·I, K = X·2I, V = X·P (P swaps columns 0 and 1), three ways and two fused. */
 static void projections(void **state)
 {
@@ -159,7 +207,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(status_and_version), cmocka_unit_test(projections),
         cmocka_unit_test(seed_attention),     cmocka_unit_test(general_attention),
-        cmocka_unit_test(merge_halves),
+        cmocka_unit_test(merge_halves),       cmocka_unit_test(runtime_report),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

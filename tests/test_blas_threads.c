@@ -135,10 +135,38 @@ static void thread_counts(void **state)
                   omp_set_num_threads ? "varied" : "not loaded (axis skipped)");
 }
 
+/* mha_runtime_info's BLAS fields are OpenBLAS's own answers, and its worker count follows the
+ * rule of mha.h: OpenMP workers over a BLAS that is serial inside them, else one. */
+static void runtime_report_matches_openblas(void **state)
+{
+    (void)state;
+    static const char *const flavours[] = {"sequential", "pthreads", "openmp"};
+    for (int c = 0; c < 4; c++) {
+        int blas = configs[c][0], omp = configs[c][1];
+        if (!omp_set_num_threads && omp != 1)
+            continue;
+        set_threads(blas, omp);
+        mha_runtime r;
+        assert_int_equal(mha_runtime_info(&r), MHA_OK);
+        assert_string_equal(r.blas_name, "OpenBLAS");
+        assert_string_equal(r.blas_core, openblas_get_corename());
+        assert_non_null(strstr(openblas_get_config(), r.blas_version));
+        int parallel = openblas_get_parallel();
+        assert_true(parallel >= 0 && parallel <= 2);
+        assert_string_equal(r.blas_threading, flavours[parallel]);
+        assert_int_equal(r.blas_threads, openblas_get_num_threads());
+        bool serial_inside = parallel == 2 || openblas_get_num_threads() == 1;
+        int want = serial_inside && omp_set_num_threads ? omp : 1;
+        assert_int_equal(r.workers, want);
+    }
+    set_threads(1, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(thread_counts),
+        cmocka_unit_test(runtime_report_matches_openblas),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

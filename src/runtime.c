@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/* mha_runtime_info: what the library runs on — the BLAS as it describes itself, the library's
+ * workers, the softmax kernel, and whether the BLAS's kernels fall short of the CPU. */
+#include "runtime.h"
+#include "blas.h"
+#include "mha.h"
+#include "plan.h"
+#include "softmax.h"
+#include "softmax_kernels.h"
+
+#include <float.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+enum isa_class { ISA_UNKNOWN, ISA_OLDER, ISA_AVX2, ISA_AVX512 };
+static const char *const isa_names[] = {"", "pre-AVX2", "AVX2", "AVX-512"};
+
+/* The vector class of an OpenBLAS 0.3.21 x86-64 kernel set. Any other known name is older than
+ * AVX2 (Prescott, Core2, Nehalem, Sandybridge, Bulldozer, ...). */
+static enum isa_class core_class(const char *core)
+{
+    static const char *const avx512[] = {"SkylakeX", "Cooperlake", "SapphireRapids"};
+    static const char *const avx2[] = {"Haswell", "Zen", "Excavator"};
+    if (core[0] == '\0')
+        return ISA_UNKNOWN;
+    for (size_t i = 0; i < sizeof avx512 / sizeof avx512[0]; i++)
+        if (strcmp(core, avx512[i]) == 0)
+            return ISA_AVX512;
+    for (size_t i = 0; i < sizeof avx2 / sizeof avx2[0]; i++)
+        if (strcmp(core, avx2[i]) == 0)
+            return ISA_AVX2;
+    return ISA_OLDER;
+}
+
+/* The CPU's class, by the names of mha_runtime.cpu_isa. */
+static enum isa_class cpu_class(const char *cpu_isa)
+{
+    return strcmp(cpu_isa, "avx512f") == 0 ? ISA_AVX512
+           : strcmp(cpu_isa, "avx2") == 0  ? ISA_AVX2
+           : strcmp(cpu_isa, "sse2") == 0  ? ISA_OLDER
+                                           : ISA_UNKNOWN;
+}
+
+static const char *cpu_isa(void)
+{
+#if defined(MHA_X86_KERNELS)
+    return mha_cpu_has_avx512f() ? "avx512f" : mha_cpu_has_avx2_fma() ? "avx2" : "sse2";
+#else
+    return "";
+#endif
+}
+
+/* The kernel mha_softmax_pick_f32 returns, by name: the same choice, asked the same way. */
+static const char *softmax_isa(void)
+{
+#if defined(MHA_X86_KERNELS)
+    mha_softmax_row_fn_f32 *kernel = mha_softmax_pick_f32();
+    if (kernel == mha_softmax_row_avx512_f32)
+        return "avx512f";
+    if (kernel == mha_softmax_row_avx2_f32)
+        return "avx2";
+#endif
+    return "scalar";
+}
+
+bool mha_kernels_below_cpu(const char *blas_core, const char *cpu_isa, char *reason, size_t size)
+{
+    enum isa_class blas = core_class(blas_core), cpu = cpu_class(cpu_isa);
+    if (blas == ISA_UNKNOWN || cpu == ISA_UNKNOWN || blas >= cpu || cpu < ISA_AVX2)
+        return false;
+    snprintf(reason, size,
+             "OpenBLAS runs its %s kernels (%s) on an %s CPU, so every GEMM is slower than it "
+             "could be: set OPENBLAS_CORETYPE=%s before the program starts",
+             blas_core, isa_names[blas], isa_names[cpu],
+             cpu == ISA_AVX512 ? "SkylakeX" : "Haswell");
+    return true;
+}
+
+mha_status mha_runtime_info(mha_runtime *info)
+{
+    if (info == NULL)
+        return MHA_ERR_NULL_POINTER;
+    mha_runtime r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.gemm_backend, sizeof r.gemm_backend, "cblas");
+    mha_blas_describe(&r);
+    r.workers = (int)mha_plan_workers(0, SIZE_MAX, DBL_MAX);
+    snprintf(r.softmax_isa, sizeof r.softmax_isa, "%s", softmax_isa());
+    snprintf(r.cpu_isa, sizeof r.cpu_isa, "%s", cpu_isa());
+    r.blas_below_cpu = mha_kernels_below_cpu(r.blas_core, r.cpu_isa, r.reason, sizeof r.reason);
+    *info = r;
+    return MHA_OK;
+}

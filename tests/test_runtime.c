@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/* The kernel-class judgement of mha_runtime_info (src/runtime.h), on every kind of pairing: the
+ * machine under test has only one CPU and one core choice, and tests never set OPENBLAS_CORETYPE.
+ */
+#include "common/test_util.h"
+#include "runtime.h"
+
+typedef struct pairing {
+    const char *core, *cpu;
+    bool below;
+    const char *fix; /* the OPENBLAS_CORETYPE the reason must name */
+} pairing;
+
+static void kernels_against_cpu(void **state)
+{
+    (void)state;
+    const pairing cases[] = {
+        {"Prescott", "avx512f", true, "SkylakeX"}, /* the Xeon fallback of OpenBLAS 0.3.21 */
+        {"Haswell", "avx512f", true, "SkylakeX"},  /* a pinned AVX2 core on Zen 5 */
+        {"Zen", "avx512f", true, "SkylakeX"},
+        {"Sandybridge", "avx2", true, "Haswell"},
+        {"Prescott", "avx2", true, "Haswell"},
+        {"Haswell", "avx2", false, NULL},
+        {"SkylakeX", "avx512f", false, NULL},
+        {"Cooperlake", "avx512f", false, NULL},
+        {"SapphireRapids", "avx512f", false, NULL},
+        {"Cooperlake", "avx2", false, NULL},
+        {"Prescott", "sse2", false, NULL},
+        {"", "avx512f", false, NULL},
+        {"Prescott", "", false, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char reason[192] = "";
+        bool below = mha_kernels_below_cpu(cases[i].core, cases[i].cpu, reason, sizeof reason);
+        if (below != cases[i].below)
+            fail_msg("%s on %s: below = %d", cases[i].core, cases[i].cpu, below);
+        if (below) {
+            assert_non_null(strstr(reason, cases[i].core));
+            char want[64];
+            snprintf(want, sizeof want, "OPENBLAS_CORETYPE=%s", cases[i].fix);
+            assert_non_null(strstr(reason, want));
+        } else {
+            assert_string_equal(reason, "");
+        }
+    }
+    /* A short buffer is truncated, still terminated. */
+    char tiny[8];
+    assert_true(mha_kernels_below_cpu("Prescott", "avx2", tiny, sizeof tiny));
+    assert_int_equal(strlen(tiny), sizeof tiny - 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(kernels_against_cpu),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
