@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README's second command and CI run it: the clang-format check, a
 # -Werror build and its unit tests (with MPI's tests under mpirun when MPI is there), the same on
-# the pthreads OpenBLAS, libmha built without MPI, then the hardening steps (docs/HARDENING.md): valgrind memcheck, ASan+UBSan,
-# ThreadSanitizer on the stress test with its canary, and a fixed-seed libFuzzer run. Prints each
-# step's duration and one closing line "N passed, M failed" summed over every step. Nothing here
-# reads or sets OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, or depends on the CPU's vendor or kernels.
+# the pthreads OpenBLAS, libmha built without MPI, then the hardening steps (docs/HARDENING.md):
+# valgrind memcheck, ASan+UBSan, ThreadSanitizer on the stress test with its canary, and a
+# fixed-seed libFuzzer run. Prints each step's duration and one closing line "N passed, M failed"
+# summed over every step. Nothing here reads or sets OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, or
+# depends on the CPU's vendor or kernels.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
