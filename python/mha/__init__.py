@@ -5,6 +5,7 @@
     out = mha.self_attention(Q, K, V)
     out = mha.multi_head_attention(Q, K, V, n_heads)
     out = mha.attention(Q, K, V, n_heads, n_kv_heads=None, causal=False, mask=None, scale=None)
+    mha.runtime_info()  # the BLAS, its kernels and threads, the workers, the softmax ISA
 
 Inputs promote with float32 as numpy would: float32 runs the library's float functions, float64
 (and integer inputs) its _f64 functions. Results are new C-contiguous arrays. The GIL is released
@@ -12,7 +13,7 @@ during each C call. The library is found through MHA_LIBRARY, then the meson bui
 this package, then the system; see docs/PYTHON.md.
 """
 
-from ._capi import MhaError, library_path, version as library_version
+from ._capi import MhaError, library_path, runtime_info, version as library_version
 from ._functions import attention, compute_qkv, multi_head_attention, self_attention
 
 __all__ = [
@@ -22,5 +23,6 @@ __all__ = [
     "library_path",
     "library_version",
     "multi_head_attention",
+    "runtime_info",
     "self_attention",
 ]

@@ -9,11 +9,16 @@ that holds by construction.
 import ctypes
 from ctypes import c_char_p, c_double, c_int, c_size_t, c_uint, c_void_p
 
-import numpy as np
-
 from . import _loader
 
+# Before numpy: the default build links Debian's OpenMP-built OpenBLAS (libopenblas.so.0, fast
+# inside libmha's parallel tiles), and whichever libopenblas.so.0 the process loads first is the
+# one every later library gets. Loaded here first, numpy shares the OpenMP one; if numpy came
+# first, libmha shares numpy's pthreads OpenBLAS and runs its tiles one after the other (slower:
+# docs/PYTHON.md; runtime_info() tells which).
 lib, library_path = _loader.load()
+
+import numpy as np  # noqa: E402  (after the library, see above)
 
 MHA_OK = 0
 MHA_CAUSAL = 1
@@ -48,6 +53,24 @@ class AttentionDesc(ctypes.Structure):
          ("_spare", ctypes.c_byte * 256)]
 
 
+class Runtime(ctypes.Structure):
+    """mha_runtime, field for field as include/mha.h declares it."""
+
+    _fields_ = [
+        ("gemm_backend", ctypes.c_char * 32),
+        ("blas_name", ctypes.c_char * 32),
+        ("blas_version", ctypes.c_char * 32),
+        ("blas_core", ctypes.c_char * 32),
+        ("blas_threading", ctypes.c_char * 16),
+        ("blas_threads", c_int),
+        ("workers", c_int),
+        ("softmax_isa", ctypes.c_char * 16),
+        ("cpu_isa", ctypes.c_char * 16),
+        ("blas_below_cpu", c_int),
+        ("reason", ctypes.c_char * 192),
+    ]
+
+
 def _declare(name, argtypes, restype=c_int):
     fn = getattr(lib, name)
     fn.argtypes = argtypes
@@ -57,6 +80,7 @@ def _declare(name, argtypes, restype=c_int):
 
 _declare("mha_status_string", [c_int], c_char_p)
 _declare("mha_version", [], c_char_p)
+_declare("mha_runtime_info", [ctypes.POINTER(Runtime)])
 _declare("mha_attention_desc_init", [ctypes.POINTER(AttentionDesc)] + [c_size_t] * 6, None)
 # The float and double variants share one signature each; the dtype picks the suffix.
 _QKV = {}
@@ -75,6 +99,20 @@ def status_string(status):
 
 def version():
     return lib.mha_version().decode()
+
+
+def runtime_info():
+    """mha_runtime_info() as a dict: what libmha runs on in this process (include/mha.h). The
+    library file itself is under "library"."""
+    r = Runtime()
+    _check(lib.mha_runtime_info(ctypes.byref(r)), "mha_runtime_info")
+    info = {}
+    for name, kind in Runtime._fields_:
+        value = getattr(r, name)
+        info[name] = value.decode() if isinstance(value, bytes) else value
+    info["blas_below_cpu"] = bool(info["blas_below_cpu"])
+    info["library"] = library_path
+    return info
 
 
 def _check(status, function):

@@ -5,6 +5,7 @@ example, every function, dtypes, strided and transposed inputs, masks, causal, G
 Run: MHA_LIBRARY=build/src/libmha.so /usr/bin/python3 -m unittest discover -s python/tests
 """
 
+import ctypes
 import sys
 import unittest
 from pathlib import Path
@@ -399,3 +400,29 @@ class Errors(Case):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class RuntimeInfo(unittest.TestCase):
+    def test_report(self):
+        info = mha.runtime_info()
+        self.assertEqual(info["gemm_backend"], "cblas")
+        self.assertEqual(info["library"], mha.library_path)
+        self.assertIn(info["blas_threading"], {"openmp", "pthreads", "sequential", "unknown"})
+        self.assertIn(info["softmax_isa"], {"avx512f", "avx2", "scalar"})
+        self.assertIn(info["cpu_isa"], {"avx512f", "avx2", "sse2", ""})
+        self.assertGreaterEqual(info["blas_threads"], 1)
+        self.assertGreaterEqual(info["workers"], 1)
+        self.assertIsInstance(info["blas_below_cpu"], bool)
+        self.assertEqual(info["blas_below_cpu"], info["reason"] != "")
+
+    def test_blas_fields_are_openblas_answers(self):
+        # The OpenBLAS this process loaded, asked directly (found through libmha's handle).
+        lib = _capi.lib
+        if not hasattr(lib, "openblas_get_parallel"):
+            self.skipTest("not linked with OpenBLAS")
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        info = mha.runtime_info()
+        flavour = {0: "sequential", 1: "pthreads", 2: "openmp"}[lib.openblas_get_parallel()]
+        self.assertEqual(info["blas_threading"], flavour)
+        self.assertEqual(info["blas_core"], lib.openblas_get_corename().decode())
+        self.assertEqual(info["blas_threads"], lib.openblas_get_num_threads())
