@@ -28,9 +28,11 @@ typedef struct bench_config {
     bench_reps reps;         /* timed repetitions of every call but these two: */
     bench_reps ceiling_reps; /* the peak and copy rates every ratio divides by: more runs */
     bench_reps long_reps;
-    bool gemm_share; /* also time the attention's GEMMs alone (mha_gemms rows) */
+    bool gemm_share;     /* also time the attention's GEMMs alone (mha_gemms rows) */
+    int ceiling_threads; /* threads of the GEMM and FMA ceilings */
     /* Measured by the ceilings section, read by the others. */
     double peak_gflops;
+    double fma_gflops; /* the FMA register peak (0: not measured) */
     double copy_gbps;
     /* The whole pipeline per shape as a program that sets nothing runs it (bench_out_of_box). */
     const bench_stats *out_of_box;

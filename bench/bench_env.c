@@ -3,6 +3,8 @@
 #define _DEFAULT_SOURCE /* readlink, setenv, strcasecmp */
 #include "bench_env.h"
 
+#include "mha.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +19,6 @@
 
 #ifndef MHA_BENCH_BLAS_NAME
 #define MHA_BENCH_BLAS_NAME "cblas"
-#endif
-#ifndef MHA_BENCH_BLAS_VERSION
-#define MHA_BENCH_BLAS_VERSION "unknown"
 #endif
 
 /* Set, to the core OpenBLAS had chosen, in the environment of the re-executed process: so it can
@@ -54,23 +53,11 @@ static void probe_cpu(bench_env *env)
 #endif
 }
 
-/* OpenBLAS cores whose kernels predate AVX2. A CPU with AVX2 given one of these is an OpenBLAS
- * too old to know the CPU (Debian 12's 0.3.21 picks Prescott on a family 6 model 207 Xeon). */
-static bool is_pre_avx2_core(const char *core)
-{
-    static const char *const old[] = {"Prescott",   "Core2",     "Penryn",      "Dunnington",
-                                      "Nehalem",    "Atom",      "Sandybridge", "Katmai",
-                                      "Coppermine", "Northwood", "Banias"};
-    for (size_t i = 0; i < sizeof old / sizeof old[0]; i++)
-        if (strcasecmp(core, old[i]) == 0)
-            return true;
-    return false;
-}
-
 static void probe_blas(bench_env *env)
 {
     env->blas = MHA_BENCH_BLAS_NAME;
-    env->blas_version = MHA_BENCH_BLAS_VERSION;
+    mha_runtime_info(&env->runtime);
+    env->blas_version = env->runtime.blas_version[0] ? env->runtime.blas_version : "unknown";
     env->blas_threads = -1;
 #ifdef MHA_BENCH_OPENBLAS
     copy_string(env->blas_config, sizeof env->blas_config, openblas_get_config());
@@ -78,7 +65,10 @@ static void probe_blas(bench_env *env)
     env->blas_threads = openblas_get_num_threads();
 #endif
     env->fix_core = env->avx512f ? "SkylakeX" : env->avx2 ? "Haswell" : NULL;
-    env->slow_core = env->fix_core && env->blas_core[0] && is_pre_avx2_core(env->blas_core);
+    /* The library's own judgement (mha_runtime_info): a pre-AVX2 core on an AVX2/AVX-512 CPU, or
+     * an AVX2 core on an AVX-512 CPU (an OpenBLAS too old to know the CPU, e.g. 0.3.21 picking
+     * Prescott on a family 6 model 207 Xeon). */
+    env->slow_core = env->fix_core && env->runtime.blas_below_cpu;
 }
 
 void bench_env_probe(bench_env *env)

@@ -5,6 +5,8 @@
 #ifndef MHA_BENCH_ENV_H
 #define MHA_BENCH_ENV_H
 
+#include "mha.h"
+
 #include <stdbool.h>
 
 typedef struct bench_env {
@@ -21,6 +23,7 @@ typedef struct bench_env {
     char fixed_from[64];   /* then: the core OpenBLAS had chosen by itself */
     bool slow_core;        /* the BLAS runs kernels older than the CPU (the Prescott trap) */
     const char *fix_core;  /* the OPENBLAS_CORETYPE that would fix it: "SkylakeX", "Haswell" */
+    mha_runtime runtime;   /* the library's own report (mha_runtime_info) */
 } bench_env;
 
 /* Fills *env; call after bench_set_threads() so the counts are the ones in force. */

@@ -21,7 +21,7 @@ typedef struct cell {
     bool bytes;
 } cell;
 
-enum { N_CELLS = 24 };
+enum { N_CELLS = 25 };
 
 static struct {
     bench_format format;
@@ -36,6 +36,7 @@ bench_row bench_row_empty(const char *suite, const char *op)
                        .op = op,
                        .gflops = NAN,
                        .peak_pct = NAN,
+                       .fma_pct = NAN,
                        .gbps = NAN,
                        .copy_pct = NAN,
                        .ratio = NAN,
@@ -83,6 +84,7 @@ static int cells_of(const bench_row *r, cell c[N_CELLS])
     c[n++] = num_cell("max_ms", 10, "%.3f", r->t.max * 1e3);
     c[n++] = num_cell("gflops", 8, "%.1f", r->gflops);
     c[n++] = num_cell("peak_pct", 6, "%.1f", r->peak_pct);
+    c[n++] = num_cell("fma_pct", 5, "%.1f", r->fma_pct);
     c[n++] = num_cell("gbps", 7, "%.1f", r->gbps);
     c[n++] = num_cell("copy_pct", 6, "%.1f", r->copy_pct);
     c[n++] = num_cell("ratio", 6, "%.3f", r->ratio);
@@ -102,9 +104,9 @@ static const char *title_of(const char *name)
 {
     static const char *const map[][2] = {
         {"kv_heads", "kv"},    {"median_ms", "median_ms"}, {"gflops", "GFLOP/s"},
-        {"peak_pct", "%peak"}, {"gbps", "GB/s"},           {"copy_pct", "%copy"},
-        {"ratio_of", "of"},    {"max_err", "max_err"},     {"ref_x", "x_ref"},
-        {"ws_bytes", "ws"},    {"rss_bytes", "max_rss"}};
+        {"peak_pct", "%peak"}, {"fma_pct", "%fma"},        {"gbps", "GB/s"},
+        {"copy_pct", "%copy"}, {"ratio_of", "of"},         {"max_err", "max_err"},
+        {"ref_x", "x_ref"},    {"ws_bytes", "ws"},         {"rss_bytes", "max_rss"}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(name, map[i][0]) == 0)
             return map[i][1];
@@ -235,6 +237,13 @@ static void print_header(void)
     header_item("coretype", e->coretype[0] ? e->coretype : "(unset)", &first);
     header_item("core_fix", fix, &first);
     header_item("threads", threads, &first);
+    const mha_runtime *r = &e->runtime;
+    char runtime[384];
+    snprintf(runtime, sizeof runtime,
+             "%s %s %s (%s, %d threads), %d workers, softmax %s, cpu %s%s%s", r->blas_name,
+             r->blas_version, r->blas_core, r->blas_threading, r->blas_threads, r->workers,
+             r->softmax_isa, r->cpu_isa, r->blas_below_cpu ? "; WARNING: " : "", r->reason);
+    header_item("runtime", runtime, &first);
     header_item("parallel", out.meta->parallel, &first);
     header_item("dtype", out.meta->dtype, &first);
     header_item("reps", out.meta->reps, &first);

@@ -26,6 +26,7 @@ typedef struct bench_row {
     size_t seq_q, seq_kv, heads, kv_heads, d_head; /* d_model = heads·d_head */
     bench_stats t;                                 /* seconds per call */
     double gflops, peak_pct; /* flop rate and its share of the GEMM peak of this run */
+    double fma_pct;          /* its share of the CPU's FMA register peak of this run */
     double gbps, copy_pct;   /* bytes moved per second and its share of memcpy's */
     double ratio;            /* this call's time over the time of ratio_of */
     const char *ratio_of;

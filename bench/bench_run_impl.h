@@ -7,6 +7,7 @@
  * Every call runs once first: that run warms the caches, the page tables and the BLAS thread
  * pool, and its result is what is checked against the reference. Then the timed repetitions,
  * summarised by their median (a call of a second or more counts its first run: bench_reps). */
+#include "bench_fma.h"
 #include "bench_report.h"
 
 #include <stdio.h>
@@ -74,6 +75,7 @@ static void set_rate(bench_row *r, const bench_config *c, double flop)
 {
     r->gflops = bench_rate_g(flop, r->t.median);
     r->peak_pct = c->peak_gflops > 0 ? 100 * r->gflops / c->peak_gflops : (double)NAN;
+    r->fma_pct = c->fma_gflops > 0 ? 100 * r->gflops / c->fma_gflops : (double)NAN;
 }
 
 static void set_check(bench_row *r, const check *k, double ref_s)
@@ -164,10 +166,30 @@ static void measure_copy(bench_config *c)
     bench_free(src);
 }
 
+/* The FMA register peak on the ceiling's threads: the CPU's limit, whatever the BLAS's kernels. */
+static void measure_fma(bench_config *c)
+{
+    bench_fma f;
+    if (!bench_fma_init(&f, sizeof(REAL) == 8, c->ceiling_threads)) {
+        bench_report_note("# no FMA unit this bench knows (AVX-512 or AVX2+FMA): no %%fma");
+        return;
+    }
+    char op[32];
+    snprintf(op, sizeof op, "fma_%s", f.isa);
+    double first_s = first_run(bench_fma_run, &f, "FMA chains");
+    bench_row row = bench_row_empty("ceiling", op);
+    row.t = time_call(&c->ceiling_reps, first_s, bench_fma_run, &f, "FMA chains");
+    c->fma_gflops = bench_rate_g(bench_fma_flop(&f), row.t.median);
+    set_rate(&row, c, bench_fma_flop(&f));
+    emit(&row);
+}
+
 void SFX(bench_ceilings)(bench_config *c, bool copy)
 {
-    bench_report_note("## ceilings: %s of %zu^3 (peak), memcpy of %zu MiB (copy bandwidth)",
+    bench_report_note("## ceilings: %s of %zu^3 (peak), FMA register chains (fma), memcpy of "
+                      "%zu MiB (copy bandwidth)",
                       GEMM_NAME, c->peak_n, c->copy_bytes >> 20);
+    measure_fma(c);
     measure_gemm_peak(c);
     if (copy)
         measure_copy(c);

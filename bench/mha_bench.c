@@ -319,6 +319,7 @@ int main(int argc, char **argv)
                  o.c.reps.min, o.c.reps.max, o.c.reps.budget_s, o.c.reps.long_s);
     /* The ceilings always run on the BLAS's threads: --parallel tiles switches after them. */
     int workers = env.blas_threads > 0 ? env.blas_threads : o.threads;
+    o.c.ceiling_threads = workers;
     char parallel[160] = "blas: library tiles in turn, each GEMM on the BLAS's threads";
     if (o.tiles)
         snprintf(parallel, sizeof parallel,
