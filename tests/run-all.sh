@@ -83,6 +83,40 @@ nompi_step() {
     fi
 }
 
+# The Python package installed both ways (docs/PYTHON.md), each into a temporary prefix, and
+# imported from an empty directory with only that prefix's site-packages on PYTHONPATH: meson
+# install, and the wheel pip builds offline through meson-python. One pass or failure each.
+python_install_step() {
+    local root=$PWD/build-pyinstall
+    rm -rf "$root" && mkdir -p "$root/empty"
+    if configure build-pyinstall/meson --prefix="$root/meson-prefix" -Dtests=false -Dbench=false \
+        -Dmpi=disabled && meson install -C build-pyinstall/meson >"$root/meson.log" 2>&1 &&
+        import_installed "$root/meson-prefix"; then
+        passed=$((passed + 1))
+    else
+        echo "FAILED: meson install of the Python package (see $root/meson.log)"
+        failed=$((failed + 1))
+    fi
+    if /usr/bin/python3 -m pip install --no-build-isolation --no-index --prefix "$root/pip-prefix" \
+        . >"$root/pip.log" 2>&1 && import_installed "$root/pip-prefix"; then
+        passed=$((passed + 1))
+    else
+        echo "FAILED: pip install of the Python package (see $root/pip.log)"
+        tail -n 20 "$root/pip.log"
+        failed=$((failed + 1))
+    fi
+}
+
+# import_installed PREFIX: tests/installed_python.py against the package installed under PREFIX.
+import_installed() {
+    local init site
+    init=$(find "$1" -path '*/mha/__init__.py' | head -n 1)
+    [ -n "$init" ] || return 1
+    site=$(dirname "$(dirname "$init")")
+    (cd "$(dirname "$1")/empty" &&
+        PYTHONPATH=$site /usr/bin/python3 "$OLDPWD/tests/installed_python.py" "$1")
+}
+
 # valgrind memcheck (setup 'valgrind' in tests/meson.build: suites 'slow' and 'python' left out)
 # on a build over Debian's reference BLAS (-Dblas=netlib). valgrind 3.19 cannot execute AVX-512,
 # and OpenBLAS runs AVX-512 kernels under valgrind when the environment pins OPENBLAS_CORETYPE to
@@ -195,6 +229,7 @@ timed "clang-format" format_step
 timed "unit tests (-Werror)" unit_step
 timed "pthreads OpenBLAS (-Dblas=openblas)" pthreads_step
 timed "libmha without MPI (-Dmpi=disabled)" nompi_step
+timed "Python package: meson install and pip" python_install_step
 timed "valgrind memcheck" valgrind_step
 timed "ASan+UBSan" asan_step
 timed "ThreadSanitizer (stress, canary)" tsan_step

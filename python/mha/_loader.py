@@ -1,15 +1,31 @@
 # SPDX-License-Identifier: MIT
-"""Finds and opens libmha.so: the MHA_LIBRARY variable, then a meson build tree, then the system."""
+"""Finds and opens libmha.so: the MHA_LIBRARY variable, then the library an installed package was
+installed with, then a meson build tree, then the system."""
 
 import ctypes
 import ctypes.util
 import os
+import re
 from pathlib import Path
 
 ENV_VAR = "MHA_LIBRARY"
 
+PACKAGE_DIR = Path(__file__).resolve().parent
 # python/mha/_loader.py -> the repository root, where `meson setup build` puts build/src/libmha.so.
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = PACKAGE_DIR.parents[1]
+
+
+def installed_candidates(package_dir=PACKAGE_DIR):
+    """The library of an installed package: inside the package (a wheel), or where `meson install`
+    put it (recorded in _installed.py, which only an installed package has)."""
+    beside = sorted(package_dir.glob("libmha.so*"))
+    recorded = []
+    installed = package_dir / "_installed.py"
+    if installed.is_file():
+        found = re.search(r'^LIBRARY = "(.*)"$', installed.read_text(), re.MULTILINE)
+        if found and found.group(1):
+            recorded = [Path(found.group(1))]
+    return [p for p in [*beside, *recorded] if p.is_file()]
 
 
 def build_tree_candidates(repo_root=REPO_ROOT):
@@ -22,7 +38,7 @@ def build_tree_candidates(repo_root=REPO_ROOT):
 
 
 def find_library_path(environ=os.environ, repo_root=REPO_ROOT,
-                      find_system=ctypes.util.find_library):
+                      find_system=ctypes.util.find_library, package_dir=PACKAGE_DIR):
     """The path or soname to open, and where it came from, in lookup order.
 
     An MHA_LIBRARY that names no file is an error, not a reason to fall back: a user who sets it
@@ -33,6 +49,9 @@ def find_library_path(environ=os.environ, repo_root=REPO_ROOT,
         if not Path(explicit).is_file():
             raise OSError(f"{ENV_VAR}={explicit!r} is not a file; point it at libmha.so")
         return explicit, ENV_VAR
+    installed = installed_candidates(package_dir)
+    if installed:
+        return str(installed[0]), "installed"
     built = build_tree_candidates(repo_root)
     if built:
         return str(built[0]), "meson build tree"

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-"""Library lookup order: MHA_LIBRARY, then the meson build tree, then the system."""
+"""Library lookup order: MHA_LIBRARY, then an installed package's library, then the meson build
+tree, then the system."""
 
 import sys
 import tempfile
@@ -26,8 +27,36 @@ class Lookup(unittest.TestCase):
         path.touch()
         return str(path)
 
-    def find(self, environ=None, system=no_system):
-        return _loader.find_library_path(environ or {}, self.root, system)
+    def find(self, environ=None, system=no_system, package=None):
+        package = package or self.root / "no-package"
+        return _loader.find_library_path(environ or {}, self.root, system, package)
+
+    def package(self, library_in_package=False, recorded=None):
+        pkg = self.root / "site-packages" / "mha"
+        pkg.mkdir(parents=True)
+        if library_in_package:
+            (pkg / "libmha.so.0.1.0").touch()
+        if recorded is not None:
+            (pkg / "_installed.py").write_text(f'LIBRARY = "{recorded}"\n')
+        return pkg
+
+    def test_installed_package_uses_its_recorded_library(self):
+        self.build("build")
+        lib = self.root / "prefix" / "lib" / "libmha.so.0"
+        lib.parent.mkdir(parents=True)
+        lib.touch()
+        pkg = self.package(recorded=lib)
+        self.assertEqual(self.find(package=pkg), (str(lib), "installed"))
+        self.assertEqual(self.find({"MHA_LIBRARY": str(lib)}, package=pkg)[1], "MHA_LIBRARY")
+
+    def test_wheel_uses_the_library_inside_the_package(self):
+        pkg = self.package(library_in_package=True, recorded="")
+        self.assertEqual(self.find(package=pkg), (str(pkg / "libmha.so.0.1.0"), "installed"))
+
+    def test_recorded_library_gone_falls_through(self):
+        main = self.build("build")
+        pkg = self.package(recorded=self.root / "removed" / "libmha.so.0")
+        self.assertEqual(self.find(package=pkg), (main, "meson build tree"))
 
     def test_environment_variable_comes_first(self):
         self.build("build")
