@@ -54,17 +54,29 @@ unit_step() {
     count_meson build-ci.test.log
 }
 
-# The default build links Debian's OpenMP-built OpenBLAS (meson.build); without it libmha falls
-# back to OpenBLAS through pkg-config, the pthreads flavour: the suite must pass on that too.
-pthreads_step() {
-    if ! configure build-pthreads -Dblas=openblas -Dmpi=disabled -Dbench=false ||
-        ! meson compile -C build-pthreads >build-pthreads.compile.log 2>&1; then
-        cat build-pthreads.compile.log 2>/dev/null
+# suite_step DIR [TEST_ARGS...] -- [SETUP_ARGS...]: a fresh configuration of DIR, everything
+# compiled, then `meson test` with TEST_ARGS; each test counts.
+suite_step() {
+    local dir=$1 test_args=()
+    shift
+    while [ "$1" != -- ]; do
+        test_args+=("$1")
+        shift
+    done
+    shift
+    if ! configure "$dir" "$@" || ! meson compile -C "$dir" >"$dir.compile.log" 2>&1; then
+        cat "$dir.compile.log" 2>/dev/null
         failed=$((failed + 1))
         return
     fi
-    meson test -C build-pthreads --print-errorlogs --num-processes 2 | tee build-pthreads.test.log
-    count_meson build-pthreads.test.log
+    meson test -C "$dir" --print-errorlogs --num-processes 2 "${test_args[@]}" | tee "$dir.test.log"
+    count_meson "$dir.test.log"
+}
+
+# The default build links Debian's OpenMP-built OpenBLAS (meson.build); without it libmha falls
+# back to OpenBLAS through pkg-config, the pthreads flavour: the suite must pass on that too.
+pthreads_step() {
+    suite_step build-pthreads -- -Dblas=openblas -Dmpi=disabled -Dbench=false
 }
 
 # The MPI component is optional: libmha must build without it and never link MPI. (The step above
@@ -123,15 +135,7 @@ import_installed() {
 # one (SkylakeX): the reference BLAS's plain loops run on every CPU whatever the environment says.
 # OpenBLAS itself runs under ASan+UBSan and ThreadSanitizer below (docs/HARDENING.md).
 valgrind_step() {
-    if ! configure build-valgrind -Dblas=netlib -Dmpi=disabled -Dbench=false ||
-        ! meson compile -C build-valgrind >build-valgrind.compile.log 2>&1; then
-        cat build-valgrind.compile.log 2>/dev/null
-        failed=$((failed + 1))
-        return
-    fi
-    meson test -C build-valgrind --setup valgrind --print-errorlogs --num-processes 2 |
-        tee build-valgrind.test.log
-    count_meson build-valgrind.test.log
+    suite_step build-valgrind --setup valgrind -- -Dblas=netlib -Dmpi=disabled -Dbench=false
 }
 
 # AddressSanitizer + UndefinedBehaviorSanitizer (gcc), every test, any report fatal. The MPI tests
