@@ -49,39 +49,62 @@ void mha_gemm_f64(bool trans_b, size_t m, size_t n, size_t k, double alpha, cons
                 to_int(n), to_int(k), alpha, A, to_int(lda), B, to_int(ldb), beta, C, to_int(ldc));
 }
 
-#ifndef MHA_HAVE_OPENBLAS
-/* OpenBLAS's self-description, when the generic CBLAS is OpenBLAS behind another name; NULL
- * otherwise. */
-static const char *openblas_text(const char *symbol)
+/* OpenBLAS's self-description and thread count, by name: linked directly when the build found
+ * OpenBLAS; otherwise looked up among the loaded libraries, as a generic CBLAS may still be
+ * OpenBLAS behind another name (Debian's libblas.so.3 is, when it is installed), or another
+ * threaded library (MKL and BLIS ship CBLAS too). Unknown: NULL, 0, 1. */
+enum { PARALLEL_OPENMP = 2 }; /* openblas_get_parallel(): sequential 0, pthreads 1, OpenMP 2 */
+#ifdef MHA_HAVE_OPENBLAS
+static const char *blas_config(void)
+{
+    return openblas_get_config();
+}
+static const char *blas_corename(void)
+{
+    return openblas_get_corename();
+}
+static int blas_parallel(void)
+{
+    return openblas_get_parallel();
+}
+static int blas_thread_count(void)
+{
+    return openblas_get_num_threads();
+}
+#else
+static void *loaded(const char *name)
+{
+    return dlsym(RTLD_DEFAULT, name);
+}
+static const char *blas_text(const char *name)
 {
     char *(*query)(void) = NULL;
-    *(void **)&query = dlsym(RTLD_DEFAULT, symbol);
+    *(void **)&query = loaded(name);
     return query ? query() : NULL;
 }
-#define openblas_get_config() openblas_text("openblas_get_config")
-#define openblas_get_corename() openblas_text("openblas_get_corename")
-
-/* A generic CBLAS may still be a threaded library behind the name (Debian's libblas.so.3 is
- * OpenBLAS when it is installed; MKL and BLIS ship CBLAS too): ask it by its own query, found
- * by name among the loaded libraries. Unknown BLAS: 1 (the reference BLAS is serial). */
-static size_t threads_by_symbol(void)
+static const char *blas_config(void)
+{
+    return blas_text("openblas_get_config");
+}
+static const char *blas_corename(void)
+{
+    return blas_text("openblas_get_corename");
+}
+static int blas_parallel(void)
+{
+    int (*query)(void) = NULL;
+    *(void **)&query = loaded("openblas_get_parallel");
+    return query ? query() : 0;
+}
+static int blas_thread_count(void)
 {
     int (*query)(void) = NULL;
     const char *const names[] = {"openblas_get_num_threads", "mkl_get_max_threads",
                                  "bli_thread_get_num_threads"};
     for (size_t i = 0; query == NULL && i < sizeof names / sizeof names[0]; i++)
-        *(void **)&query = dlsym(RTLD_DEFAULT, names[i]);
-    int n = query ? query() : 1;
-    return n > 1 ? (size_t)n : 1;
+        *(void **)&query = loaded(names[i]);
+    return query ? query() : 1;
 }
-
-static int openblas_get_parallel(void)
-{
-    int (*query)(void) = NULL;
-    *(void **)&query = dlsym(RTLD_DEFAULT, "openblas_get_parallel");
-    return query ? query() : 0;
-}
-#define OPENBLAS_OPENMP 2
 #endif
 
 /* Copies src (NULL: "") into dst[size], truncated, always terminated. */
@@ -95,7 +118,7 @@ static void copy_text(char *dst, size_t size, const char *src)
 
 void mha_blas_describe(mha_runtime *r)
 {
-    const char *config = openblas_get_config(); /* "OpenBLAS 0.3.21 DYNAMIC_ARCH ..." */
+    const char *config = blas_config(); /* "OpenBLAS 0.3.21 DYNAMIC_ARCH ..." */
     if (config == NULL || strncmp(config, "OpenBLAS ", 9) != 0) {
         copy_text(r->blas_name, sizeof r->blas_name, "CBLAS");
         copy_text(r->blas_threading, sizeof r->blas_threading, "unknown");
@@ -105,32 +128,21 @@ void mha_blas_describe(mha_runtime *r)
     copy_text(r->blas_name, sizeof r->blas_name, "OpenBLAS");
     copy_text(r->blas_version, sizeof r->blas_version, config + 9);
     r->blas_version[strcspn(r->blas_version, " ")] = '\0';
-    copy_text(r->blas_core, sizeof r->blas_core, openblas_get_corename());
+    copy_text(r->blas_core, sizeof r->blas_core, blas_corename());
     static const char *const flavours[] = {"sequential", "pthreads", "openmp"};
-    int parallel = openblas_get_parallel();
+    int parallel = blas_parallel();
     copy_text(r->blas_threading, sizeof r->blas_threading,
               parallel >= 0 && parallel <= 2 ? flavours[parallel] : "unknown");
-#ifdef MHA_HAVE_OPENBLAS
-    r->blas_threads = openblas_get_num_threads();
-#else
-    r->blas_threads = (int)threads_by_symbol();
-#endif
+    r->blas_threads = blas_thread_count();
 }
 
 bool mha_blas_serial_in_parallel(void)
 {
-    /* openblas_get_parallel(): OPENBLAS_SEQUENTIAL, OPENBLAS_THREAD or OPENBLAS_OPENMP. */
-    return openblas_get_parallel() == OPENBLAS_OPENMP;
+    return blas_parallel() == PARALLEL_OPENMP;
 }
 
 size_t mha_blas_threads(void)
 {
-    if (mha_blas_serial_in_parallel())
-        return 1;
-#ifdef MHA_HAVE_OPENBLAS
-    int n = openblas_get_num_threads();
-    return n < 1 ? 1 : (size_t)n;
-#else
-    return threads_by_symbol();
-#endif
+    int n = blas_thread_count();
+    return mha_blas_serial_in_parallel() || n < 1 ? 1 : (size_t)n;
 }
