@@ -98,6 +98,7 @@ static void softmax_tile(const mha_attention_desc *d, const tile *t, REAL *S, si
         REAL *row = S + r * ld_s;
         size_t n_vis = visible_keys(d, t->first_i + r * t->i_step);
         const REAL *mrow = t->mask ? t->mask + r * t->mask_step : NULL;
+        row_max[r] = -(REAL)INFINITY;
         row_sum[r] = softmax_row(row, mrow, n_vis, &row_max[r]);
         /* Causal: the part of the tile beyond this row's last key must weigh nothing in P·V. */
         zero_row(row + n_vis, n_keys - n_vis);

@@ -6,11 +6,13 @@
 
 #include <stddef.h>
 
-/* One row kernel. x_j = row[j] + mask[j] (mask may be NULL: x_j = row[j]), m = max_j x_j;
- * row[j] = exp(x_j − m) for j < n; stores m in *row_max and returns Σ_j row[j].
- * When n == 0 or every x_j is −inf (no visible key) the row becomes zeros, *row_max = −inf and the
- * sum is 0 — never NaN. A NaN anywhere, or a +inf, makes the sum NaN (as the textbook formula
- * does; *row_max is then not meaningful). row and mask: any alignment, must not overlap. */
+/* One row kernel. x_j = row[j] + mask[j] (mask may be NULL: x_j = row[j]), m = max(*row_max,
+ * max_j x_j): *row_max comes in as a floor for the max (−inf for none; the running max of earlier
+ * key blocks in the online softmax). row[j] = exp(x_j − m) for j < n; stores m in *row_max and
+ * returns Σ_j row[j]. When n == 0 or every x_j is −inf (no visible key) the row becomes zeros,
+ * *row_max is left as it came and the sum is 0 — never NaN. A NaN anywhere, or a +inf, makes the
+ * sum NaN (as the textbook formula does; *row_max is then not meaningful). row and mask: any
+ * alignment, must not overlap. */
 typedef float mha_softmax_row_fn_f32(float *row, const float *mask, size_t n, float *row_max);
 typedef double mha_softmax_row_fn_f64(double *row, const double *mask, size_t n, double *row_max);
 

@@ -17,9 +17,9 @@ REAL SFX(mha_softmax_unseen_row)(REAL *row, size_t n, REAL *row_max)
             return (REAL)NAN;
         }
     }
-    /* No visible key: zeros rather than 0/0, so the driver can give the row zeros and lse −inf. */
+    /* No visible key: zeros rather than 0/0, so the driver can give the row zeros and lse −inf;
+     * the running max stays as it came. */
     memset(row, 0, n * sizeof *row);
-    *row_max = -(REAL)INFINITY;
     return 0;
 }
 
@@ -33,6 +33,8 @@ REAL SFX(mha_softmax_row_scalar)(REAL *row, const REAL *mask, size_t n, REAL *ro
     }
     if (m == -(REAL)INFINITY)
         return SFX(mha_softmax_unseen_row)(row, n, row_max);
+    if (*row_max > m) /* the floor (softmax.h) */
+        m = *row_max;
     *row_max = m;
     /* Subtracting the max keeps every argument ≤ 0: exp cannot overflow, and the largest term
      * is exactly 1, so the sum is ≥ 1 and the deferred division is safe. The sum accumulates in

@@ -156,9 +156,11 @@ static TARGET REAL KSFX(exp_sum_pass)(REAL *row, size_t n, REAL m)
 /* softmax.h's row kernel: x = row + mask, m = max x, row = exp(x − m), returns Σ row. */
 TARGET REAL KSFX(mha_softmax_row)(REAL *row, const REAL *mask, size_t n, REAL *row_max)
 {
-    const REAL m = KSFX(max_pass)(row, mask, n);
+    REAL m = KSFX(max_pass)(row, mask, n);
     if (m == -(REAL)INFINITY)
         return SFX(mha_softmax_unseen_row)(row, n, row_max);
+    if (*row_max > m) /* the floor: false for NaN, which the exp pass then spreads */
+        m = *row_max;
     *row_max = m;
     return KSFX(exp_sum_pass)(row, n, m);
 }

@@ -116,18 +116,20 @@ static void buffer_done(buffer *b, double *x, size_t n)
 }
 
 /* Softmaxes row (n values exact in k's type) in place through k, the row at `offset` elements past
- * a 64-byte boundary and the mask (NULL: none) one element further; returns the sum. */
-static double run(const kernel *k, double *row, const double *mask, size_t n, size_t offset,
-                  double *row_max)
+ * a 64-byte boundary and the mask (NULL: none) one element further, with `floor` for the running
+ * max (softmax.h); returns the sum. */
+static double run_floor(const kernel *k, double *row, const double *mask, size_t n, size_t offset,
+                        double floor, double *row_max)
 {
     buffer b = buffer_of(k, row, n, offset), bm = {0};
     if (mask)
         bm = buffer_of(k, mask, n, offset + 1);
     double sum;
     if (k->f64) {
+        *row_max = floor;
         sum = k->row64(buffer_row(&b), mask ? buffer_row(&bm) : NULL, n, row_max);
     } else {
-        float m;
+        float m = (float)floor;
         sum = (double)k->row32(buffer_row(&b), mask ? buffer_row(&bm) : NULL, n, &m);
         *row_max = (double)m;
     }
@@ -135,6 +137,13 @@ static double run(const kernel *k, double *row, const double *mask, size_t n, si
     if (mask)
         buffer_done(&bm, NULL, n);
     return sum;
+}
+
+/* run_floor with no floor: a row on its own. */
+static double run(const kernel *k, double *row, const double *mask, size_t n, size_t offset,
+                  double *row_max)
+{
+    return run_floor(k, row, mask, n, offset, -INFINITY, row_max);
 }
 
 /* v rounded to k's type. */
@@ -306,6 +315,47 @@ static void unseen_rows_are_zero(void **state)
                 assert_true(row[j] == 0);
         }
     }
+}
+
+/* The floor is the running max of earlier key blocks (online softmax): above the row's max, the
+ * row is exp(x − floor) and the max stays the floor; below it, it changes nothing, bit for bit; a
+ * row with no visible key leaves it as it came; a NaN still gives a NaN sum. */
+static void floor_is_the_running_max(void **state)
+{
+    const kernel *k = kernel_of(state);
+    rng r = rng_seeded(21);
+    enum { N = 67 };
+    double x[N], row[N], same[N];
+    fill_exact(k, &r, x, N, -3, 3);
+    memcpy(row, x, sizeof x);
+    double max, sum = run_floor(k, row, NULL, N, 5, 10, &max);
+    assert_true(max == 10);
+    double tol = k->f64 ? 1e-14 : 2e-6, want_sum = 0;
+    for (size_t j = 0; j < N; j++) {
+        double want = exp(x[j] - 10);
+        want_sum += want;
+        assert_true(fabs(row[j] - want) <= tol * want);
+    }
+    assert_true(fabs(sum - want_sum) <= tol * want_sum);
+
+    double free_max, below_max;
+    memcpy(row, x, sizeof x);
+    memcpy(same, x, sizeof x);
+    double free_sum = run(k, row, NULL, N, 5, &free_max);
+    double below_sum = run_floor(k, same, NULL, N, 5, -100, &below_max);
+    assert_true(free_sum == below_sum && free_max == below_max);
+    assert_memory_equal(row, same, sizeof row);
+
+    for (size_t j = 0; j < N; j++)
+        row[j] = -INF;
+    assert_true(run_floor(k, row, NULL, N, 3, 5, &max) == 0);
+    assert_true(max == 5);
+    for (size_t j = 0; j < N; j++)
+        assert_true(row[j] == 0);
+
+    memcpy(row, x, sizeof x);
+    row[30] = QNAN;
+    assert_true(isnan(run_floor(k, row, NULL, N, 3, 10, &max)));
 }
 
 /* A NaN anywhere — among finite scores, among −inf, in the mask, in the tail — or a +inf makes
@@ -549,6 +599,7 @@ int main(void)
         ALL_KERNELS(huge_scores_stay_finite),
         ALL_KERNELS(unseen_rows_are_zero),
         ALL_KERNELS(nan_or_inf_gives_nan),
+        ALL_KERNELS(floor_is_the_running_max),
         ALL_KERNELS(fused_mask_is_an_add),
 #if defined(MHA_X86_KERNELS)
         VECTOR_KERNELS(exp_is_accurate),
