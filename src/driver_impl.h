@@ -87,20 +87,31 @@ static void zero_row(REAL *row, size_t n)
         memset(row, 0, n * sizeof *row);
 }
 
-/* Softmax every row of S in place, the mask added on the way; keeps each row's max and sum for the
- * epilogue. */
-static void softmax_tile(const mha_attention_desc *d, const tile *t, REAL *S, size_t ld_s,
-                         size_t n_keys, REAL *row_max, REAL *row_sum)
+/* Softmax every row of the score block S (keys [k0, k0 + n_keys)) in place, the mask added on
+ * the way, against each row's running max and sum (the online softmax): when a row's max grows,
+ * its sum and the output rows accumulated from earlier blocks (k0 > 0) shrink by
+ * exp(old max − new max), so that every block's weights share one reference. */
+static void softmax_block(const mha_attention_desc *d, const tile *t, REAL *S, size_t ld_s,
+                          size_t k0, size_t n_keys, REAL *row_max, REAL *row_sum)
 {
-    /* Ask the CPU once per tile, not once per row (softmax.h). */
+    /* Ask the CPU once per block, not once per row (softmax.h). */
     SOFTMAX_ROW_FN *const softmax_row = SOFTMAX_PICK();
     for (size_t r = 0; r < t->m; r++) {
         REAL *row = S + r * ld_s;
-        size_t n_vis = visible_keys(d, t->first_i + r * t->i_step);
-        const REAL *mrow = t->mask ? t->mask + r * t->mask_step : NULL;
-        row_max[r] = -(REAL)INFINITY;
-        row_sum[r] = softmax_row(row, mrow, n_vis, &row_max[r]);
-        /* Causal: the part of the tile beyond this row's last key must weigh nothing in P·V. */
+        size_t visible = visible_keys(d, t->first_i + r * t->i_step);
+        size_t n_vis = visible <= k0 ? 0 : visible - k0 < n_keys ? visible - k0 : n_keys;
+        const REAL *mrow = t->mask ? t->mask + r * t->mask_step + k0 : NULL;
+        REAL old_max = row_max[r];
+        REAL sum = softmax_row(row, mrow, n_vis, &row_max[r]);
+        if (row_max[r] > old_max) {                  /* false for NaN: the sum below carries it */
+            REAL shrink = EXP(old_max - row_max[r]); /* 0 when nothing was seen yet */
+            row_sum[r] *= shrink;
+            if (k0 != 0)
+                for (size_t c = 0; c < d->d_v; c++)
+                    t->out[r * t->ld_out + c] *= shrink;
+        }
+        row_sum[r] += sum;
+        /* Causal: the part of the block beyond this row's last key must weigh nothing in P·V. */
         zero_row(row + n_vis, n_keys - n_vis);
     }
 }
@@ -125,16 +136,30 @@ static void normalise_tile(const mha_attention_desc *d, const tile *t, const REA
     }
 }
 
+/* The tile's keys in blocks of plan->key_block, in order (one block when it covers them all):
+ *   S = scale · Q_tile · K_blockᵀ, the online softmax of S, out (+)= S · V_block,
+ * the first block writing out (beta 0), the others adding to it, then the normalisation. */
 static void run_tile(const mha_attention_desc *d, const mha_plan *plan, const tile *t, REAL *S)
 {
     REAL *row_max = S + plan->tile_rows * plan->ld_s, *row_sum = row_max + plan->tile_rows;
-    /* Causal: no row of the tile sees past the last row's horizon, so those keys are skipped. */
+    for (size_t r = 0; r < t->m; r++) {
+        row_max[r] = -(REAL)INFINITY;
+        row_sum[r] = 0;
+    }
+    /* Causal: no row of the tile sees past the last row's horizon, so those blocks are skipped. */
     size_t n_keys = visible_keys(d, t->first_i + (t->m - 1) * t->i_step);
-    GEMM(true, t->m, n_keys, d->d_head, (REAL)d->scale, t->q, t->ld_q, t->k, d->ld_k, 0, S,
-         plan->ld_s);
-    softmax_tile(d, t, S, plan->ld_s, n_keys, row_max, row_sum);
-    /* n_keys == 0 (every row in the causal future) still writes zeros: k == 0 gives beta·C. */
-    GEMM(false, t->m, d->d_v, n_keys, 1, S, plan->ld_s, t->v, d->ld_v, 0, t->out, t->ld_out);
+    size_t block = plan->key_block ? plan->key_block : 1;
+    /* n_keys == 0 (every row in the causal future) still runs one empty block, which writes
+     * zeros: k == 0 gives beta·C. */
+    for (size_t k0 = 0; k0 == 0 || k0 < n_keys; k0 += block) {
+        size_t n = n_keys - k0 < block ? n_keys - k0 : block;
+        const REAL *k = AT(t->k, k0 != 0 && d->d_head != 0, k0 * d->ld_k);
+        const REAL *v = AT(t->v, k0 != 0 && d->d_v != 0, k0 * d->ld_v);
+        GEMM(true, t->m, n, d->d_head, (REAL)d->scale, t->q, t->ld_q, k, d->ld_k, 0, S, plan->ld_s);
+        softmax_block(d, t, S, plan->ld_s, k0, n, row_max, row_sum);
+        GEMM(false, t->m, d->d_v, n, 1, S, plan->ld_s, v, d->ld_v, k0 == 0 ? 0 : 1, t->out,
+             t->ld_out);
+    }
     normalise_tile(d, t, row_max, row_sum);
 }
 

@@ -19,6 +19,14 @@
 #define TILE_TARGET_BYTES (2u * 1024u * 1024u)
 #define TILE_MIN_ROWS 128u
 #define TILE_MAX_ROWS 256u
+/* Keys per block of the online softmax (FlashAttention-2's schedule on the BLAS), and the key
+ * count above which it replaces the one-pass tile: see mha_plan_attention. */
+#ifndef MHA_KEY_BLOCK
+#define MHA_KEY_BLOCK 512u
+#endif
+#ifndef MHA_KEY_BLOCKED_FROM
+#define MHA_KEY_BLOCKED_FROM 4096u
+#endif
 /* Below this much work (flops) a call stays on one worker: waking a second thread costs more. */
 #define PARALLEL_MIN_FLOPS 3.0e7
 
@@ -66,12 +74,15 @@ size_t mha_plan_team(size_t workers, size_t n_tiles)
 bool mha_plan_attention(const mha_attention_desc *d, size_t elem, mha_plan *plan)
 {
     size_t group = d->n_heads / d->n_kv_heads;
+    /* Long key ranges are walked in blocks with an online softmax, so that the score tile (and
+     * the workspace) stops growing with seq_kv; shorter ones take every key in one pass. */
+    plan->key_block = d->seq_kv > MHA_KEY_BLOCKED_FROM ? MHA_KEY_BLOCK : d->seq_kv;
     /* Score rows start on a cache line, unless the padding takes the stride (a BLAS ldc) past
      * INT_MAX: validation let through seq_kv <= INT_MAX, and that much always works unpadded. */
     size_t per_line = MHA_ALIGN / elem;
-    plan->ld_s = round_up(d->seq_kv, per_line);
+    plan->ld_s = round_up(plan->key_block, per_line);
     if (plan->ld_s > (size_t)INT_MAX)
-        plan->ld_s = d->seq_kv;
+        plan->ld_s = plan->key_block;
 
     size_t row_bytes;
     if (!mha_mul_ok(plan->ld_s, elem, &row_bytes))

@@ -595,6 +595,64 @@ static void split_kv_merge(void **state)
     }
 }
 
+/* The key-blocked schedule (online softmax, FlashAttention-2's order) where it differs from one
+ * pass: key counts that are not multiples of the block and one key, row maxima that jump by ±1e4
+ * from block to block (the rescale must neither overflow nor lose the earlier blocks), keys hidden
+ * for whole blocks before visible ones, causal with seq_q ≠ seq_kv. The shipped library blocks
+ * from 4096 keys on, in 512s; test_general_small_blocks runs this file on a copy that blocks from
+ * 32 keys in 16s (tests/meson.build), so every case below walks many blocks there. */
+static void key_blocks(void **state)
+{
+    const prec *pr = *state;
+    rng r = rng_seeded(12);
+    const size_t lens[] = {1, 17, 33, 47, 64, 100, 4096 + 700};
+    for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+        mha_attention_desc d;
+        mha_attention_desc_init(&d, 9, lens[k], 4, 2, 8, 6);
+        d.batch = 2;
+        check_desc(pr, &r, &d, false, 0, "key blocks");
+        check_desc(pr, &r, &d, true, 3, "key blocks with mask");
+        d.flags = MHA_CAUSAL;
+        check_desc(pr, &r, &d, true, 0, "key blocks causal");
+    }
+    /* Row maxima jumping by ±1e4 between periods of 16 and of 512 keys: up, down, and back to
+     * within half a unit of an earlier maximum, so that both sides of each jump still count. */
+    const double jumps[][4] = {{-1e4, 1e4, -1e4, 1e4 + 0.5}, {1e4, -1e4, 1e4 - 0.5, -1e4}};
+    const size_t periods[] = {16, 512};
+    for (size_t pi = 0; pi < 2; pi++) {
+        for (size_t ji = 0; ji < 2; ji++) {
+            mha_attention_desc d;
+            size_t period = periods[pi];
+            mha_attention_desc_init(&d, 5, 4 * period + 4100 * pi + 3, 2, 1, 8, 8);
+            problem p = problem_new(&d, true);
+            problem_fill(pr, &r, &p, 0);
+            /* Q = 0: every score is the mask's entry, ±1e4 plus a multiple of 2^−10 in [−2, 2],
+             * exact in float too, so no score rounds and only the exps are compared. */
+            memset(p.Q, 0, p.nq * sizeof *p.Q);
+            for (size_t i = 0; i < d.seq_q; i++)
+                for (size_t j = 0; j < d.seq_kv; j++)
+                    p.M[i * d.ld_mask + j] =
+                        jumps[ji][j / period % 4] + (double)rng_range(&r, 0, 4096) / 1024 - 2;
+            check_problem(pr, &p, "maxima jumping by 1e4");
+            /* Whole periods hidden before the visible keys; the first row sees nothing. */
+            for (size_t i = 0; i < d.seq_q; i++)
+                for (size_t j = 0; j < d.seq_kv; j++)
+                    p.M[i * d.ld_mask + j] = i == 0 || j < 2 * period ? -HUGE_VAL : 0;
+            size_t empty = check_problem(pr, &p, "hidden blocks, then visible ones");
+            assert_int_equal(empty, d.n_heads);
+            problem_free(&p);
+        }
+    }
+    /* Causal with seq_q ≠ seq_kv across blocks: rows see key counts that end inside blocks. */
+    const size_t causal[][2] = {{40, 100}, {100, 40}, {33, 4096 + 33}};
+    for (size_t k = 0; k < 3; k++) {
+        mha_attention_desc d;
+        mha_attention_desc_init(&d, causal[k][0], causal[k][1], 2, 1, 8, 8);
+        d.flags = MHA_CAUSAL;
+        check_desc(pr, &r, &d, true, 7, "causal across key blocks");
+    }
+}
+
 #define BOTH(name)                                                                                 \
     cmocka_unit_test_prestate(name, (void *)&F32), cmocka_unit_test_prestate(name, (void *)&F64)
 
@@ -612,6 +670,7 @@ int main(void)
         BOTH(fused_qkv_views),
         BOTH(interleaved_layout),
         BOTH(split_kv_merge),
+        BOTH(key_blocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -99,27 +99,29 @@ static void out_items_packed_tightly(void **state)
     assert_int_equal(mha_attention_workspace_size_f64(&d, &(size_t){0}), MHA_ERR_INVALID_ARGUMENT);
 }
 
-/* The score tile's row stride is seq_kv rounded up to a cache line, and it is handed to the BLAS
+/* The score tile's row stride was seq_kv rounded up to a cache line, and it is handed to the BLAS
  * as a leading dimension: for seq_kv within a line of INT_MAX it exceeded INT_MAX and reached
  * cblas as a negative int (or tripped the internal assert). It was then refused as
- * MHA_ERR_TOO_LARGE, which also refused empty calls (issue 10). Now such a row is left unpadded:
- * the call is accepted and its workspace holds a tile of exactly seq_kv-wide rows. */
+ * MHA_ERR_TOO_LARGE, which also refused empty calls (issue 10). Now long key ranges are walked in
+ * blocks (issue 13): the stride is the block's, and such a call needs the workspace of any long
+ * call — the same at 2²⁰ keys and at INT_MAX, and far below what one pass over the keys took. */
 static void padded_score_stride_fits_the_blas(void **state)
 {
     (void)state;
     mha_attention_desc d;
-    size_t bytes = 0, row = (size_t)INT_MAX;
-    mha_attention_desc_init(&d, 1, (size_t)INT_MAX, 1, 1, 1, 1);
-    d.n_threads = 1; /* one tile of one row: the row, its max and sum, and 64 bytes of slack */
-    assert_int_equal(mha_attention_workspace_size(&d, &bytes), MHA_OK);
-    assert_int_equal(bytes, (row + 16) * sizeof(float) + 64);
-    assert_int_equal(mha_attention_workspace_size_f64(&d, &bytes), MHA_OK);
-    assert_int_equal(bytes, (row + 8) * sizeof(double) + 64);
-    /* 2³¹ − 16 is a whole number of cache lines in both precisions: no padding either way. */
-    mha_attention_desc_init(&d, 1, (size_t)INT_MAX - 15, 1, 1, 1, 1);
-    d.n_threads = 1;
-    assert_int_equal(mha_attention_workspace_size(&d, &bytes), MHA_OK);
-    assert_int_equal(bytes, (row - 15 + 16) * sizeof(float) + 64);
+    size_t at_max = 0, at_2_20 = 0;
+    const size_t lengths[] = {(size_t)INT_MAX, (size_t)INT_MAX - 15};
+    for (size_t i = 0; i < 2; i++) {
+        mha_attention_desc_init(&d, 1, lengths[i], 1, 1, 1, 1);
+        d.n_threads = 1;
+        assert_int_equal(mha_attention_workspace_size(&d, &at_max), MHA_OK);
+        assert_int_equal(mha_attention_workspace_size_f64(&d, &at_max), MHA_OK);
+        mha_attention_desc_init(&d, 1, (size_t)1 << 20, 1, 1, 1, 1);
+        d.n_threads = 1;
+        assert_int_equal(mha_attention_workspace_size_f64(&d, &at_2_20), MHA_OK);
+        assert_int_equal(at_max, at_2_20);
+        assert_true(at_max < ((size_t)1 << 20) * sizeof(double) / 64);
+    }
 }
 
 int main(void)
