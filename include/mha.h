@@ -206,7 +206,8 @@ MHA_API mha_status mha_compute_qkv_fused(const float *X, const float *W_qkv, siz
  * run in the working precision. Empty call: seq_len == 0 or d_k == 0.
  *
  * @return MHA_OK; MHA_ERR_NULL_POINTER; MHA_ERR_TOO_LARGE; MHA_ERR_OVERLAP;
- *         MHA_ERR_OUT_OF_MEMORY (workspace of O(block × seq_len) not allocated).
+ *         MHA_ERR_OUT_OF_MEMORY (workspace of O(block × key block) not
+ *         allocated: see mha_attention_workspace_size()).
  *         The output is untouched on error.
  */
 MHA_API mha_status mha_self_attention(const float *Q, const float *K, const float *V,
@@ -328,12 +329,16 @@ MHA_API void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, siz
  * NaN or +inf scores give a NaN row, as the textbook formula does. A key a row
  * does not see (mask −inf, or in its causal future) weighs exactly 0, but a NaN
  * or Inf in that key's row of V still reaches the output as 0·Inf = NaN: always
- * for a masked key, and for a causal-future key when it falls inside the block
- * of keys the row's query block multiplies. Keep V finite where it is not read.
+ * for a masked key, and for a causal-future key when it falls inside a block of
+ * keys the row's query block multiplies. Keep V finite where it is not read.
  * Numerics: the row max is subtracted before exp, so no finite score overflows;
- * out is accumulated as Σ_j e^(s_ij − max_i)·V_j by a GEMM and divided by the
+ * out is accumulated as Σ_j e^(s_ij − max_i)·V_j by GEMMs and divided by the
  * row's sum afterwards, so, like any GEMM, that sum can overflow when |V| comes
- * within a factor seq_kv of the type's largest finite value.
+ * within a factor seq_kv of the type's largest finite value. Above 1024 keys
+ * the keys are walked in blocks of 512 with an online softmax: each block's
+ * weights use the running max of the blocks so far, and when it grows, the sum
+ * and the output accumulated so far are multiplied by e^(old max − new max).
+ * Blocks are taken in key order whatever the number of workers.
  *
  * Empty call (MHA_OK, nothing written): batch or seq_q is 0, or d_v is 0 and
  * lse is NULL. With d_v == 0 and an lse, only the lse is computed (V and out are
@@ -372,6 +377,12 @@ MHA_API mha_status mha_attention_f64(const mha_attention_desc *desc, const doubl
  * @brief Workspace bytes that mha_attention_ws() needs for @p desc (float).
  * Sized for a call with an lse (with d_v == 0 that is the only work; without
  * an lse such a call is empty and needs none). 0 when batch or seq_q is 0.
+ * It never grows with seq_kv beyond 1024 keys: workers × (rows × (K + 2) +
+ * 64 bytes of padding at most) elements + 64 bytes, where K is seq_kv up to
+ * 1024 keys and 512 above (rounded up to 64 bytes), rows is min(seq_q, 256), or
+ * the heads per kv head when they are stacked (seq_q below that count), and
+ * workers is the number of tile workers. For float, 256 rows and 2 workers: at
+ * most 2 MiB at any seq_kv (1 MiB above 1024 keys).
  * @return MHA_OK and *bytes set; or the status mha_attention() would return for
  *         the descriptor's shape errors with an lse and no mask (*bytes
  *         untouched).

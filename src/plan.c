@@ -20,12 +20,18 @@
 #define TILE_MIN_ROWS 128u
 #define TILE_MAX_ROWS 256u
 /* Keys per block of the online softmax (FlashAttention-2's schedule on the BLAS), and the key
- * count above which it replaces the one-pass tile: see mha_plan_attention. */
+ * count above which it replaces the one-pass tile. 512 keys keep a 256-row score block at 512 KiB
+ * (float) and its K and V blocks at 256 KiB (d_head 64): together inside any recent core's L2
+ * (2 MiB here, 1 MiB on Zen 5), whatever seq_kv is. Measured with mha_bench, attention of
+ * d_model 512, 8 heads, float, 2 workers (docs/PERFORMANCE.md): blocks of 256 / 512 / 1024 keys
+ * ran 195 / 209 / 200 GFLOP/s at 2048 keys and 189 / 206 / 203 at 16384; one pass ran 198 at
+ * 2048, 181 at 4096, 172 at 16384, against 211 and 214 blocked: blocks win from 2048 keys, so they
+ * start above 1024 (two blocks). Tests override both (tests/meson.build). */
 #ifndef MHA_KEY_BLOCK
 #define MHA_KEY_BLOCK 512u
 #endif
 #ifndef MHA_KEY_BLOCKED_FROM
-#define MHA_KEY_BLOCKED_FROM 4096u
+#define MHA_KEY_BLOCKED_FROM 1024u
 #endif
 /* Below this much work (flops) a call stays on one worker: waking a second thread costs more. */
 #define PARALLEL_MIN_FLOPS 3.0e7
@@ -75,7 +81,8 @@ bool mha_plan_attention(const mha_attention_desc *d, size_t elem, mha_plan *plan
 {
     size_t group = d->n_heads / d->n_kv_heads;
     /* Long key ranges are walked in blocks with an online softmax, so that the score tile (and
-     * the workspace) stops growing with seq_kv; shorter ones take every key in one pass. */
+     * the workspace) stops growing with seq_kv; up to two blocks' worth take every key in one
+     * pass, which is the same schedule with a single block. */
     plan->key_block = d->seq_kv > MHA_KEY_BLOCKED_FROM ? MHA_KEY_BLOCK : d->seq_kv;
     /* Score rows start on a cache line, unless the padding takes the stride (a BLAS ldc) past
      * INT_MAX: validation let through seq_kv <= INT_MAX, and that much always works unpadded. */

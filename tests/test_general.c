@@ -599,7 +599,7 @@ static void split_kv_merge(void **state)
  * pass: key counts that are not multiples of the block and one key, row maxima that jump by ±1e4
  * from block to block (the rescale must neither overflow nor lose the earlier blocks), keys hidden
  * for whole blocks before visible ones, causal with seq_q ≠ seq_kv. The shipped library blocks
- * from 4096 keys on, in 512s; test_general_small_blocks runs this file on a copy that blocks from
+ * above 1024 keys, in 512s; test_general_small_blocks runs this file on a copy that blocks above
  * 32 keys in 16s (tests/meson.build), so every case below walks many blocks there. */
 static void key_blocks(void **state)
 {

@@ -122,6 +122,12 @@ static void padded_score_stride_fits_the_blas(void **state)
         assert_int_equal(at_max, at_2_20);
         assert_true(at_max < ((size_t)1 << 20) * sizeof(double) / 64);
     }
+    /* Issue 13's bound: a million keys of d_model 512 in 8 heads, every worker, ≤ 16 MiB. */
+    mha_attention_desc_init(&d, (size_t)1 << 20, (size_t)1 << 20, 8, 8, 64, 64);
+    assert_int_equal(mha_attention_workspace_size(&d, &at_2_20), MHA_OK);
+    assert_true(at_2_20 <= (size_t)16 << 20);
+    assert_int_equal(mha_attention_workspace_size_f64(&d, &at_2_20), MHA_OK);
+    assert_true(at_2_20 <= (size_t)16 << 20);
 }
 
 int main(void)
