@@ -22,6 +22,7 @@ typedef struct bench_config {
     const size_t *decode_kv; /* decode: seq_kv values; 1 query row, 32 / 8 heads of 128 */
     size_t n_decode;
     bench_shape long_shape;  /* --long: attention only */
+    size_t long_causal_seq;  /* --long: also causal at this length, long_shape's width and heads */
     size_t peak_n;           /* the square GEMM whose rate is "peak" */
     size_t copy_bytes;       /* the memcpy whose rate is "copy bandwidth" */
     double ref_max_flop;     /* run the whole naive reference only below this much work */

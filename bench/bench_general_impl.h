@@ -159,4 +159,18 @@ void SFX(bench_long)(const bench_config *c)
     bench_row row = measure_attention(c, &c->long_reps, "long", "mha", &a, 4 * n * n * d);
     emit(&row);
     attn_free(&a);
+
+    /* Causal at a longer length: the key blocks keep the workspace that of any long call. */
+    size_t m = c->long_causal_seq;
+    mha_attention_desc_init(&desc, m, m, s->heads, s->heads, d_k, d_k);
+    desc.flags = MHA_CAUSAL;
+    attn_init(&a, &desc, 18);
+    row = measure_attention(c, &c->long_reps, "long", "causal", &a,
+                            2 * (double)m * (double)(m + 1) * d);
+    emit(&row);
+    attn_free(&a);
+    mha_attention_desc_init(&desc, (size_t)1 << 20, (size_t)1 << 20, s->heads, s->heads, d_k, d_k);
+    bench_report_note("# workspace at seq_q = seq_kv = 2^20, this width and these heads: %.0f "
+                      "bytes in all",
+                      workspace_of(&desc));
 }

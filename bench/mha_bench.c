@@ -39,7 +39,8 @@ static void usage(FILE *f)
           "                       512x512x8,1024x768x12,2048x1024x16,4096x1024x16,8192x512x8)\n"
           "  --suite all|pipeline|general\n"
           "                       sections to run (default all; the GEMM peak always runs)\n"
-          "  --long               also the long sequence 32768x512x8, attention only (minutes)\n"
+          "  --long               also long sequences, attention only: 32768x512x8, and\n"
+          "                       131072x512x8 causal (minutes)\n"
           "  --decode N,...       decode KV lengths (default 4096,8192,16384,32768)\n"
           "  --gemm-share         also time the attention's GEMMs alone (mha_gemms rows)\n"
           "  --threads N          BLAS (and OpenMP) threads (default: the BLAS's default)\n"
@@ -138,6 +139,7 @@ static void set_defaults(options *o)
     o->c.causal = (bench_shape){2048, 1024, 16};
     o->c.gqa_seq = 2048;
     o->c.long_shape = (bench_shape){32768, 512, 8};
+    o->c.long_causal_seq = 131072;
     o->c.peak_n = 2048;
     /* The library's fast mode (README, Threads); --parallel blas shows the other one. */
     o->tiles = true;
@@ -168,6 +170,7 @@ static void set_smoke(options *o)
     o->decode[1] = 100; /* not a multiple of any tile or vector width */
     o->c.n_decode = 2;
     o->c.long_shape = (bench_shape){64, 32, 4};
+    o->c.long_causal_seq = 256;
     o->c.peak_n = 64;
     o->c.copy_bytes = (size_t)1 << 20;
 }
