@@ -379,10 +379,10 @@ MHA_API mha_status mha_attention_f64(const mha_attention_desc *desc, const doubl
  * an lse such a call is empty and needs none). 0 when batch or seq_q is 0.
  * It never grows with seq_kv beyond 1024 keys: workers × (rows × (K + 2) +
  * 64 bytes of padding at most) elements + 64 bytes, where K is seq_kv up to
- * 1024 keys and 512 above (rounded up to 64 bytes), rows is min(seq_q, 256), or
- * the heads per kv head when they are stacked (seq_q below that count), and
- * workers is the number of tile workers. For float, 256 rows and 2 workers:
- * about 2 MiB at most, at any seq_kv (about 1 MiB above 1024 keys).
+ * 1024 keys and 512 above (rounded up to 64 bytes), rows is min(seq_q, 256) up
+ * to 1024 keys and min(seq_q, 512) above, or the heads per kv head when they
+ * are stacked (seq_q below that count), and workers is the number of tile
+ * workers. For float and 2 workers: about 2 MiB at most, at any seq_kv.
  * @return MHA_OK and *bytes set; or the status mha_attention() would return for
  *         the descriptor's shape errors with an lse and no mask (*bytes
  *         untouched).
