@@ -6,12 +6,16 @@
  * of consecutive query rows of one head, or (decode, plan->stack_heads) the heads of one kv group
  * at one query row. Both are "m rows, a row stride" for the BLAS, so one routine runs them:
  *
- *   S = scale · Q_tile · K_gᵀ             one GEMM, the scale folded into alpha  (m × n_keys)
- *   S += mask; row softmax without 1/sum  one softmax kernel pass per row, mask add fused, in place
- *   O = S · V_g                           one GEMM straight into the caller's out (m × d_v)
- *   O_r /= sum_r; lse_r = max_r + log(sum_r)
+ * for each block of plan->key_block keys (all of them in one block up to 1024 keys):
+ *   S = scale · Q_tile · K_blockᵀ         one GEMM, the scale folded into alpha  (m × block)
+ *   S += mask; row softmax without 1/sum  one kernel pass per row, mask add fused, in place,
+ *                                         against the row's running max; when that grows, the
+ *                                         sum and O so far shrink by exp(old max − new max)
+ *   O (+)= S · V_block                    one GEMM straight into the caller's out (m × d_v)
+ * then O_r /= sum_r; lse_r = max_r + log(sum_r).
  *
- * The normalisation is deferred to O because O has d_v columns where S has seq_kv. */
+ * The normalisation is deferred to O because O has d_v columns where S has seq_kv. Blocks keep
+ * the score tile and the workspace independent of seq_kv (FlashAttention-2's schedule). */
 #include "blas.h"
 #include "driver.h"
 #include "mha_assert.h"
