@@ -294,7 +294,10 @@ typedef struct mha_attention_desc {
      *  as many as OpenMP allows (OMP_NUM_THREADS) when the BLAS runs single-threaded, else 1,
      *  leaving the parallelism to the BLAS inside each GEMM (the two together would
      *  oversubscribe the cores). k > 0: at most k workers; the caller then owns the BLAS's
-     *  thread count (set it to 1 for k > 1). */
+     *  thread count (set it to 1 for k > 1). Over an OpenMP-built BLAS (the default build's),
+     *  which is single-threaded inside a parallel region, a call of several tiles always runs in
+     *  a region of at least two OpenMP threads, one of them idle when there is one worker, so
+     *  that the BLAS stays serial and the result keeps its bits. */
     size_t n_threads;
 } mha_attention_desc;
 
