@@ -61,7 +61,6 @@ static void probe_blas(bench_env *env)
     env->blas_threads = -1;
 #ifdef MHA_BENCH_OPENBLAS
     copy_string(env->blas_config, sizeof env->blas_config, openblas_get_config());
-    copy_string(env->blas_core, sizeof env->blas_core, openblas_get_corename());
     env->blas_threads = openblas_get_num_threads();
 #endif
     env->fix_core = env->avx512f ? "SkylakeX" : env->avx2 ? "Haswell" : NULL;
@@ -100,7 +99,7 @@ void bench_fix_coretype(char **argv)
         return;
     self[n] = '\0';
     if (setenv("OPENBLAS_CORETYPE", env.fix_core, 1) != 0 ||
-        setenv(REEXEC_MARKER, env.blas_core, 1) != 0)
+        setenv(REEXEC_MARKER, env.runtime.blas_core, 1) != 0)
         return;
     fflush(stdout);
     fflush(stderr);

@@ -15,7 +15,6 @@ typedef struct bench_env {
     const char *blas;    /* the meson dependency the library was built on, e.g. "openblas" */
     const char *blas_version;
     char blas_config[256]; /* openblas_get_config(), or "" on another BLAS */
-    char blas_core[64];    /* openblas_get_corename(): the kernels in use, or "" */
     int blas_threads;      /* openblas_get_num_threads(), or -1 when unknown */
     int omp_threads;       /* omp_get_max_threads(), or -1 without OpenMP */
     char coretype[64];     /* OPENBLAS_CORETYPE as this process saw it ("" when unset) */

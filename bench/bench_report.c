@@ -233,7 +233,7 @@ static void print_header(void)
     header_item("cpu_isa", e->avx512f ? "avx512f avx2" : e->avx2 ? "avx2" : "(no avx2)", &first);
     header_item("blas", blas, &first);
     header_item("blas_conf", e->blas_config[0] ? e->blas_config : "-", &first);
-    header_item("blas_core", e->blas_core[0] ? e->blas_core : "-", &first);
+    header_item("blas_core", e->runtime.blas_core[0] ? e->runtime.blas_core : "-", &first);
     header_item("coretype", e->coretype[0] ? e->coretype : "(unset)", &first);
     header_item("core_fix", fix, &first);
     header_item("threads", threads, &first);

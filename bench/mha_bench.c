@@ -273,7 +273,7 @@ static void note_coretype(const bench_env *e)
         bench_report_note("# WARNING: OpenBLAS runs its '%s' kernels on a CPU with %s: every "
                           "GEMM is several times slower than it should be. Set "
                           "OPENBLAS_CORETYPE=%s (or drop --no-coretype-fix)",
-                          e->blas_core, e->avx512f ? "AVX-512" : "AVX2", e->fix_core);
+                          e->runtime.blas_core, e->avx512f ? "AVX-512" : "AVX2", e->fix_core);
 }
 
 /* out_of_box rows: what they measured, and which variables a user's program might not have. */

@@ -24,9 +24,9 @@
  * 207 against 193 at 16384 (the score block is 1 MiB, still inside L2). */
 #define KEY_BLOCKED_MAX_ROWS 512u
 /* Keys per block of the online softmax (FlashAttention-2's schedule on the BLAS), and the key
- * count above which it replaces the one-pass tile. 512 keys keep a 256-row score block at 512 KiB
- * (float) and its K and V blocks at 256 KiB (d_head 64): together inside any recent core's L2
- * (2 MiB here, 1 MiB on Zen 5), whatever seq_kv is. Measured with mha_bench, attention of
+ * count above which it replaces the one-pass tile. 512 keys keep a 512-row score block at 1 MiB
+ * (float) and its K and V blocks at 256 KiB (d_head 64): together inside the L2 of this machine's
+ * cores (2 MiB), whatever seq_kv is. Measured with mha_bench, attention of
  * d_model 512, 8 heads, float, 2 workers (docs/PERFORMANCE.md): blocks of 256 / 512 / 1024 keys
  * ran 195 / 209 / 200 GFLOP/s at 2048 keys and 189 / 206 / 203 at 16384; one pass ran 198 at
  * 2048, 181 at 4096, 172 at 16384, against 211 and 214 blocked: blocks win from 2048 keys, so they

@@ -19,8 +19,8 @@ typedef struct mha_plan {
     size_t tile_rows; /* rows of the largest tile */
     size_t n_tiles; /* tiles in the whole call (batch × heads × blocks, or batch × groups × rows) */
     size_t key_block;  /* keys per block of the online softmax; seq_kv when one pass takes all */
-    size_t ld_s;       /* score tile's row stride: seq_kv rounded up to MHA_ALIGN bytes (or not
-                          rounded, where rounding would pass INT_MAX) */
+    size_t ld_s;       /* score tile's row stride: key_block rounded up to MHA_ALIGN bytes (or
+                          not rounded, where rounding would pass INT_MAX) */
     size_t tile_bytes; /* one tile's workspace: scores + row maxima + row sums */
     size_t workers;    /* threads running tiles; each owns one tile's workspace */
     size_t team;       /* threads in the tile region: workers, or 2 to keep an OpenMP-built BLAS

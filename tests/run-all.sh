@@ -44,16 +44,6 @@ timed() {
     durations+=("$(printf '%5ds  %s' $((SECONDS - start)) "$name")")
 }
 
-# The -Werror build, everything compiled, every test.
-unit_step() {
-    if ! configure build-ci || ! meson compile -C build-ci; then
-        failed=$((failed + 1))
-        return
-    fi
-    meson test -C build-ci --print-errorlogs --num-processes 2 | tee build-ci.test.log
-    count_meson build-ci.test.log
-}
-
 # suite_step DIR [TEST_ARGS...] -- [SETUP_ARGS...]: a fresh configuration of DIR, everything
 # compiled, then `meson test` with TEST_ARGS; each test counts.
 suite_step() {
@@ -71,6 +61,11 @@ suite_step() {
     fi
     meson test -C "$dir" --print-errorlogs --num-processes 2 "${test_args[@]}" | tee "$dir.test.log"
     count_meson "$dir.test.log"
+}
+
+# The -Werror build, everything compiled, every test.
+unit_step() {
+    suite_step build-ci --
 }
 
 # The default build links Debian's OpenMP-built OpenBLAS (meson.build); without it libmha falls
