@@ -80,6 +80,7 @@
 #define MHA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -152,6 +153,24 @@ typedef struct mha_runtime {
  * @return MHA_OK; MHA_ERR_NULL_POINTER (info is NULL).
  */
 MHA_API mha_status mha_runtime_info(mha_runtime *info);
+
+/* ------------------------------------------------------------------------ */
+/* Half-precision storage                                                    */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * bfloat16: the upper 16 bits of an IEEE binary32 (1 sign, 8 exponent and 7
+ * fraction bits). A struct, not a bare uint16_t, so that a bf16 buffer cannot
+ * be passed where an f16 one is expected, nor either where integers are.
+ */
+typedef struct mha_bf16 {
+    uint16_t bits;
+} mha_bf16;
+
+/** IEEE 754 binary16 (1 sign, 5 exponent and 10 fraction bits). */
+typedef struct mha_f16 {
+    uint16_t bits;
+} mha_f16;
 
 /* ------------------------------------------------------------------------ */
 /* The seed operations                                                       */
