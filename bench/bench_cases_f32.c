@@ -5,9 +5,7 @@
 
 #include <cblas.h>
 
-#define REAL float
-#define SFX(name) name##_f32
-#define API(name) name
+#include "type_f32.h"
 #define GEMM_NAME "sgemm"
 /* float against a double reference: a few ulps of the largest terms, with room for the sums of
  * up to d_model products in the projection and seq_len in the attention. */

@@ -5,9 +5,7 @@
 
 #include <cblas.h>
 
-#define REAL double
-#define SFX(name) name##_f64
-#define API(name) name##_f64
+#include "type_f64.h"
 #define GEMM_NAME "dgemm"
 /* double against a double reference: only the order of the sums differs. */
 #define ATOL 1e-10

@@ -11,7 +11,7 @@ typedef struct attn_call {
 static mha_status run_attention(const void *ctx)
 {
     const attn_call *a = ctx;
-    return API(mha_attention)(&a->d, a->Q, a->K, a->V, NULL, a->out, NULL);
+    return PUB(mha_attention)(&a->d, a->Q, a->K, a->V, NULL, a->out, NULL);
 }
 
 /* Buffers for a packed single-item descriptor, inputs uniform in [−1, 1]. */

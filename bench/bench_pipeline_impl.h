@@ -11,20 +11,20 @@ typedef struct pipeline {
 static mha_status run_qkv(const void *ctx)
 {
     const pipeline *p = ctx;
-    return API(mha_compute_qkv)(p->X, p->W[0], p->W[1], p->W[2], p->n, p->d, p->P[0], p->P[1],
+    return PUB(mha_compute_qkv)(p->X, p->W[0], p->W[1], p->W[2], p->n, p->d, p->P[0], p->P[1],
                                 p->P[2]);
 }
 
 static mha_status run_qkv_fused(const void *ctx)
 {
     const pipeline *p = ctx;
-    return API(mha_compute_qkv_fused)(p->X, p->W_qkv, p->n, p->d, p->QKV);
+    return PUB(mha_compute_qkv_fused)(p->X, p->W_qkv, p->n, p->d, p->QKV);
 }
 
 static mha_status run_mha(const void *ctx)
 {
     const pipeline *p = ctx;
-    return API(mha_multi_head_attention)(p->P[0], p->P[1], p->P[2], p->n, p->d, p->h, p->out);
+    return PUB(mha_multi_head_attention)(p->P[0], p->P[1], p->P[2], p->n, p->d, p->h, p->out);
 }
 
 /* X uniform in [−1, 1]; weights scaled by √(3/d) so that Q, K, V have X's spread (variance 1/3)

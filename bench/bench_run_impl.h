@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* How every section runs, times and reports a call, and the ceilings section (GEMM peak, memcpy
  * bandwidth). Written once over REAL: included by bench_cases_f32.c and bench_cases_f64.c, after
- * bench_check_impl.h, with REAL, SFX() (section suffix), API() (the libmha name of that
+ * bench_check_impl.h, with REAL, SFX() (section suffix), PUB() (the libmha name of that
  * precision), GEMM_NAME and CBLAS_GEMM (cblas_sgemm or cblas_dgemm) defined.
  *
  * Every call runs once first: that run warms the caches, the page tables and the BLAS thread
@@ -88,7 +88,7 @@ static void set_check(bench_row *r, const check *k, double ref_s)
 static double workspace_of(const mha_attention_desc *d)
 {
     size_t bytes;
-    return API(mha_attention_workspace_size)(d, &bytes) == MHA_OK ? (double)bytes : (double)NAN;
+    return PUB(mha_attention_workspace_size)(d, &bytes) == MHA_OK ? (double)bytes : (double)NAN;
 }
 
 static void emit(bench_row *r)

@@ -37,15 +37,13 @@ void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, size_t seq_
     };
 }
 
-#define REAL float
-#define PUB(name) name
-#define SFX(name) name##_f32
+/* One instantiation per type: its traits, the template, then the traits forgotten. */
+/* clang-format off */
+#include "type_f32.h"
 #include "api_impl.h"
-#undef REAL
-#undef PUB
-#undef SFX
+#include "type_end.h"
 
-#define REAL double
-#define PUB(name) name##_f64
-#define SFX(name) name##_f64
+#include "type_f64.h"
 #include "api_impl.h"
+#include "type_end.h"
+/* clang-format on */

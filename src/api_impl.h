@@ -1,24 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /* Every exported function of one precision: validate → empty call? → driver. Nothing else.
- * Included twice by api.c, with REAL, PUB() (public name), SFX() (internal suffix) defined. */
+ * Included by api.c once per type, after that type's traits (type_f32.h, …). */
 
-mha_status PUB(mha_compute_qkv)(const REAL *X, const REAL *W_q, const REAL *W_k, const REAL *W_v,
-                                size_t seq_len, size_t d_model, REAL *Q, REAL *K, REAL *V)
+mha_status PUB(mha_compute_qkv)(const STORE *X, const STORE *W_q, const STORE *W_k,
+                                const STORE *W_v, size_t seq_len, size_t d_model, STORE *Q,
+                                STORE *K, STORE *V)
 {
-    const REAL *const W[3] = {W_q, W_k, W_v};
-    REAL *const out[3] = {Q, K, V};
-    mha_status s = mha_validate_qkv(sizeof(REAL), X, (const void *const *)W, seq_len, d_model,
-                                    (void *const *)out);
+    const STORE *const W[3] = {W_q, W_k, W_v};
+    STORE *const out[3] = {Q, K, V};
+    mha_status s =
+        mha_validate_qkv(DTYPE, X, (const void *const *)W, seq_len, d_model, (void *const *)out);
     if (s != MHA_OK || seq_len == 0 || d_model == 0)
         return s;
     SFX(mha_project)(X, seq_len, d_model, W, out, 3, d_model);
     return MHA_OK;
 }
 
-mha_status PUB(mha_compute_qkv_fused)(const REAL *X, const REAL *W_qkv, size_t seq_len,
-                                      size_t d_model, REAL *QKV)
+mha_status PUB(mha_compute_qkv_fused)(const STORE *X, const STORE *W_qkv, size_t seq_len,
+                                      size_t d_model, STORE *QKV)
 {
-    mha_status s = mha_validate_qkv_fused(sizeof(REAL), X, W_qkv, seq_len, d_model, QKV);
+    mha_status s = mha_validate_qkv_fused(DTYPE, X, W_qkv, seq_len, d_model, QKV);
     if (s != MHA_OK || seq_len == 0 || d_model == 0)
         return s;
     SFX(mha_project)(X, seq_len, d_model, &W_qkv, &QKV, 1, 3 * d_model);
@@ -27,14 +28,14 @@ mha_status PUB(mha_compute_qkv_fused)(const REAL *X, const REAL *W_qkv, size_t s
 
 /* The general call behind every attention entry point: the caller's workspace when
  * caller_workspace, else one allocated here for the call. */
-static mha_status SFX(attend)(const mha_attention_desc *d, const REAL *Q, const REAL *K,
-                              const REAL *V, const REAL *mask, REAL *out, REAL *lse,
+static mha_status SFX(attend)(const mha_attention_desc *d, const STORE *Q, const STORE *K,
+                              const STORE *V, const REAL *mask, STORE *out, REAL *lse,
                               void *workspace, size_t workspace_bytes, bool caller_workspace)
 {
     const mha_attention_buffers b = {
         Q, K, V, mask, out, lse, workspace, workspace_bytes, caller_workspace};
     mha_plan plan;
-    mha_status s = mha_validate_attention(d, sizeof(REAL), &b, &plan);
+    mha_status s = mha_validate_attention(d, DTYPE, &b, &plan);
     if (s != MHA_OK || plan.n_tiles == 0) /* an empty call has no tile */
         return s;
     void *ws = caller_workspace ? workspace : mha_alloc(plan.ws_bytes);
@@ -46,14 +47,14 @@ static mha_status SFX(attend)(const mha_attention_desc *d, const REAL *Q, const 
     return MHA_OK;
 }
 
-mha_status PUB(mha_attention)(const mha_attention_desc *desc, const REAL *Q, const REAL *K,
-                              const REAL *V, const REAL *mask, REAL *out, REAL *lse)
+mha_status PUB(mha_attention)(const mha_attention_desc *desc, const STORE *Q, const STORE *K,
+                              const STORE *V, const REAL *mask, STORE *out, REAL *lse)
 {
     return SFX(attend)(desc, Q, K, V, mask, out, lse, NULL, 0, false);
 }
 
-mha_status PUB(mha_attention_ws)(const mha_attention_desc *desc, const REAL *Q, const REAL *K,
-                                 const REAL *V, const REAL *mask, REAL *out, REAL *lse,
+mha_status PUB(mha_attention_ws)(const mha_attention_desc *desc, const STORE *Q, const STORE *K,
+                                 const STORE *V, const REAL *mask, STORE *out, REAL *lse,
                                  void *workspace, size_t workspace_bytes)
 {
     return SFX(attend)(desc, Q, K, V, mask, out, lse, workspace, workspace_bytes, true);
@@ -64,14 +65,14 @@ mha_status PUB(mha_attention_workspace_size)(const mha_attention_desc *desc, siz
     mha_plan plan;
     if (bytes == NULL)
         return MHA_ERR_NULL_POINTER;
-    mha_status s = mha_validate_desc(desc, sizeof(REAL), &plan);
+    mha_status s = mha_validate_desc(desc, DTYPE, &plan);
     if (s == MHA_OK)
         *bytes = plan.ws_bytes;
     return s;
 }
 
-mha_status PUB(mha_multi_head_attention)(const REAL *Q, const REAL *K, const REAL *V,
-                                         size_t seq_len, size_t d_model, size_t n_heads, REAL *out)
+mha_status PUB(mha_multi_head_attention)(const STORE *Q, const STORE *K, const STORE *V,
+                                         size_t seq_len, size_t d_model, size_t n_heads, STORE *out)
 {
     if (n_heads == 0 || d_model % n_heads != 0)
         return MHA_ERR_INVALID_ARGUMENT;
@@ -81,8 +82,8 @@ mha_status PUB(mha_multi_head_attention)(const REAL *Q, const REAL *K, const REA
     return PUB(mha_attention)(&d, Q, K, V, NULL, out, NULL);
 }
 
-mha_status PUB(mha_self_attention)(const REAL *Q, const REAL *K, const REAL *V, size_t seq_len,
-                                   size_t d_k, REAL *out)
+mha_status PUB(mha_self_attention)(const STORE *Q, const STORE *K, const STORE *V, size_t seq_len,
+                                   size_t d_k, STORE *out)
 {
     return PUB(mha_multi_head_attention)(Q, K, V, seq_len, d_k, 1, out);
 }
@@ -91,8 +92,8 @@ mha_status PUB(mha_attention_merge)(size_t rows, size_t n_heads, size_t d_v, siz
                                     const REAL *out_a, const REAL *lse_a, const REAL *out_b,
                                     const REAL *lse_b, REAL *out, REAL *lse)
 {
-    mha_status s = mha_validate_merge(sizeof(REAL), rows, n_heads, d_v, ld, out_a, lse_a, out_b,
-                                      lse_b, out, lse);
+    mha_status s =
+        mha_validate_merge(DTYPE, rows, n_heads, d_v, ld, out_a, lse_a, out_b, lse_b, out, lse);
     if (s != MHA_OK || rows == 0 || n_heads == 0)
         return s;
     SFX(mha_merge)(rows, n_heads, d_v, ld, out_a, lse_a, out_b, lse_b, out, lse);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The attention driver, written once over REAL; driver_f32.c and driver_f64.c include it with
- * REAL, SFX() (type suffix), LOG and EXP defined.
+/* The attention driver, written once over a type's traits (type_f32.h: STORE for the caller's
+ * matrices, REAL for the arithmetic); driver_f32.c and driver_f64.c include it.
  *
  * A call is cut into tiles. A tile is a set of query rows that share one K/V head: either a block
  * of consecutive query rows of one head, or (decode, plan->stack_heads) the heads of one kv group
@@ -37,8 +37,8 @@
 /* Rows per projection block: enough that each GEMM still runs near its peak. */
 #define PROJECT_MIN_ROWS 64
 
-void SFX(mha_project)(const REAL *X, size_t seq_len, size_t d_model, const REAL *const W[],
-                      REAL *const out[], size_t count, size_t cols)
+void SFX(mha_project)(const STORE *X, size_t seq_len, size_t d_model, const STORE *const W[],
+                      STORE *const out[], size_t count, size_t cols)
 {
     /* Over a single-threaded BLAS the rows are split across workers, one block each; otherwise
      * one GEMM per weight and the BLAS's threads split it. Either way every output element is
@@ -64,8 +64,10 @@ void SFX(mha_project)(const REAL *X, size_t seq_len, size_t d_model, const REAL 
  * writes out + r·ld_out and lse[r·lse_step], adds mask + r·mask_step, and is query index
  * first_i + r·i_step (i_step is 0 when a tile stacks heads of one query row). */
 typedef struct tile {
-    const REAL *q, *k, *v, *mask;
-    REAL *out, *lse;
+    const STORE *q, *k, *v;
+    const REAL *mask;
+    STORE *out;
+    REAL *lse;
     size_t m, ld_q, ld_out, lse_step, mask_step, first_i, i_step;
 } tile;
 
@@ -157,8 +159,8 @@ static void run_tile(const mha_attention_desc *d, const mha_plan *plan, const ti
      * zeros: k == 0 gives beta·C. */
     for (size_t k0 = 0; k0 == 0 || k0 < n_keys; k0 += block) {
         size_t n = n_keys - k0 < block ? n_keys - k0 : block;
-        const REAL *k = AT(t->k, k0 != 0 && d->d_head != 0, k0 * d->ld_k);
-        const REAL *v = AT(t->v, k0 != 0 && d->d_v != 0, k0 * d->ld_v);
+        const STORE *k = AT(t->k, k0 != 0 && d->d_head != 0, k0 * d->ld_k);
+        const STORE *v = AT(t->v, k0 != 0 && d->d_v != 0, k0 * d->ld_v);
         GEMM(true, t->m, n, d->d_head, (REAL)d->scale, t->q, t->ld_q, k, d->ld_k, 0, S, plan->ld_s);
         softmax_block(d, t, S, plan->ld_s, k0, n, row_max, row_sum);
         GEMM(false, t->m, d->d_v, n, 1, S, plan->ld_s, v, d->ld_v, k0 == 0 ? 0 : 1, t->out,
@@ -168,8 +170,8 @@ static void run_tile(const mha_attention_desc *d, const mha_plan *plan, const ti
 }
 
 /* The tile with index `index` in the call's fixed order (batch, then head or group, then block). */
-static tile tile_at(const mha_attention_desc *d, const mha_plan *plan, size_t index, const REAL *Q,
-                    const REAL *K, const REAL *V, const REAL *mask, REAL *out, REAL *lse)
+static tile tile_at(const mha_attention_desc *d, const mha_plan *plan, size_t index, const STORE *Q,
+                    const STORE *K, const STORE *V, const REAL *mask, STORE *out, REAL *lse)
 {
     size_t group = d->n_heads / d->n_kv_heads;
     size_t per_item = plan->n_tiles / d->batch;
@@ -235,8 +237,8 @@ static size_t claim_tile(size_t *next)
 }
 #endif
 
-void SFX(mha_attend)(const mha_attention_desc *d, const mha_plan *plan, const REAL *Q,
-                     const REAL *K, const REAL *V, const REAL *mask, REAL *out, REAL *lse,
+void SFX(mha_attend)(const mha_attention_desc *d, const mha_plan *plan, const STORE *Q,
+                     const STORE *K, const STORE *V, const REAL *mask, STORE *out, REAL *lse,
                      void *workspace)
 {
     uintptr_t aligned = ((uintptr_t)workspace + MHA_ALIGN - 1) & ~(uintptr_t)(MHA_ALIGN - 1);

@@ -81,8 +81,9 @@ size_t mha_plan_team(size_t workers, size_t n_tiles)
     return workers;
 }
 
-bool mha_plan_attention(const mha_attention_desc *d, size_t elem, mha_plan *plan)
+bool mha_plan_attention(const mha_attention_desc *d, mha_dtype t, mha_plan *plan)
 {
+    size_t elem = mha_dtype_real_size(t); /* the score tile is in the arithmetic's type */
     size_t group = d->n_heads / d->n_kv_heads;
     /* Long key ranges are walked in blocks with an online softmax, so that the score tile (and
      * the workspace) stops growing with seq_kv; up to two blocks' worth take every key in one

@@ -4,6 +4,7 @@
 #ifndef MHA_PLAN_H
 #define MHA_PLAN_H
 
+#include "dtype.h"
 #include "mha.h"
 
 #include <stdbool.h>
@@ -45,7 +46,7 @@ size_t mha_plan_team(size_t workers, size_t n_tiles);
 
 /* Fills *plan for a validated descriptor of a call that is not empty (at least one tile); false
  * if a size overflows. */
-bool mha_plan_attention(const mha_attention_desc *d, size_t elem, mha_plan *plan);
+bool mha_plan_attention(const mha_attention_desc *d, mha_dtype t, mha_plan *plan);
 
 /* Fewer workers if a caller's workspace of `bytes` holds fewer tiles; false if it cannot hold
  * even one. */

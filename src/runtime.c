@@ -51,19 +51,6 @@ static const char *cpu_isa(void)
 #endif
 }
 
-/* The kernel mha_softmax_pick_f32 returns, by name: the same choice, asked the same way. */
-static const char *softmax_isa(void)
-{
-#if defined(MHA_X86_KERNELS)
-    mha_softmax_row_fn_f32 *kernel = mha_softmax_pick_f32();
-    if (kernel == mha_softmax_row_avx512_f32)
-        return "avx512f";
-    if (kernel == mha_softmax_row_avx2_f32)
-        return "avx2";
-#endif
-    return "scalar";
-}
-
 bool mha_kernels_below_cpu(const char *blas_core, const char *cpu_isa, char *reason, size_t size)
 {
     enum isa_class blas = core_class(blas_core), cpu = cpu_class(cpu_isa);
@@ -86,7 +73,7 @@ mha_status mha_runtime_info(mha_runtime *info)
     snprintf(r.gemm_backend, sizeof r.gemm_backend, "cblas");
     mha_blas_describe(&r);
     r.workers = (int)mha_plan_workers(0, SIZE_MAX, DBL_MAX);
-    snprintf(r.softmax_isa, sizeof r.softmax_isa, "%s", softmax_isa());
+    snprintf(r.softmax_isa, sizeof r.softmax_isa, "%s", mha_softmax_isa_best()->name);
     snprintf(r.cpu_isa, sizeof r.cpu_isa, "%s", cpu_isa());
     r.blas_below_cpu = mha_kernels_below_cpu(r.blas_core, r.cpu_isa, r.reason, sizeof r.reason);
     *info = r;

@@ -7,9 +7,8 @@
 #if defined(MHA_X86_KERNELS)
 #include <immintrin.h>
 
-#define REAL double
-#define SFX(name) name##_f64
-#define KSFX(name) name##_avx2_f64
+#include "type_f64.h"
+#define ISA(name) name##_avx2
 #define EXP_F64 1
 /* On these functions only, not the whole build: the library must still load on any x86-64. */
 #define TARGET __attribute__((target("avx2,fma")))

@@ -7,9 +7,8 @@
 #if defined(MHA_X86_KERNELS)
 #include <immintrin.h>
 
-#define REAL float
-#define SFX(name) name##_f32
-#define KSFX(name) name##_avx512_f32
+#include "type_f32.h"
+#define ISA(name) name##_avx512
 #define EXP_F64 0
 /* On these functions only, not the whole build: the library must still load on any x86-64. */
 #define TARGET __attribute__((target("avx512f")))

@@ -49,17 +49,9 @@ REAL SFX(mha_softmax_row_scalar)(REAL *row, const REAL *mask, size_t n, REAL *ro
 
 /* Chosen at the call rather than by a GNU ifunc: an ifunc needs glibc (not musl, not macOS) and
  * a resolver that runs before libgcc has read the CPU, and hides the variants from the tests;
- * the check here is a load and a bit test, paid once per tile of up to 256 rows. No global of
- * our own remembers the answer, so the library stays free of mutable state. */
-typedef SFX(mha_softmax_row_fn) row_fn;
-
-row_fn *SFX(mha_softmax_pick)(void)
+ * the check here is a few loads and bit tests, paid once per block of rows. No global of our own
+ * remembers the answer, so the library stays free of mutable state. */
+SFX(mha_softmax_row_fn) * SFX(mha_softmax_pick)(void)
 {
-#if defined(MHA_X86_KERNELS)
-    if (mha_cpu_has_avx512f())
-        return SFX(mha_softmax_row_avx512);
-    if (mha_cpu_has_avx2_fma())
-        return SFX(mha_softmax_row_avx2);
-#endif
-    return SFX(mha_softmax_row_scalar);
+    return mha_softmax_isa_best()->SFX(row);
 }

@@ -5,6 +5,7 @@
 #ifndef MHA_SOFTMAX_KERNELS_H
 #define MHA_SOFTMAX_KERNELS_H
 
+#include "cpu.h"
 #include "softmax.h"
 
 #include <stdbool.h>
@@ -19,8 +20,7 @@ mha_softmax_row_fn_f64 mha_softmax_row_scalar_f64;
 float mha_softmax_unseen_row_f32(float *row, size_t n, float *row_max);
 double mha_softmax_unseen_row_f64(double *row, size_t n, double *row_max);
 
-/* MHA_X86_KERNELS is defined by the build when the compiler takes per-function target attributes
- * and __builtin_cpu_supports (GCC, clang on x86-64). Without it only the portable kernel exists. */
+/* The vector kernels exist where cpu.h's tests do (MHA_X86_KERNELS). */
 #if defined(MHA_X86_KERNELS)
 
 mha_softmax_row_fn_f32 mha_softmax_row_avx2_f32, mha_softmax_row_avx512_f32;
@@ -33,19 +33,25 @@ void mha_exp_avx2_f32(float *y, const float *x, size_t n);
 void mha_exp_avx512_f32(float *y, const float *x, size_t n);
 void mha_exp_avx2_f64(double *y, const double *x, size_t n);
 void mha_exp_avx512_f64(double *y, const double *x, size_t n);
-
-/* __builtin_cpu_supports reads flags that libgcc's start-up constructor filled from CPUID and
- * XGETBV (so "avx512f" also means the OS saves the zmm registers): a load and a bit test. */
-static inline bool mha_cpu_has_avx2_fma(void)
-{
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-
-static inline bool mha_cpu_has_avx512f(void)
-{
-    return __builtin_cpu_supports("avx512f");
-}
-
 #endif
+
+/* One instruction set's kernels. The library and tests/test_softmax.c both walk this table, so a
+ * new ISA is one more row here and is dispatched, reported and tested from then on. */
+typedef struct mha_softmax_isa {
+    const char *name;   /* as mha_runtime.softmax_isa reports it: "avx512f", "avx2", "scalar" */
+    bool (*runs)(void); /* does this CPU (and its OS) run them */
+    mha_softmax_row_fn_f32 *row_f32;
+    mha_softmax_row_fn_f64 *row_f64;
+    /* The vector exps under the row kernels (NULL for the scalar row, which calls libm). */
+    void (*exp_f32)(float *y, const float *x, size_t n);
+    void (*exp_f64)(double *y, const double *x, size_t n);
+} mha_softmax_isa;
+
+/* Every kernel set of this build, the fastest first; the last, the portable one, runs anywhere. */
+extern const mha_softmax_isa mha_softmax_isas[];
+extern const size_t mha_softmax_isa_count;
+
+/* The first row of mha_softmax_isas this CPU runs: a few loads and bit tests, no state kept. */
+const mha_softmax_isa *mha_softmax_isa_best(void);
 
 #endif

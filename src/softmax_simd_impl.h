@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The vectorised row softmax and its exp, written once over a vector type. Included by
  * softmax_{avx2,avx512}_{f32,f64}.c, each of which defines first:
- *   REAL, SFX(), KSFX()    element type; type suffix; kernel suffix (name##_avx2_f32, …)
+ *   the type's traits     type_f32.h or type_f64.h (REAL, SFX())
+ *   ISA(name)              the kernel's instruction set as a name suffix (name##_avx2); every
+ *                          function here is KSFX(name) = SFX(ISA(name)), e.g. name_avx2_f32
  *   EXP_F64                1 for double, 0 for float: picks the exp's constants
  *   TARGET                 the target attribute every function here carries
  *   vec, W                 the vector type and its lane count
@@ -15,6 +17,8 @@
 #include "softmax_kernels.h"
 
 #include <math.h>
+
+#define KSFX(name) SFX(ISA(name))
 
 /* exp(x) = 2^k · exp(r), x = k·ln2 + r, k = round(x·log2e), |r| ≤ ln2/2 (a hair more when x·log2e
  * rounds across a half). ln2 is split Cody–Waite style into LN2_HI = ln2 rounded to REAL and

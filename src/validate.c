@@ -5,9 +5,9 @@
  * null pointer, overlap. */
 #include "validate.h"
 
-#include <float.h>
 #include <limits.h>
 #include <math.h>
+#include <string.h>
 
 static bool fits_blas(size_t n)
 {
@@ -53,7 +53,7 @@ static mha_layout matrix(size_t rows, size_t cols)
     return (mha_layout){1, 0, rows, cols, cols};
 }
 
-mha_status mha_validate_qkv(size_t elem, const void *X, const void *const W[3], size_t seq_len,
+mha_status mha_validate_qkv(mha_dtype t, const void *X, const void *const W[3], size_t seq_len,
                             size_t d_model, void *const out[3])
 {
     if (!gemm_fits_blas(seq_len, d_model, d_model))
@@ -64,13 +64,14 @@ mha_status mha_validate_qkv(size_t elem, const void *X, const void *const W[3], 
     const void *out_ptrs[3] = {out[0], out[1], out[2]};
     const mha_layout out_ls[3] = {in_ls[0], in_ls[0], in_ls[0]};
     mha_span ins[4], outs[3];
+    size_t elem = mha_dtype_store_size(t);
     mha_status s = spans_of(in_ptrs, in_ls, 4, elem, ins);
     if (s == MHA_OK)
         s = spans_of(out_ptrs, out_ls, 3, elem, outs);
     return s != MHA_OK ? s : check_overlaps(outs, 3, ins, 4);
 }
 
-mha_status mha_validate_qkv_fused(size_t elem, const void *X, const void *W_qkv, size_t seq_len,
+mha_status mha_validate_qkv_fused(mha_dtype t, const void *X, const void *W_qkv, size_t seq_len,
                                   size_t d_model, const void *QKV)
 {
     size_t width;
@@ -79,6 +80,7 @@ mha_status mha_validate_qkv_fused(size_t elem, const void *X, const void *W_qkv,
     const void *in_ptrs[2] = {X, W_qkv};
     const mha_layout in_ls[2] = {matrix(seq_len, d_model), matrix(d_model, width)};
     mha_span ins[2], out;
+    size_t elem = mha_dtype_store_size(t);
     mha_status s = spans_of(in_ptrs, in_ls, 2, elem, ins);
     if (s == MHA_OK)
         s = mha_span_of(QKV, elem, matrix(seq_len, width), &out);
@@ -86,13 +88,12 @@ mha_status mha_validate_qkv_fused(size_t elem, const void *X, const void *W_qkv,
 }
 
 /* Rules on the descriptor alone (no pointer, no size product). */
-static mha_status check_desc_rules(const mha_attention_desc *d, size_t elem)
+static mha_status check_desc_rules(const mha_attention_desc *d, mha_dtype t)
 {
     if (d->n_heads == 0 || d->n_kv_heads == 0 || d->n_heads % d->n_kv_heads != 0)
         return MHA_ERR_INVALID_ARGUMENT;
     /* The scale is applied in the working precision: it must be finite there too. */
-    double max_scale = elem == sizeof(float) ? (double)FLT_MAX : DBL_MAX;
-    if ((d->flags & ~MHA_CAUSAL) != 0 || !(fabs(d->scale) <= max_scale))
+    if ((d->flags & ~MHA_CAUSAL) != 0 || !(fabs(d->scale) <= mha_dtype_real_max(t)))
         return MHA_ERR_INVALID_ARGUMENT;
     size_t q_w, k_w, v_w, o_w;
     if (!mha_mul_ok(d->n_heads, d->d_head, &q_w) || !mha_mul_ok(d->n_kv_heads, d->d_head, &k_w) ||
@@ -155,24 +156,34 @@ static void attention_layouts(const mha_attention_desc *d, const mha_plan *plan,
     ls[6] = (mha_layout){b->has_workspace ? 1 : 0, 0, 1, plan->ws_bytes, plan->ws_bytes};
 }
 
-/* Every buffer's extent, in bytes, fits size_t (TOO_LARGE before any NULL_POINTER). */
-static bool extents_fit(const mha_layout ls[N_IN + N_OUT], size_t elem)
+/* Bytes per element of each buffer of attention_layouts: the matrices are stored in the type's
+ * storage, the mask and the lse are in its arithmetic, the workspace is counted in bytes. */
+static void attention_elem_sizes(mha_dtype t, size_t sizes[N_IN + N_OUT])
 {
-    size_t extent;
+    size_t store = mha_dtype_store_size(t), real = mha_dtype_real_size(t);
+    const size_t each[N_IN + N_OUT] = {store, store, store, real, store, real, 1};
+    memcpy(sizes, each, sizeof each);
+}
+
+/* Every buffer's extent, in bytes, fits size_t (TOO_LARGE before any NULL_POINTER). */
+static bool extents_fit(const mha_layout ls[N_IN + N_OUT], mha_dtype t)
+{
+    size_t extent, elem[N_IN + N_OUT];
+    attention_elem_sizes(t, elem);
     for (size_t i = 0; i < N_IN + N_OUT; i++)
-        if (!mha_extent_of(ls[i], &extent) || !mha_mul_ok(extent, elem, &extent))
+        if (!mha_extent_of(ls[i], &extent) || !mha_mul_ok(extent, elem[i], &extent))
             return false;
     return true;
 }
 
 /* The descriptor's rules, then (for a call that does work) the BLAS's limits and the plan, then
  * the extents of the buffers in *b that are there. */
-static mha_status validate_shape(const mha_attention_desc *d, size_t elem,
+static mha_status validate_shape(const mha_attention_desc *d, mha_dtype t,
                                  const mha_attention_buffers *b, mha_plan *plan)
 {
     if (d == NULL)
         return MHA_ERR_NULL_POINTER;
-    mha_status s = check_desc_rules(d, elem);
+    mha_status s = check_desc_rules(d, t);
     if (s != MHA_OK)
         return s;
     bool empty = attention_is_empty(d, b->lse != NULL);
@@ -184,25 +195,25 @@ static mha_status validate_shape(const mha_attention_desc *d, size_t elem,
     if (!out_items_disjoint(d))
         return MHA_ERR_INVALID_ARGUMENT;
     *plan = (mha_plan){0};
-    if (!empty && !mha_plan_attention(d, elem, plan))
+    if (!empty && !mha_plan_attention(d, t, plan))
         return MHA_ERR_TOO_LARGE;
     mha_layout ls[N_IN + N_OUT];
     attention_layouts(d, plan, b, ls);
-    return extents_fit(ls, elem) ? MHA_OK : MHA_ERR_TOO_LARGE;
+    return extents_fit(ls, t) ? MHA_OK : MHA_ERR_TOO_LARGE;
 }
 
-mha_status mha_validate_desc(const mha_attention_desc *d, size_t elem, mha_plan *plan)
+mha_status mha_validate_desc(const mha_attention_desc *d, mha_dtype t, mha_plan *plan)
 {
     /* Sized for the call that needs most: with an lse (the only work when d_v == 0). */
     static const float lse_placeholder;
     const mha_attention_buffers sizing = {.lse = &lse_placeholder};
-    return validate_shape(d, elem, &sizing, plan);
+    return validate_shape(d, t, &sizing, plan);
 }
 
-mha_status mha_validate_attention(const mha_attention_desc *d, size_t elem,
+mha_status mha_validate_attention(const mha_attention_desc *d, mha_dtype t,
                                   const mha_attention_buffers *b, mha_plan *plan)
 {
-    mha_status s = validate_shape(d, elem, b, plan);
+    mha_status s = validate_shape(d, t, b, plan);
     if (s != MHA_OK)
         return s;
     if (b->has_workspace && !mha_plan_fit_workspace(plan, b->ws_bytes))
@@ -212,12 +223,14 @@ mha_status mha_validate_attention(const mha_attention_desc *d, size_t elem,
     /* The caller's workspace is written, so it is checked as one more output (in bytes). */
     const void *ptrs[N_IN + N_OUT] = {b->Q, b->K, b->V, b->mask, b->out, b->lse, b->workspace};
     mha_span spans[N_IN + N_OUT];
+    size_t elem[N_IN + N_OUT];
+    attention_elem_sizes(t, elem);
     for (size_t i = 0; s == MHA_OK && i < N_IN + N_OUT; i++)
-        s = mha_span_of(ptrs[i], i == N_IN + N_OUT - 1 ? 1 : elem, ls[i], &spans[i]);
+        s = mha_span_of(ptrs[i], elem[i], ls[i], &spans[i]);
     return s != MHA_OK ? s : check_overlaps(spans + N_IN, N_OUT, spans, N_IN);
 }
 
-mha_status mha_validate_merge(size_t elem, size_t rows, size_t n_heads, size_t d_v, size_t ld,
+mha_status mha_validate_merge(mha_dtype t, size_t rows, size_t n_heads, size_t d_v, size_t ld,
                               const void *out_a, const void *lse_a, const void *out_b,
                               const void *lse_b, const void *out, const void *lse)
 {
@@ -232,6 +245,7 @@ mha_status mha_validate_merge(size_t elem, size_t rows, size_t n_heads, size_t d
     const void *out_ptrs[2] = {out, lse};
     const mha_layout out_ls[2] = {o, l};
     mha_span ins[4], outs[2];
+    size_t elem = mha_dtype_real_size(t); /* the merge runs on partial results in REAL */
     mha_status s = spans_of(in_ptrs, in_ls, 4, elem, ins);
     if (s == MHA_OK)
         s = spans_of(out_ptrs, out_ls, 2, elem, outs);

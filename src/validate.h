@@ -4,6 +4,7 @@
 #ifndef MHA_VALIDATE_H
 #define MHA_VALIDATE_H
 
+#include "dtype.h"
 #include "mha.h"
 #include "plan.h"
 #include "span.h"
@@ -11,9 +12,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-mha_status mha_validate_qkv(size_t elem, const void *X, const void *const W[3], size_t seq_len,
+mha_status mha_validate_qkv(mha_dtype t, const void *X, const void *const W[3], size_t seq_len,
                             size_t d_model, void *const out[3]);
-mha_status mha_validate_qkv_fused(size_t elem, const void *X, const void *W_qkv, size_t seq_len,
+mha_status mha_validate_qkv_fused(mha_dtype t, const void *X, const void *W_qkv, size_t seq_len,
                                   size_t d_model, const void *QKV);
 
 /* The buffers of one attention call. has_workspace: the caller supplied workspace/ws_bytes
@@ -25,12 +26,12 @@ typedef struct mha_attention_buffers {
 } mha_attention_buffers;
 
 /* The rules on the descriptor alone (shapes, strides, sizes); on MHA_OK, *plan is how to run it. */
-mha_status mha_validate_desc(const mha_attention_desc *d, size_t elem, mha_plan *plan);
+mha_status mha_validate_desc(const mha_attention_desc *d, mha_dtype t, mha_plan *plan);
 
 /* All rules of mha_attention(): the descriptor's, then the buffers'. */
-mha_status mha_validate_attention(const mha_attention_desc *d, size_t elem,
+mha_status mha_validate_attention(const mha_attention_desc *d, mha_dtype t,
                                   const mha_attention_buffers *b, mha_plan *plan);
-mha_status mha_validate_merge(size_t elem, size_t rows, size_t n_heads, size_t d_v, size_t ld,
+mha_status mha_validate_merge(mha_dtype t, size_t rows, size_t n_heads, size_t d_v, size_t ld,
                               const void *out_a, const void *lse_a, const void *out_b,
                               const void *lse_b, const void *out, const void *lse);
 

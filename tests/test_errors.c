@@ -23,30 +23,21 @@ static void fill_pair_f64(rng *r, double *x, double *x64, size_t n, double lo, d
 
 /* Tolerances for the few results checked here (≤ 7-term sums of O(1) values, or exact by hand):
  * a few ulp of the working precision, with an order of margin. */
-#define REAL float
-#define REAL_MAX FLT_MAX
-#define API(name) name
-#define SUF(name) name##_f32
+#include "type_f32.h"
 #define FILL fill_uniform_f32
 #define CLOSE close_enough_f32
 #define ATOL 1e-5
 #define RTOL 1e-5
 #define SCALE_TOO_BIG 1e39 /* finite in double, +inf in float */
 #include "errors_impl.h"
-#undef REAL
-#undef REAL_MAX
-#undef API
-#undef SUF
+#include "type_end.h"
 #undef FILL
 #undef CLOSE
 #undef ATOL
 #undef RTOL
 #undef SCALE_TOO_BIG
 
-#define REAL double
-#define REAL_MAX DBL_MAX
-#define API(name) name##_f64
-#define SUF(name) name##_f64
+#include "type_f64.h"
 #define FILL fill_pair_f64
 #define CLOSE close_enough
 #define ATOL 1e-13

@@ -25,35 +25,36 @@ typedef struct kernel {
     bool (*have)(void);
 } kernel;
 
-static bool always(void)
+/* The kernels of every row of the library's table (softmax_kernels.h), in both types. */
+#define MAX_KERNELS 16
+static kernel kernels[MAX_KERNELS];
+static size_t n_kernels;
+static char kernel_names[MAX_KERNELS][32];
+
+static void collect_kernels(void)
 {
-    return true;
+    assert_true(2 * mha_softmax_isa_count <= MAX_KERNELS);
+    for (size_t i = 0; i < mha_softmax_isa_count; i++) {
+        const mha_softmax_isa *isa = &mha_softmax_isas[i];
+        for (int f64 = 0; f64 < 2; f64++) {
+            snprintf(kernel_names[n_kernels], sizeof kernel_names[0], "%s_%s", isa->name,
+                     f64 ? "f64" : "f32");
+            kernels[n_kernels] = (kernel){.name = kernel_names[n_kernels],
+                                          .f64 = f64,
+                                          .row32 = f64 ? NULL : isa->row_f32,
+                                          .row64 = f64 ? isa->row_f64 : NULL,
+                                          .exp32 = f64 ? NULL : isa->exp_f32,
+                                          .exp64 = f64 ? isa->exp_f64 : NULL,
+                                          .have = isa->runs};
+            n_kernels++;
+        }
+    }
 }
 
-static kernel scalar_f32 = {
-    .name = "scalar_f32", .row32 = mha_softmax_row_scalar_f32, .have = always};
-static kernel scalar_f64 = {
-    .name = "scalar_f64", .f64 = true, .row64 = mha_softmax_row_scalar_f64, .have = always};
-#if defined(MHA_X86_KERNELS)
-static kernel avx2_f32 = {.name = "avx2_f32",
-                          .row32 = mha_softmax_row_avx2_f32,
-                          .exp32 = mha_exp_avx2_f32,
-                          .have = mha_cpu_has_avx2_fma};
-static kernel avx512_f32 = {.name = "avx512_f32",
-                            .row32 = mha_softmax_row_avx512_f32,
-                            .exp32 = mha_exp_avx512_f32,
-                            .have = mha_cpu_has_avx512f};
-static kernel avx2_f64 = {.name = "avx2_f64",
-                          .f64 = true,
-                          .row64 = mha_softmax_row_avx2_f64,
-                          .exp64 = mha_exp_avx2_f64,
-                          .have = mha_cpu_has_avx2_fma};
-static kernel avx512_f64 = {.name = "avx512_f64",
-                            .f64 = true,
-                            .row64 = mha_softmax_row_avx512_f64,
-                            .exp64 = mha_exp_avx512_f64,
-                            .have = mha_cpu_has_avx512f};
-#endif
+static bool has_vector_exp(const kernel *k)
+{
+    return k->exp32 != NULL || k->exp64 != NULL;
+}
 
 /* The test's kernel, or a visible skip when this CPU lacks its instructions. */
 static const kernel *kernel_of(void **state)
@@ -400,7 +401,6 @@ static void fused_mask_is_an_add(void **state)
 /* ------------------------------------------------------------------------------------------ */
 /* The vector exps                                                                             */
 /* ------------------------------------------------------------------------------------------ */
-#if defined(MHA_X86_KERNELS)
 
 /* One ulp of the type at the exact value v > 0, subnormals included. */
 static long double ulp_at(bool f64, long double v)
@@ -519,95 +519,89 @@ static void exp_special_values(void **state)
     assert_true(y[0] == (k->f64 ? 0x1p-1074 : 0x1p-149));
 }
 
-/* AVX2 and AVX-512 compute the same operations in the same order (VSCALEF rounds exactly as the
- * AVX2 two-step scaling), so their exps agree bit for bit: results do not depend on the machine. */
-static void exp_variants_agree(bool f64)
+/* The vector exps compute the same operations in the same order (AVX-512's VSCALEF rounds
+ * exactly as AVX2's two-step scaling), so they agree bit for bit: results do not depend on the
+ * machine. Each is compared with the first of its type that this CPU runs. */
+static void exp_variants_agree(void **state)
 {
-    const kernel *a = f64 ? &avx2_f64 : &avx2_f32, *b = f64 ? &avx512_f64 : &avx512_f32;
-    if (!a->have() || !b->have()) {
-        print_message("[ SKIP     ] needs both AVX2 and AVX-512F\n");
-        skip();
-    }
+    const kernel *k = kernel_of(state), *first = NULL;
+    for (size_t i = 0; first == NULL && i < n_kernels; i++)
+        if (has_vector_exp(&kernels[i]) && kernels[i].f64 == k->f64 && kernels[i].have())
+            first = &kernels[i];
     const size_t n = 100003;
     double *x = xcalloc(n, sizeof *x), *ya = xcalloc(n, sizeof *ya), *yb = xcalloc(n, sizeof *yb);
     rng r = rng_seeded(16);
-    fill_exact(a, &r, x, n, f64 ? -750 : -110, 0);
-    run_exp(a, x, ya, n);
-    run_exp(b, x, yb, n);
+    fill_exact(k, &r, x, n, k->f64 ? -750 : -110, 0);
+    run_exp(first, x, ya, n);
+    run_exp(k, x, yb, n);
+    print_message("%s against %s\n", k->name, first->name);
     assert_memory_equal(ya, yb, n * sizeof *ya);
     free(x);
     free(ya);
     free(yb);
 }
 
-static void exp_avx2_equals_avx512_f32(void **state)
-{
-    (void)state;
-    exp_variants_agree(false);
-}
-
-static void exp_avx2_equals_avx512_f64(void **state)
-{
-    (void)state;
-    exp_variants_agree(true);
-}
-#endif
-
-/* The driver gets the widest kernel the CPU runs. */
+/* The driver gets the widest kernel the CPU runs, asked here of the CPU directly. */
 static void pick_follows_the_cpu(void **state)
 {
     (void)state;
-    mha_softmax_row_fn_f32 *want32 = mha_softmax_row_scalar_f32;
-    mha_softmax_row_fn_f64 *want64 = mha_softmax_row_scalar_f64;
-    const char *name = "scalar";
+    const char *want = "scalar";
 #if defined(MHA_X86_KERNELS)
-    if (mha_cpu_has_avx512f()) {
-        want32 = mha_softmax_row_avx512_f32;
-        want64 = mha_softmax_row_avx512_f64;
-        name = "avx512";
-    } else if (mha_cpu_has_avx2_fma()) {
-        want32 = mha_softmax_row_avx2_f32;
-        want64 = mha_softmax_row_avx2_f64;
-        name = "avx2";
-    }
+    if (mha_cpu_has_avx512f())
+        want = "avx512f";
+    else if (mha_cpu_has_avx2_fma())
+        want = "avx2";
 #endif
-    print_message("this CPU runs the %s kernels\n", name);
-    assert_true(mha_softmax_pick_f32() == want32);
-    assert_true(mha_softmax_pick_f64() == want64);
+    print_message("this CPU runs the %s kernels\n", want);
+    for (size_t i = 0; i < mha_softmax_isa_count; i++) {
+        if (strcmp(mha_softmax_isas[i].name, want) == 0) {
+            assert_true(mha_softmax_pick_f32() == mha_softmax_isas[i].row_f32);
+            assert_true(mha_softmax_pick_f64() == mha_softmax_isas[i].row_f64);
+            return;
+        }
+    }
+    fail_msg("no kernel set named %s in the table", want);
 }
 
 /* ------------------------------------------------------------------------------------------ */
 
-/* One test per kernel, named test/kernel. */
-/* clang-format off */
-#define ONE(fn, k) {#fn "/" #k, fn, NULL, NULL, &k}
-#if defined(MHA_X86_KERNELS)
-#define VECTOR_KERNELS(fn) ONE(fn, avx2_f32), ONE(fn, avx512_f32), ONE(fn, avx2_f64), \
-                           ONE(fn, avx512_f64)
-#define ALL_KERNELS(fn) ONE(fn, scalar_f32), ONE(fn, scalar_f64), VECTOR_KERNELS(fn)
-#else
-#define ALL_KERNELS(fn) ONE(fn, scalar_f32), ONE(fn, scalar_f64)
-#endif
-/* clang-format on */
+/* The tests, each run on every kernel (vector_only: on those with a vector exp). */
+typedef struct kernel_test {
+    const char *name;
+    CMUnitTestFunction fn;
+    bool vector_only;
+} kernel_test;
+
+static const kernel_test kernel_tests[] = {
+    {"rows_match_reference", rows_match_reference, false},
+    {"rows_sum_to_one", rows_sum_to_one, false},
+    {"shift_changes_nothing", shift_changes_nothing, false},
+    {"huge_scores_stay_finite", huge_scores_stay_finite, false},
+    {"unseen_rows_are_zero", unseen_rows_are_zero, false},
+    {"nan_or_inf_gives_nan", nan_or_inf_gives_nan, false},
+    {"floor_is_the_running_max", floor_is_the_running_max, false},
+    {"fused_mask_is_an_add", fused_mask_is_an_add, false},
+    {"exp_is_accurate", exp_is_accurate, true},
+    {"exp_special_values", exp_special_values, true},
+    {"exp_variants_agree", exp_variants_agree, true},
+};
+#define N_KERNEL_TESTS (sizeof kernel_tests / sizeof kernel_tests[0])
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        ALL_KERNELS(rows_match_reference),
-        ALL_KERNELS(rows_sum_to_one),
-        ALL_KERNELS(shift_changes_nothing),
-        ALL_KERNELS(huge_scores_stay_finite),
-        ALL_KERNELS(unseen_rows_are_zero),
-        ALL_KERNELS(nan_or_inf_gives_nan),
-        ALL_KERNELS(floor_is_the_running_max),
-        ALL_KERNELS(fused_mask_is_an_add),
-#if defined(MHA_X86_KERNELS)
-        VECTOR_KERNELS(exp_is_accurate),
-        VECTOR_KERNELS(exp_special_values),
-        cmocka_unit_test(exp_avx2_equals_avx512_f32),
-        cmocka_unit_test(exp_avx2_equals_avx512_f64),
-#endif
-        cmocka_unit_test(pick_follows_the_cpu),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    static struct CMUnitTest tests[N_KERNEL_TESTS * MAX_KERNELS + 1];
+    static char names[N_KERNEL_TESTS * MAX_KERNELS][64];
+    size_t n = 0;
+    collect_kernels();
+    for (size_t t = 0; t < N_KERNEL_TESTS; t++) {
+        for (size_t k = 0; k < n_kernels; k++) {
+            if (kernel_tests[t].vector_only && !has_vector_exp(&kernels[k]))
+                continue;
+            snprintf(names[n], sizeof names[0], "%s/%s", kernel_tests[t].name, kernels[k].name);
+            tests[n] = (struct CMUnitTest){names[n], kernel_tests[t].fn, NULL, NULL, &kernels[k]};
+            n++;
+        }
+    }
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(pick_follows_the_cpu);
+    return _cmocka_run_group_tests("test_softmax", tests, n, NULL, NULL);
 }

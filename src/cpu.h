@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* What the CPU runs, for the kernels chosen at run time. MHA_X86_KERNELS is defined by the build
+ * when the compiler takes per-function target attributes and __builtin_cpu_supports (GCC, clang on
+ * x86-64); without it, no vector kernel exists and nothing here is declared. */
+#ifndef MHA_CPU_H
+#define MHA_CPU_H
+
+#include <stdbool.h>
+
+#if defined(MHA_X86_KERNELS)
+
+/* __builtin_cpu_supports reads flags that libgcc's start-up constructor filled from CPUID and
+ * XGETBV (so "avx512f" also means the OS saves the zmm registers): a load and a bit test. */
+static inline bool mha_cpu_has_avx2_fma(void)
+{
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+static inline bool mha_cpu_has_avx512f(void)
+{
+    return __builtin_cpu_supports("avx512f");
+}
+
+#endif
+
+#endif

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* What each mha_dtype is made of. */
+#include "dtype.h"
+
+#include <float.h>
+
+size_t mha_dtype_store_size(mha_dtype t)
+{
+    return t == MHA_DTYPE_F64 ? sizeof(double) : sizeof(float);
+}
+
+size_t mha_dtype_real_size(mha_dtype t)
+{
+    return t == MHA_DTYPE_F64 ? sizeof(double) : sizeof(float);
+}
+
+double mha_dtype_real_max(mha_dtype t)
+{
+    return t == MHA_DTYPE_F64 ? DBL_MAX : (double)FLT_MAX;
+}

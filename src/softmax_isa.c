@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* The table of softmax kernel sets (softmax_kernels.h): the one list that dispatch, the runtime
+ * report and the kernel tests share. */
+#include "softmax_kernels.h"
+
+static bool runs_anywhere(void)
+{
+    return true;
+}
+
+const mha_softmax_isa mha_softmax_isas[] = {
+#if defined(MHA_X86_KERNELS)
+    {"avx512f", mha_cpu_has_avx512f, mha_softmax_row_avx512_f32, mha_softmax_row_avx512_f64,
+     mha_exp_avx512_f32, mha_exp_avx512_f64},
+    {"avx2", mha_cpu_has_avx2_fma, mha_softmax_row_avx2_f32, mha_softmax_row_avx2_f64,
+     mha_exp_avx2_f32, mha_exp_avx2_f64},
+#endif
+    {"scalar", runs_anywhere, mha_softmax_row_scalar_f32, mha_softmax_row_scalar_f64, NULL, NULL},
+};
+
+const size_t mha_softmax_isa_count = sizeof mha_softmax_isas / sizeof mha_softmax_isas[0];
+
+const mha_softmax_isa *mha_softmax_isa_best(void)
+{
+    size_t i = 0;
+    while (!mha_softmax_isas[i].runs()) /* the last row always runs */
+        i++;
+    return &mha_softmax_isas[i];
+}
