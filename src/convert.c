@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* float ↔ bf16/f16: the portable kernels and the choice among the variants. */
+/* float ↔ bf16/f16: the exported conversions (validate → empty call? → kernel), the portable
+ * kernels and the choice among the variants. */
 #include "convert.h"
+
+#include "validate.h"
 
 void mha_widen_bf16_scalar(const mha_bf16 *src, float *dst, size_t n)
 {
@@ -71,4 +74,38 @@ void mha_widen_f16(const mha_f16 *src, float *dst, size_t n)
 void mha_narrow_f16(const float *src, mha_f16 *dst, size_t n)
 {
     mha_convert_pick()->narrow_f16(src, dst, n);
+}
+
+/* The exported functions: every check before the first write, then the kernel. */
+
+mha_status mha_convert_f32_to_bf16(const float *src, mha_bf16 *dst, size_t n)
+{
+    mha_status s = mha_validate_convert(src, sizeof *src, dst, sizeof *dst, n);
+    if (s == MHA_OK && n > 0)
+        mha_narrow_bf16(src, dst, n);
+    return s;
+}
+
+mha_status mha_convert_bf16_to_f32(const mha_bf16 *src, float *dst, size_t n)
+{
+    mha_status s = mha_validate_convert(src, sizeof *src, dst, sizeof *dst, n);
+    if (s == MHA_OK && n > 0)
+        mha_widen_bf16(src, dst, n);
+    return s;
+}
+
+mha_status mha_convert_f32_to_f16(const float *src, mha_f16 *dst, size_t n)
+{
+    mha_status s = mha_validate_convert(src, sizeof *src, dst, sizeof *dst, n);
+    if (s == MHA_OK && n > 0)
+        mha_narrow_f16(src, dst, n);
+    return s;
+}
+
+mha_status mha_convert_f16_to_f32(const mha_f16 *src, float *dst, size_t n)
+{
+    mha_status s = mha_validate_convert(src, sizeof *src, dst, sizeof *dst, n);
+    if (s == MHA_OK && n > 0)
+        mha_widen_f16(src, dst, n);
+    return s;
 }
