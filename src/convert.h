@@ -145,10 +145,16 @@ void mha_narrow_bf16_avx512(const float *src, mha_bf16 *dst, size_t n);
 void mha_widen_f16_avx512(const mha_f16 *src, float *dst, size_t n);
 void mha_narrow_f16_avx512(const float *src, mha_f16 *dst, size_t n);
 
-/* See softmax_kernels.h on __builtin_cpu_supports: a load and a bit test. */
+/* See softmax_kernels.h on __builtin_cpu_supports: a load and a bit test. Some compilers (clang
+ * 14) cannot name F16C there (MHA_CPU_NAMES_F16C: the build found that this one can); FMA stands
+ * in for it then, as every CPU with AVX2 and FMA (x86-64-v3) has F16C. */
 static inline bool mha_cpu_has_avx2_f16c(void)
 {
+#if defined(MHA_CPU_NAMES_F16C)
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+#else
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
 }
 
 static inline bool mha_cpu_has_avx512_bw_vl(void)
