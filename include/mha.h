@@ -172,6 +172,87 @@ typedef struct mha_f16 {
     uint16_t bits;
 } mha_f16;
 
+/**
+ * @brief Rounds floats to bfloat16: dst[i] = bf16(src[i]) for i < n.
+ *
+ * @param src  n floats, contiguous.
+ * @param dst  out: n bf16, contiguous; must not overlap src (no in-place call).
+ * @param n    elements.
+ *
+ * Numerics: round to nearest, ties to even, on the bits, whatever the FPU's
+ * rounding mode or flush-to-zero settings. Subnormal floats round like any
+ * other value (never flushed to zero); ±0 keep their sign; values that round
+ * above the largest bf16 (about 3.39e38) become ±Inf; ±Inf stay ±Inf. A NaN
+ * stays NaN, sign and the top 6 payload bits kept, with the quiet bit set
+ * (signalling NaNs come out quiet). Every code path (AVX-512, AVX2, portable C,
+ * chosen at run time) gives the same bits.
+ * Empty call: n == 0 (MHA_OK; src and dst may be NULL). The caller owns the
+ * buffers; reentrant.
+ *
+ * @return MHA_OK; MHA_ERR_TOO_LARGE (n·sizeof(float) overflows size_t, or a
+ *         buffer ends past the address space — checked before the pointers);
+ *         MHA_ERR_NULL_POINTER (src or dst NULL, n > 0); MHA_ERR_OVERLAP (the
+ *         byte ranges of src and dst share a byte). dst is untouched on error.
+ */
+MHA_API mha_status mha_convert_f32_to_bf16(const float *src, mha_bf16 *dst, size_t n);
+
+/**
+ * @brief Widens bfloat16 to floats: dst[i] = src[i] for i < n, exactly.
+ *
+ * @param src  n bf16, contiguous.
+ * @param dst  out: n floats, contiguous; must not overlap src.
+ * @param n    elements.
+ *
+ * Numerics: exact (a bf16 is a float whose low 16 bits are zero), subnormals
+ * included; ±0 and ±Inf kept. A NaN stays NaN with its sign and payload, quiet
+ * bit set (signalling NaNs come out quiet). Same bits on every code path.
+ * Empty call: n == 0 (MHA_OK; src and dst may be NULL). Reentrant.
+ *
+ * @return MHA_OK; MHA_ERR_TOO_LARGE (n·sizeof(float) overflows size_t);
+ *         MHA_ERR_NULL_POINTER; MHA_ERR_OVERLAP. dst is untouched on error.
+ */
+MHA_API mha_status mha_convert_bf16_to_f32(const mha_bf16 *src, float *dst, size_t n);
+
+/**
+ * @brief Rounds floats to IEEE binary16: dst[i] = f16(src[i]) for i < n.
+ *
+ * @param src  n floats, contiguous.
+ * @param dst  out: n f16, contiguous; must not overlap src (no in-place call).
+ * @param n    elements.
+ *
+ * Numerics: round to nearest, ties to even, whatever the FPU's rounding mode
+ * or flush-to-zero settings. Overflow: |x| ≥ 65520 (65504, the largest f16,
+ * plus half its ulp: the tie goes to even, which is Inf) becomes ±Inf; just
+ * below 65520 gives ±65504. Underflow is gradual: results in the f16 subnormal
+ * range (below 2^−14, steps of 2^−24) are rounded exactly, |x| ≤ 2^−25 gives
+ * ±0 with the sign kept. ±Inf stay ±Inf. A NaN stays NaN, sign and the top 9
+ * payload bits kept, with the quiet bit set (signalling NaNs come out quiet).
+ * Every code path gives the same bits.
+ * Empty call: n == 0 (MHA_OK; src and dst may be NULL). Reentrant.
+ *
+ * @return MHA_OK; MHA_ERR_TOO_LARGE (n·sizeof(float) overflows size_t);
+ *         MHA_ERR_NULL_POINTER; MHA_ERR_OVERLAP. dst is untouched on error.
+ */
+MHA_API mha_status mha_convert_f32_to_f16(const float *src, mha_f16 *dst, size_t n);
+
+/**
+ * @brief Widens IEEE binary16 to floats: dst[i] = src[i] for i < n, exactly.
+ *
+ * @param src  n f16, contiguous.
+ * @param dst  out: n floats, contiguous; must not overlap src.
+ * @param n    elements.
+ *
+ * Numerics: exact: normal values (−1)^s·2^(e−15)·(1 + f/1024), subnormals
+ * (−1)^s·2^−14·(f/1024) become normal floats; ±0 and ±Inf kept. A NaN stays
+ * NaN with its sign and payload, quiet bit set (signalling NaNs come out
+ * quiet). Same bits on every code path.
+ * Empty call: n == 0 (MHA_OK; src and dst may be NULL). Reentrant.
+ *
+ * @return MHA_OK; MHA_ERR_TOO_LARGE (n·sizeof(float) overflows size_t);
+ *         MHA_ERR_NULL_POINTER; MHA_ERR_OVERLAP. dst is untouched on error.
+ */
+MHA_API mha_status mha_convert_f16_to_f32(const mha_f16 *src, float *dst, size_t n);
+
 /* ------------------------------------------------------------------------ */
 /* The seed operations                                                       */
 /* ------------------------------------------------------------------------ */

@@ -260,3 +260,18 @@ mha_status mha_validate_merge(mha_dtype t, size_t rows, size_t n_heads, size_t d
         against[1] = (mha_span){0, 0};
     return check_overlaps(outs, 2, against, 4);
 }
+
+/* Both byte counts before any pointer, so that TOO_LARGE wins over NULL_POINTER as in the rest of
+ * this file. */
+mha_status mha_validate_convert(const void *src, size_t src_elem, const void *dst, size_t dst_elem,
+                                size_t n)
+{
+    size_t bytes;
+    if (!mha_mul_ok(n, src_elem, &bytes) || !mha_mul_ok(n, dst_elem, &bytes))
+        return MHA_ERR_TOO_LARGE;
+    mha_span in, out;
+    mha_status s = mha_span_of(src, src_elem, matrix(1, n), &in);
+    if (s == MHA_OK)
+        s = mha_span_of(dst, dst_elem, matrix(1, n), &out);
+    return s != MHA_OK ? s : check_overlaps(&out, 1, &in, 1);
+}

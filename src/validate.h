@@ -35,4 +35,10 @@ mha_status mha_validate_merge(mha_dtype t, size_t rows, size_t n_heads, size_t d
                               const void *out_a, const void *lse_a, const void *out_b,
                               const void *lse_b, const void *out, const void *lse);
 
+/* One conversion of n elements, src_elem bytes each in src to dst_elem bytes each in dst
+ * (mha_convert_*): MHA_ERR_TOO_LARGE when either byte count overflows, MHA_ERR_NULL_POINTER for a
+ * NULL buffer when n > 0, MHA_ERR_OVERLAP when the byte ranges share a byte; MHA_OK for n == 0. */
+mha_status mha_validate_convert(const void *src, size_t src_elem, const void *dst, size_t dst_elem,
+                                size_t n);
+
 #endif

@@ -202,12 +202,43 @@ static void merge_halves(void **state)
     assert_true(close_enough_f32("merge f32", outf, seed_two_heads, 8, 0, 4e-6));
 }
 
+/* The four conversions on a few values worked out by hand: 1/3 = 0x3EAAAAAB rounds up to bf16
+ * 0x3EAB (dropped half 0xAAAB > 0x8000); 65520 is f16's overflow threshold (Inf), 2^−24 its
+ * smallest subnormal. */
+static void half_precision(void **state)
+{
+    (void)state;
+    const float x[4] = {1.0f, -2.5f, 1.0f / 3, 0x1p-24f};
+    mha_bf16 b[4];
+    float back[4];
+    assert_int_equal(mha_convert_f32_to_bf16(x, b, 4), MHA_OK);
+    assert_int_equal(b[0].bits, 0x3F80);
+    assert_int_equal(b[1].bits, 0xC020);
+    assert_int_equal(b[2].bits, 0x3EAB);
+    assert_int_equal(b[3].bits, 0x3380);
+    assert_int_equal(mha_convert_bf16_to_f32(b, back, 4), MHA_OK);
+    assert_true(back[0] == 1.0f && back[1] == -2.5f && back[3] == 0x1p-24f);
+    assert_true(back[2] == 0x1.56p-2f);
+
+    const float y[4] = {1.0f, -2.5f, 65520.0f, 0x1p-24f};
+    mha_f16 h[4];
+    assert_int_equal(mha_convert_f32_to_f16(y, h, 4), MHA_OK);
+    assert_int_equal(h[0].bits, 0x3C00);
+    assert_int_equal(h[1].bits, 0xC100);
+    assert_int_equal(h[2].bits, 0x7C00);
+    assert_int_equal(h[3].bits, 0x0001);
+    assert_int_equal(mha_convert_f16_to_f32(h, back, 4), MHA_OK);
+    assert_true(back[0] == 1.0f && back[1] == -2.5f && isinf(back[2]) && back[3] == 0x1p-24f);
+    assert_int_equal(mha_convert_f16_to_f32(NULL, back, 1), MHA_ERR_NULL_POINTER);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(status_and_version), cmocka_unit_test(projections),
         cmocka_unit_test(seed_attention),     cmocka_unit_test(general_attention),
         cmocka_unit_test(merge_halves),       cmocka_unit_test(runtime_report),
+        cmocka_unit_test(half_precision),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/* float ↔ bf16/f16: the exported conversions (validate → empty call? → kernel), the portable
+ * kernels and the choice among the variants. */
+#include "convert.h"
+
+#include "validate.h"
+
+void mha_widen_bf16_scalar(const mha_bf16 *src, float *dst, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = mha_bf16_to_float(src[i]);
+}
+
+void mha_narrow_bf16_scalar(const float *src, mha_bf16 *dst, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = mha_float_to_bf16(src[i]);
+}
+
+void mha_widen_f16_scalar(const mha_f16 *src, float *dst, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = mha_f16_to_float(src[i]);
+}
+
+void mha_narrow_f16_scalar(const float *src, mha_f16 *dst, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = mha_float_to_f16(src[i]);
+}
+
+static bool always(void)
+{
+    return true;
+}
+
+const mha_convert_kernels mha_convert_variants[] = {
+#if defined(MHA_X86_KERNELS)
+    {"avx512", mha_cpu_has_avx512_bw_vl, mha_widen_bf16_avx512, mha_narrow_bf16_avx512,
+     mha_widen_f16_avx512, mha_narrow_f16_avx512},
+    {"avx2", mha_cpu_has_avx2_f16c, mha_widen_bf16_avx2, mha_narrow_bf16_avx2, mha_widen_f16_avx2,
+     mha_narrow_f16_avx2},
+#endif
+    {"scalar", always, mha_widen_bf16_scalar, mha_narrow_bf16_scalar, mha_widen_f16_scalar,
+     mha_narrow_f16_scalar},
+};
+const size_t mha_convert_n_variants = sizeof mha_convert_variants / sizeof mha_convert_variants[0];
+
+/* Asked at every call, as the softmax is (softmax_impl.h): no global remembers the answer, so the
+ * library keeps no mutable state. The first variant the CPU runs is the widest. */
+const mha_convert_kernels *mha_convert_pick(void)
+{
+    size_t v = 0;
+    while (!mha_convert_variants[v].have())
+        v++; /* ends: the portable one always runs */
+    return &mha_convert_variants[v];
+}
+
+void mha_widen_bf16(const mha_bf16 *src, float *dst, size_t n)
+{
+    mha_convert_pick()->widen_bf16(src, dst, n);
+}
+
+void mha_narrow_bf16(const float *src, mha_bf16 *dst, size_t n)
+{
+    mha_convert_pick()->narrow_bf16(src, dst, n);
+}
+
+void mha_widen_f16(const mha_f16 *src, float *dst, size_t n)
+{
+    mha_convert_pick()->widen_f16(src, dst, n);
+}
+
+void mha_narrow_f16(const float *src, mha_f16 *dst, size_t n)
+{
+    mha_convert_pick()->narrow_f16(src, dst, n);
+}
+
+/* The exported functions: every check before the first write, then the kernel. */
+
+mha_status mha_convert_f32_to_bf16(const float *src, mha_bf16 *dst, size_t n)
+{
+    mha_status s = mha_validate_convert(src, sizeof *src, dst, sizeof *dst, n);
+    if (s == MHA_OK && n > 0)
+        mha_narrow_bf16(src, dst, n);
+    return s;
+}
+
+mha_status mha_convert_bf16_to_f32(const mha_bf16 *src, float *dst, size_t n)
+{
+    mha_status s = mha_validate_convert(src, sizeof *src, dst, sizeof *dst, n);
+    if (s == MHA_OK && n > 0)
+        mha_widen_bf16(src, dst, n);
+    return s;
+}
+
+mha_status mha_convert_f32_to_f16(const float *src, mha_f16 *dst, size_t n)
+{
+    mha_status s = mha_validate_convert(src, sizeof *src, dst, sizeof *dst, n);
+    if (s == MHA_OK && n > 0)
+        mha_narrow_f16(src, dst, n);
+    return s;
+}
+
+mha_status mha_convert_f16_to_f32(const mha_f16 *src, float *dst, size_t n)
+{
+    mha_status s = mha_validate_convert(src, sizeof *src, dst, sizeof *dst, n);
+    if (s == MHA_OK && n > 0)
+        mha_widen_f16(src, dst, n);
+    return s;
+}

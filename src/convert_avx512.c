@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/* float ↔ bf16/f16 on AVX-512, 16 lanes; the tails (n mod 16) through masked loads and stores,
+ * which touch no memory past the row. Built into every x86-64 library; runs only where
+ * mha_convert_pick finds the instructions. */
+#include "convert.h"
+
+#if defined(MHA_X86_KERNELS)
+#include <immintrin.h>
+
+/* F for the arithmetic; BW and VL for masked loads and stores of 16 16-bit lanes. */
+#define TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
+#define W 16
+
+/* Lanes [0, n), n < 16. */
+static inline TARGET __mmask16 tail_mask(size_t n)
+{
+    return (__mmask16)((1u << n) - 1);
+}
+
+/* bf16 lanes widened to their float bits; a NaN gets its quiet bit first, as the scalar helper. */
+static inline TARGET __m512 widen_bf16(__m256i h)
+{
+    const __m512i x = _mm512_cvtepu16_epi32(h);
+    const __mmask16 is_nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(x, _mm512_set1_epi32(0x7FFF)),
+                                                     _mm512_set1_epi32(0x7F80));
+    const __m512i quiet = _mm512_mask_or_epi32(x, is_nan, x, _mm512_set1_epi32(0x0040));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(quiet, 16));
+}
+
+TARGET void mha_widen_bf16_avx512(const mha_bf16 *src, float *dst, size_t n)
+{
+    size_t i = 0;
+    for (; i + W <= n; i += W)
+        _mm512_storeu_ps(dst + i, widen_bf16(_mm256_loadu_si256((const __m256i *)(src + i))));
+    if (i < n) {
+        const __mmask16 m = tail_mask(n - i);
+        _mm512_mask_storeu_ps(dst + i, m, widen_bf16(_mm256_maskz_loadu_epi16(m, src + i)));
+    }
+}
+
+/* The scalar helper's integer rounding on 16 lanes (see mha_float_to_bf16), narrowed to 16 bits.
+ * Not VCVTNEPS2BF16: it flushes subnormal inputs to zero. */
+static inline TARGET __m256i narrow_bf16(__m512i x)
+{
+    const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(x, 16), _mm512_set1_epi32(1));
+    const __m512i rounded = _mm512_srli_epi32(
+        _mm512_add_epi32(_mm512_add_epi32(x, _mm512_set1_epi32(0x7FFF)), lsb), 16);
+    const __mmask16 is_nan = _mm512_cmpgt_epu32_mask(
+        _mm512_and_si512(x, _mm512_set1_epi32(0x7FFFFFFF)), _mm512_set1_epi32(0x7F800000));
+    const __m512i nan = _mm512_or_si512(_mm512_srli_epi32(x, 16), _mm512_set1_epi32(0x0040));
+    return _mm512_cvtepi32_epi16(_mm512_mask_mov_epi32(rounded, is_nan, nan));
+}
+
+TARGET void mha_narrow_bf16_avx512(const float *src, mha_bf16 *dst, size_t n)
+{
+    size_t i = 0;
+    for (; i + W <= n; i += W) {
+        const __m256i h = narrow_bf16(_mm512_loadu_si512(src + i));
+        _mm256_storeu_si256((__m256i *)(dst + i), h);
+    }
+    if (i < n) {
+        const __mmask16 m = tail_mask(n - i);
+        _mm256_mask_storeu_epi16(dst + i, m, narrow_bf16(_mm512_maskz_loadu_epi32(m, src + i)));
+    }
+}
+
+/* VCVTPH2PS and VCVTPS2PH are exact IEEE conversions: subnormals both ways, overflow to ±Inf, NaN
+ * made quiet. The rounding comes from the immediate (nearest even), not from MXCSR. */
+#define TO_NEAREST (_MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+
+TARGET void mha_widen_f16_avx512(const mha_f16 *src, float *dst, size_t n)
+{
+    size_t i = 0;
+    for (; i + W <= n; i += W)
+        _mm512_storeu_ps(dst + i, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(src + i))));
+    if (i < n) {
+        const __mmask16 m = tail_mask(n - i);
+        _mm512_mask_storeu_ps(dst + i, m, _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, src + i)));
+    }
+}
+
+TARGET void mha_narrow_f16_avx512(const float *src, mha_f16 *dst, size_t n)
+{
+    size_t i = 0;
+    for (; i + W <= n; i += W) {
+        const __m256i h = _mm512_cvtps_ph(_mm512_loadu_ps(src + i), TO_NEAREST);
+        _mm256_storeu_si256((__m256i *)(dst + i), h);
+    }
+    if (i < n) {
+        const __mmask16 m = tail_mask(n - i);
+        const __m256i h = _mm512_cvtps_ph(_mm512_maskz_loadu_ps(m, src + i), TO_NEAREST);
+        _mm256_mask_storeu_epi16(dst + i, m, h);
+    }
+}
+
+#endif
