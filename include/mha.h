@@ -551,6 +551,95 @@ MHA_API mha_status mha_attention_merge_f64(size_t rows, size_t n_heads, size_t d
                                            const double *out_b, const double *lse_b, double *out,
                                            double *lse);
 
+/* ------------------------------------------------------------------------ */
+/* Half precision: the same operations on bf16 and f16                       */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * For T in bf16 and f16, each function below is its float namesake with every
+ * matrix (X, W, Q, K, V, out) stored in T; the mask and the lse stay float.
+ * Shapes, layouts, strides, statuses, the empty-call rules, overlap rules,
+ * "outputs untouched on error", reentrancy and the bitwise independence from
+ * the number of workers are the float function's, word for word.
+ *
+ * Numerics. The inputs are taken at their exact values. Every product is
+ * accumulated in float; the scores, the mask, the softmax, the row sums and
+ * the lse are float, and the scores are never rounded to T. Each output
+ * element is rounded once to T, to nearest even. Where the CPU multiplies bf16
+ * natively (oneDNN's matmul on AVX512-BF16 or AMX, when libmha was built with
+ * it; mha_runtime_info() says), the softmax probabilities of P·V are rounded
+ * once to bf16 (round to nearest even) as they are written, while the row sums
+ * that divide the output are taken before that rounding. Otherwise (f16
+ * always, bf16 without the units or without oneDNN) the halves are widened to
+ * float and multiplied by the BLAS's sgemm, and P stays float. Error against
+ * the exact result of the half inputs, u = 2^-8 (bf16) or 2^-11 (f16):
+ * attention within 3u·max|V| (plus float rounding), projections within
+ * 2u·max|result| plus the float accumulation bound.
+ *
+ * Memory: the half attention's workspace adds, per worker, a float output
+ * accumulator, room to widen a tile of Q and a block of K or V, and (native
+ * bf16) P in bf16: mha_attention_workspace_size_T() gives the total. The half
+ * projections allocate a scratch of the weights in float (reserved, touched
+ * only where the halves are widened) and can return MHA_ERR_OUT_OF_MEMORY.
+ * There is no half mha_attention_merge(): merge the float lse and a float copy
+ * of the outputs, or keep partial results in float.
+ */
+
+/** mha_compute_qkv() on bf16 (see "Half precision" above). */
+MHA_API mha_status mha_compute_qkv_bf16(const mha_bf16 *X, const mha_bf16 *W_q, const mha_bf16 *W_k,
+                                        const mha_bf16 *W_v, size_t seq_len, size_t d_model,
+                                        mha_bf16 *Q, mha_bf16 *K, mha_bf16 *V);
+/** mha_compute_qkv_fused() on bf16. */
+MHA_API mha_status mha_compute_qkv_fused_bf16(const mha_bf16 *X, const mha_bf16 *W_qkv,
+                                              size_t seq_len, size_t d_model, mha_bf16 *QKV);
+/** mha_self_attention() on bf16. */
+MHA_API mha_status mha_self_attention_bf16(const mha_bf16 *Q, const mha_bf16 *K,
+                                           const mha_bf16 *V, size_t seq_len, size_t d_k,
+                                           mha_bf16 *out);
+/** mha_multi_head_attention() on bf16. */
+MHA_API mha_status mha_multi_head_attention_bf16(const mha_bf16 *Q, const mha_bf16 *K,
+                                                 const mha_bf16 *V, size_t seq_len,
+                                                 size_t d_model, size_t n_heads, mha_bf16 *out);
+/** mha_attention() on bf16 matrices; the mask and the lse are float. */
+MHA_API mha_status mha_attention_bf16(const mha_attention_desc *desc, const mha_bf16 *Q,
+                                      const mha_bf16 *K, const mha_bf16 *V, const float *mask,
+                                      mha_bf16 *out, float *lse);
+/** mha_attention_workspace_size() for mha_attention_ws_bf16(). */
+MHA_API mha_status mha_attention_workspace_size_bf16(const mha_attention_desc *desc,
+                                                     size_t *bytes);
+/** mha_attention_ws() on bf16 matrices: no allocation at all. */
+MHA_API mha_status mha_attention_ws_bf16(const mha_attention_desc *desc, const mha_bf16 *Q,
+                                         const mha_bf16 *K, const mha_bf16 *V, const float *mask,
+                                         mha_bf16 *out, float *lse, void *workspace,
+                                         size_t workspace_bytes);
+
+/** mha_compute_qkv() on f16 (see "Half precision" above). */
+MHA_API mha_status mha_compute_qkv_f16(const mha_f16 *X, const mha_f16 *W_q, const mha_f16 *W_k,
+                                       const mha_f16 *W_v, size_t seq_len, size_t d_model,
+                                       mha_f16 *Q, mha_f16 *K, mha_f16 *V);
+/** mha_compute_qkv_fused() on f16. */
+MHA_API mha_status mha_compute_qkv_fused_f16(const mha_f16 *X, const mha_f16 *W_qkv,
+                                             size_t seq_len, size_t d_model, mha_f16 *QKV);
+/** mha_self_attention() on f16. */
+MHA_API mha_status mha_self_attention_f16(const mha_f16 *Q, const mha_f16 *K, const mha_f16 *V,
+                                          size_t seq_len, size_t d_k, mha_f16 *out);
+/** mha_multi_head_attention() on f16. */
+MHA_API mha_status mha_multi_head_attention_f16(const mha_f16 *Q, const mha_f16 *K,
+                                                const mha_f16 *V, size_t seq_len, size_t d_model,
+                                                size_t n_heads, mha_f16 *out);
+/** mha_attention() on f16 matrices; the mask and the lse are float. */
+MHA_API mha_status mha_attention_f16(const mha_attention_desc *desc, const mha_f16 *Q,
+                                     const mha_f16 *K, const mha_f16 *V, const float *mask,
+                                     mha_f16 *out, float *lse);
+/** mha_attention_workspace_size() for mha_attention_ws_f16(). */
+MHA_API mha_status mha_attention_workspace_size_f16(const mha_attention_desc *desc,
+                                                    size_t *bytes);
+/** mha_attention_ws() on f16 matrices: no allocation at all. */
+MHA_API mha_status mha_attention_ws_f16(const mha_attention_desc *desc, const mha_f16 *Q,
+                                        const mha_f16 *K, const mha_f16 *V, const float *mask,
+                                        mha_f16 *out, float *lse, void *workspace,
+                                        size_t workspace_bytes);
+
 #ifdef __cplusplus
 }
 #endif

@@ -46,4 +46,12 @@ void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, size_t seq_
 #include "type_f64.h"
 #include "api_impl.h"
 #include "type_end.h"
+
+#include "type_bf16.h"
+#include "api_impl.h"
+#include "type_end.h"
+
+#include "type_f16.h"
+#include "api_impl.h"
+#include "type_end.h"
 /* clang-format on */

@@ -2,6 +2,22 @@
 /* Every exported function of one precision: validate → empty call? → driver. Nothing else.
  * Included by api.c once per type, after that type's traits (type_f32.h, …). */
 
+/* A validated, non-empty projection: planned, with its scratch (half types) allocated here. */
+static mha_status SFX(project)(const STORE *X, size_t seq_len, size_t d_model,
+                               const STORE *const W[], STORE *const out[], size_t count,
+                               size_t cols)
+{
+    mha_project_plan pp;
+    if (!mha_plan_project(DTYPE, seq_len, d_model, count, cols, &pp))
+        return MHA_ERR_TOO_LARGE;
+    void *scratch = NULL;
+    if (pp.scratch_bytes != 0 && (scratch = mha_alloc(pp.scratch_bytes)) == NULL)
+        return MHA_ERR_OUT_OF_MEMORY;
+    SFX(mha_project)(&pp, X, seq_len, d_model, W, out, count, cols, scratch);
+    mha_free(scratch);
+    return MHA_OK;
+}
+
 mha_status PUB(mha_compute_qkv)(const STORE *X, const STORE *W_q, const STORE *W_k,
                                 const STORE *W_v, size_t seq_len, size_t d_model, STORE *Q,
                                 STORE *K, STORE *V)
@@ -12,8 +28,7 @@ mha_status PUB(mha_compute_qkv)(const STORE *X, const STORE *W_q, const STORE *W
         mha_validate_qkv(DTYPE, X, (const void *const *)W, seq_len, d_model, (void *const *)out);
     if (s != MHA_OK || seq_len == 0 || d_model == 0)
         return s;
-    SFX(mha_project)(X, seq_len, d_model, W, out, 3, d_model);
-    return MHA_OK;
+    return SFX(project)(X, seq_len, d_model, W, out, 3, d_model);
 }
 
 mha_status PUB(mha_compute_qkv_fused)(const STORE *X, const STORE *W_qkv, size_t seq_len,
@@ -22,8 +37,7 @@ mha_status PUB(mha_compute_qkv_fused)(const STORE *X, const STORE *W_qkv, size_t
     mha_status s = mha_validate_qkv_fused(DTYPE, X, W_qkv, seq_len, d_model, QKV);
     if (s != MHA_OK || seq_len == 0 || d_model == 0)
         return s;
-    SFX(mha_project)(X, seq_len, d_model, &W_qkv, &QKV, 1, 3 * d_model);
-    return MHA_OK;
+    return SFX(project)(X, seq_len, d_model, &W_qkv, &QKV, 1, 3 * d_model);
 }
 
 /* The general call behind every attention entry point: the caller's workspace when
@@ -88,6 +102,7 @@ mha_status PUB(mha_self_attention)(const STORE *Q, const STORE *K, const STORE *
     return PUB(mha_multi_head_attention)(Q, K, V, seq_len, d_k, 1, out);
 }
 
+#ifndef WIDEN /* float and double only */
 mha_status PUB(mha_attention_merge)(size_t rows, size_t n_heads, size_t d_v, size_t ld,
                                     const REAL *out_a, const REAL *lse_a, const REAL *out_b,
                                     const REAL *lse_b, REAL *out, REAL *lse)
@@ -99,3 +114,4 @@ mha_status PUB(mha_attention_merge)(size_t rows, size_t n_heads, size_t d_v, siz
     SFX(mha_merge)(rows, n_heads, d_v, ld, out_a, lse_a, out_b, lse_b, out, lse);
     return MHA_OK;
 }
+#endif

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The attention driver in float. */
+#include "driver.h" /* before the traits: it instantiates every type itself */
+
 #include "type_f32.h"
 
 #include "driver_impl.h"

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The attention driver, written once over a type's traits (type_f32.h: STORE for the caller's
- * matrices, REAL for the arithmetic); driver_f32.c and driver_f64.c include it.
+ * matrices, REAL for the arithmetic); driver_<type>.c include it. Half types (WIDEN defined) keep
+ * their output in a float accumulator, multiply natively or widened (plan->half_native), and
+ * round each output once.
  *
  * A call is cut into tiles. A tile is a set of query rows that share one K/V head: either a block
  * of consecutive query rows of one head, or (decode, plan->stack_heads) the heads of one kv group
@@ -17,6 +19,7 @@
  * The normalisation is deferred to O because O has d_v columns where S has seq_kv. Blocks keep
  * the score tile and the workspace independent of seq_kv (FlashAttention-2's schedule). */
 #include "blas.h"
+#include "convert.h"
 #include "driver.h"
 #include "mha_assert.h"
 #include "plan.h"
@@ -30,23 +33,45 @@
 #include <omp.h>
 #endif
 
-#define GEMM SFX(mha_gemm)
-#define SOFTMAX_ROW_FN SFX(mha_softmax_row_fn)
-#define SOFTMAX_PICK SFX(mha_softmax_pick)
+#define GEMM RSFX(mha_gemm)
+#define SOFTMAX_ROW_FN RSFX(mha_softmax_row_fn)
+#define SOFTMAX_PICK RSFX(mha_softmax_pick)
 
-/* Rows per projection block: enough that each GEMM still runs near its peak. */
-#define PROJECT_MIN_ROWS 64
+#ifndef MHA_WORKER_INDEX_DEFINED
+#define MHA_WORKER_INDEX_DEFINED
+/* Which tile workspace this thread owns. */
+static size_t worker_index(void)
+{
+#ifdef _OPENMP
+    return (size_t)omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
 
-void SFX(mha_project)(const STORE *X, size_t seq_len, size_t d_model, const STORE *const W[],
-                      STORE *const out[], size_t count, size_t cols)
+/* The next tile nobody has taken: dynamic scheduling by hand, over the workers only (the
+ * region's team may hold one more thread, plan.h). */
+static size_t claim_tile(size_t *next)
+{
+    size_t index;
+#ifdef _OPENMP
+#pragma omp atomic capture
+#endif
+    index = (*next)++;
+    return index;
+}
+#endif
+
+#ifndef WIDEN
+void SFX(mha_project)(const mha_project_plan *pp, const STORE *X, size_t seq_len, size_t d_model,
+                      const STORE *const W[], STORE *const out[], size_t count, size_t cols,
+                      void *scratch)
 {
     /* Over a single-threaded BLAS the rows are split across workers, one block each; otherwise
      * one GEMM per weight and the BLAS's threads split it. Either way every output element is
      * the same dot product in the same order, so the result does not depend on the split. */
-    double flops = 2.0 * (double)seq_len * (double)d_model * (double)cols * (double)count;
-    size_t workers =
-        mha_plan_workers(0, (seq_len + PROJECT_MIN_ROWS - 1) / PROJECT_MIN_ROWS, flops);
-    size_t block = (seq_len + workers - 1) / workers, items = count * workers;
+    (void)scratch;
+    size_t workers = pp->workers, block = pp->block_rows, items = count * workers;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads((int)workers) if (workers > 1) schedule(static)
 #endif
@@ -59,6 +84,62 @@ void SFX(mha_project)(const STORE *X, size_t seq_len, size_t d_model, const STOR
         }
     }
 }
+#else
+/* Weight p widened to float in its scratch slot, by the first worker that needs it. The critical
+ * section orders the widening before every later reader's use. Unnamed: a named one would export
+ * its lock from the library as a global symbol. */
+static const REAL *wide_weight(const STORE *const W[], size_t p, size_t n, REAL *slots,
+                               bool *widened)
+{
+    REAL *slot = slots + p * n;
+#ifdef _OPENMP
+#pragma omp critical
+#endif
+    {
+        if (!widened[p]) {
+            WIDEN(W[p], slot, n);
+            widened[p] = true;
+        }
+    }
+    return slot;
+}
+
+/* Half types: out[p] = X · W[p] with float accumulation, each output rounded once. Blocks of
+ * pp->block_rows rows, the same cut for any number of workers. The native backend takes the
+ * halves and rounds; else (or if it declines) the block is widened, multiplied in float and
+ * rounded here. */
+void SFX(mha_project)(const mha_project_plan *pp, const STORE *X, size_t seq_len, size_t d_model,
+                      const STORE *const W[], STORE *const out[], size_t count, size_t cols,
+                      void *scratch)
+{
+    unsigned char *base =
+        (unsigned char *)(((uintptr_t)scratch + MHA_ALIGN - 1) & ~(uintptr_t)(MHA_ALIGN - 1));
+    size_t blocks = (seq_len + pp->block_rows - 1) / pp->block_rows, next = 0;
+    bool widened[3] = {false, false, false}; /* count ≤ 3 */
+#ifdef _OPENMP
+#pragma omp parallel num_threads((int)pp->team) if (pp->team > 1)
+#endif
+    {
+        size_t worker = worker_index(), item;
+        REAL *x_wide = (REAL *)(base + pp->worker_at + worker * pp->worker_bytes);
+        REAL *o_wide = x_wide + pp->block_rows * d_model;
+        while (worker < pp->workers && (item = claim_tile(&next)) < blocks * count) {
+            size_t p = item / blocks, r0 = item % blocks * pp->block_rows;
+            size_t m = seq_len - r0 < pp->block_rows ? seq_len - r0 : pp->block_rows;
+            const STORE *x = X + r0 * d_model;
+            STORE *o = out[p] + r0 * cols;
+            if (pp->half_native &&
+                HALF_GEMM_OUT(false, m, cols, d_model, 1, x, d_model, W[p], cols, o, cols))
+                continue;
+            const REAL *w =
+                wide_weight(W, p, d_model * cols, (REAL *)(base + pp->wide_w_at), widened);
+            WIDEN(x, x_wide, m * d_model);
+            GEMM(false, m, cols, d_model, 1, x_wide, d_model, w, cols, 0, o_wide, cols);
+            NARROW(o_wide, o, m * cols);
+        }
+    }
+}
+#endif
 
 /* One tile: `m` query rows sharing the K/V head at k, v. Row r of the tile reads q + r·ld_q,
  * writes out + r·ld_out and lse[r·lse_step], adds mask + r·mask_step, and is query index
@@ -93,64 +174,158 @@ static void zero_row(REAL *row, size_t n)
         memset(row, 0, n * sizeof *row);
 }
 
+/* One tile's workspace (plan.h), and where its output accumulates: straight into the caller's
+ * out rows when they are stored in REAL, else (half types) in a float accumulator that is rounded
+ * into out once, at the end. */
+typedef struct tile_work {
+    REAL *S, *row_max, *row_sum, *acc;
+    size_t ld_acc;
+#ifdef WIDEN
+    REAL *a_wide, *b_wide; /* operands widened to float, when the GEMMs cannot take halves */
+    STORE *P;              /* P rounded to STORE, when they can (plan->half_native) */
+#endif
+} tile_work;
+
+static tile_work work_of(const mha_plan *plan, const tile *t, unsigned char *base)
+{
+    tile_work w;
+    w.S = (REAL *)base;
+    w.row_max = (REAL *)(base + plan->stats_at);
+    w.row_sum = w.row_max + plan->tile_rows;
+#ifdef WIDEN
+    (void)t;
+    w.acc = (REAL *)(base + plan->acc_at);
+    w.ld_acc = 0; /* set by run_tile: d_v */
+    w.a_wide = (REAL *)(base + plan->a_wide_at);
+    w.b_wide = (REAL *)(base + plan->b_wide_at);
+    w.P = (STORE *)(base + plan->p_at);
+#else
+    w.acc = t->out;
+    w.ld_acc = t->ld_out;
+#endif
+    return w;
+}
+
 /* Softmax every row of the score block S (keys [k0, k0 + n_keys)) in place, the mask added on
  * the way, against each row's running max and sum (the online softmax): when a row's max grows,
  * its sum and the output rows accumulated from earlier blocks (k0 > 0) shrink by
- * exp(old max − new max), so that every block's weights share one reference. */
-static void softmax_block(const mha_attention_desc *d, const tile *t, REAL *S, size_t ld_s,
-                          size_t k0, size_t n_keys, REAL *row_max, REAL *row_sum)
+ * exp(old max − new max), so that every block's weights share one reference. With native half
+ * GEMMs the row is also written, rounded, to P while it is still in L1. */
+static void softmax_block(const mha_attention_desc *d, const mha_plan *plan, const tile *t,
+                          const tile_work *w, size_t k0, size_t n_keys)
 {
     /* Ask the CPU once per block, not once per row (softmax.h). */
     SOFTMAX_ROW_FN *const softmax_row = SOFTMAX_PICK();
     for (size_t r = 0; r < t->m; r++) {
-        REAL *row = S + r * ld_s;
+        REAL *row = w->S + r * plan->ld_s;
         size_t visible = visible_keys(d, t->first_i + r * t->i_step);
         size_t n_vis = visible <= k0 ? 0 : visible - k0 < n_keys ? visible - k0 : n_keys;
         const REAL *mrow = t->mask ? t->mask + r * t->mask_step + k0 : NULL;
-        REAL old_max = row_max[r];
-        REAL sum = softmax_row(row, mrow, n_vis, &row_max[r]);
-        if (row_max[r] > old_max) {                  /* false for NaN: the sum below carries it */
-            REAL shrink = EXP(old_max - row_max[r]); /* 0 when nothing was seen yet */
-            row_sum[r] *= shrink;
+        REAL old_max = w->row_max[r];
+        REAL sum = softmax_row(row, mrow, n_vis, &w->row_max[r]);
+        if (w->row_max[r] > old_max) {                  /* false for NaN: the sum carries it */
+            REAL shrink = EXP(old_max - w->row_max[r]); /* 0 when nothing was seen yet */
+            w->row_sum[r] *= shrink;
             if (k0 != 0)
                 for (size_t c = 0; c < d->d_v; c++)
-                    t->out[r * t->ld_out + c] *= shrink;
+                    w->acc[r * w->ld_acc + c] *= shrink;
         }
-        row_sum[r] += sum;
+        w->row_sum[r] += sum;
         /* Causal: the part of the block beyond this row's last key must weigh nothing in P·V. */
         zero_row(row + n_vis, n_keys - n_vis);
+#ifdef WIDEN
+        if (plan->half_native && n_keys != 0)
+            NARROW(row, w->P + r * plan->ld_s, n_keys);
+#endif
     }
 }
 
 /* Divide each output row by its sum; rows that saw no key become zeros (never NaN: 0·inf in V
- * could otherwise leak in), with lse = −inf. */
-static void normalise_tile(const mha_attention_desc *d, const tile *t, const REAL *row_max,
-                           const REAL *row_sum)
+ * could otherwise leak in), with lse = −inf. Half types then round each row into out, once. */
+static void normalise_tile(const mha_attention_desc *d, const tile *t, const tile_work *w)
 {
     for (size_t r = 0; r < t->m; r++) {
-        REAL *o = AT(t->out, d->d_v != 0, r * t->ld_out);
-        if (row_sum[r] == 0) {
+        REAL *o = AT(w->acc, d->d_v != 0, r * w->ld_acc);
+        if (w->row_sum[r] == 0) {
             zero_row(o, d->d_v);
         } else {
-            REAL inv = 1 / row_sum[r];
+            REAL inv = 1 / w->row_sum[r];
             for (size_t c = 0; c < d->d_v; c++)
                 o[c] *= inv;
         }
+#ifdef WIDEN
+        if (d->d_v != 0)
+            NARROW(o, t->out + r * t->ld_out, d->d_v);
+#endif
         if (t->lse)
             t->lse[r * t->lse_step] =
-                row_sum[r] == 0 ? -(REAL)INFINITY : row_max[r] + LOG(row_sum[r]);
+                w->row_sum[r] == 0 ? -(REAL)INFINITY : w->row_max[r] + LOG(w->row_sum[r]);
     }
 }
+
+#ifdef WIDEN
+/* rows × cols of a stored matrix (row stride ld) → packed REAL rows. */
+static void widen_rows(const STORE *src, size_t ld, size_t rows, size_t cols, REAL *dst)
+{
+    if (cols != 0)
+        for (size_t r = 0; r < rows; r++)
+            WIDEN(src + r * ld, dst + r * cols, cols);
+}
+
+/* S = scale · Q_tile · K_blockᵀ on the stored halves: by the native backend, or widened. */
+static void scores_gemm(const mha_attention_desc *d, const mha_plan *plan, const tile *t,
+                        const tile_work *w, const STORE *k, size_t n)
+{
+    float scale = (float)d->scale;
+    if (plan->half_native &&
+        HALF_GEMM(true, t->m, n, d->d_head, scale, t->q, t->ld_q, k, d->ld_k, 0, w->S, plan->ld_s))
+        return;
+    widen_rows(t->q, t->ld_q, t->m, d->d_head, w->a_wide);
+    widen_rows(k, d->ld_k, n, d->d_head, w->b_wide);
+    GEMM(true, t->m, n, d->d_head, scale, w->a_wide, d->d_head, w->b_wide, d->d_head, 0, w->S,
+         plan->ld_s);
+}
+
+/* acc (+)= P · V_block: P in STORE by the native backend, else the float P in S times V widened. */
+static void output_gemm(const mha_attention_desc *d, const mha_plan *plan, const tile *t,
+                        const tile_work *w, const STORE *v, size_t n, float beta)
+{
+    if (plan->half_native) {
+        if (HALF_GEMM(false, t->m, d->d_v, n, 1, w->P, plan->ld_s, v, d->ld_v, beta, w->acc,
+                      w->ld_acc))
+            return;
+        widen_rows(w->P, plan->ld_s, t->m, n, w->S); /* the rounded P, as the backend would */
+    }
+    widen_rows(v, d->ld_v, n, d->d_v, w->b_wide);
+    GEMM(false, t->m, d->d_v, n, 1, w->S, plan->ld_s, w->b_wide, d->d_v, beta, w->acc, w->ld_acc);
+}
+#else
+static void scores_gemm(const mha_attention_desc *d, const mha_plan *plan, const tile *t,
+                        const tile_work *w, const STORE *k, size_t n)
+{
+    GEMM(true, t->m, n, d->d_head, (REAL)d->scale, t->q, t->ld_q, k, d->ld_k, 0, w->S, plan->ld_s);
+}
+
+static void output_gemm(const mha_attention_desc *d, const mha_plan *plan, const tile *t,
+                        const tile_work *w, const STORE *v, size_t n, REAL beta)
+{
+    GEMM(false, t->m, d->d_v, n, 1, w->S, plan->ld_s, v, d->ld_v, beta, w->acc, w->ld_acc);
+}
+#endif
 
 /* The tile's keys in blocks of plan->key_block, in order (one block when it covers them all):
  *   S = scale · Q_tile · K_blockᵀ, the online softmax of S, out (+)= S · V_block,
  * the first block writing out (beta 0), the others adding to it, then the normalisation. */
-static void run_tile(const mha_attention_desc *d, const mha_plan *plan, const tile *t, REAL *S)
+static void run_tile(const mha_attention_desc *d, const mha_plan *plan, const tile *t,
+                     unsigned char *workspace)
 {
-    REAL *row_max = S + plan->tile_rows * plan->ld_s, *row_sum = row_max + plan->tile_rows;
+    tile_work w = work_of(plan, t, workspace);
+#ifdef WIDEN
+    w.ld_acc = d->d_v;
+#endif
     for (size_t r = 0; r < t->m; r++) {
-        row_max[r] = -(REAL)INFINITY;
-        row_sum[r] = 0;
+        w.row_max[r] = -(REAL)INFINITY;
+        w.row_sum[r] = 0;
     }
     /* Causal: no row of the tile sees past the last row's horizon, so those blocks are skipped. */
     size_t n_keys = visible_keys(d, t->first_i + (t->m - 1) * t->i_step);
@@ -161,12 +336,11 @@ static void run_tile(const mha_attention_desc *d, const mha_plan *plan, const ti
         size_t n = n_keys - k0 < block ? n_keys - k0 : block;
         const STORE *k = AT(t->k, k0 != 0 && d->d_head != 0, k0 * d->ld_k);
         const STORE *v = AT(t->v, k0 != 0 && d->d_v != 0, k0 * d->ld_v);
-        GEMM(true, t->m, n, d->d_head, (REAL)d->scale, t->q, t->ld_q, k, d->ld_k, 0, S, plan->ld_s);
-        softmax_block(d, t, S, plan->ld_s, k0, n, row_max, row_sum);
-        GEMM(false, t->m, d->d_v, n, 1, S, plan->ld_s, v, d->ld_v, k0 == 0 ? 0 : 1, t->out,
-             t->ld_out);
+        scores_gemm(d, plan, t, &w, k, n);
+        softmax_block(d, plan, t, &w, k0, n);
+        output_gemm(d, plan, t, &w, v, n, k0 == 0 ? 0 : 1);
     }
-    normalise_tile(d, t, row_max, row_sum);
+    normalise_tile(d, t, &w);
 }
 
 /* The tile with index `index` in the call's fixed order (batch, then head or group, then block). */
@@ -212,31 +386,6 @@ static tile tile_at(const mha_attention_desc *d, const mha_plan *plan, size_t in
     return t;
 }
 
-#ifndef MHA_WORKER_INDEX_DEFINED
-#define MHA_WORKER_INDEX_DEFINED
-/* Which tile workspace this thread owns. */
-static size_t worker_index(void)
-{
-#ifdef _OPENMP
-    return (size_t)omp_get_thread_num();
-#else
-    return 0;
-#endif
-}
-
-/* The next tile nobody has taken: dynamic scheduling by hand, over the workers only (the
- * region's team may hold one more thread, plan.h). */
-static size_t claim_tile(size_t *next)
-{
-    size_t index;
-#ifdef _OPENMP
-#pragma omp atomic capture
-#endif
-    index = (*next)++;
-    return index;
-}
-#endif
-
 void SFX(mha_attend)(const mha_attention_desc *d, const mha_plan *plan, const STORE *Q,
                      const STORE *K, const STORE *V, const REAL *mask, STORE *out, REAL *lse,
                      void *workspace)
@@ -251,14 +400,15 @@ void SFX(mha_attend)(const mha_attention_desc *d, const mha_plan *plan, const ST
 #endif
     {
         size_t worker = worker_index();
-        REAL *S = (REAL *)(aligned + worker * plan->tile_bytes);
+        unsigned char *own = (unsigned char *)(aligned + worker * plan->tile_bytes);
         for (size_t index; worker < plan->workers && (index = claim_tile(&next)) < plan->n_tiles;) {
             tile t = tile_at(d, plan, index, Q, K, V, mask, out, lse);
-            run_tile(d, plan, &t, S);
+            run_tile(d, plan, &t, own);
         }
     }
 }
 
+#ifndef WIDEN /* partial results are merged in float or double only (mha.h) */
 void SFX(mha_merge)(size_t rows, size_t n_heads, size_t d_v, size_t ld, const REAL *out_a,
                     const REAL *lse_a, const REAL *out_b, const REAL *lse_b, REAL *out, REAL *lse)
 {
@@ -282,3 +432,4 @@ void SFX(mha_merge)(size_t rows, size_t n_heads, size_t d_v, size_t ld, const RE
         }
     }
 }
+#endif

@@ -6,7 +6,15 @@
 
 size_t mha_dtype_store_size(mha_dtype t)
 {
-    return t == MHA_DTYPE_F64 ? sizeof(double) : sizeof(float);
+    switch (t) {
+    case MHA_DTYPE_F64:
+        return sizeof(double);
+    case MHA_DTYPE_BF16:
+    case MHA_DTYPE_F16:
+        return 2;
+    default:
+        return sizeof(float);
+    }
 }
 
 size_t mha_dtype_real_size(mha_dtype t)

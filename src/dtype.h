@@ -9,6 +9,8 @@
 typedef enum mha_dtype {
     MHA_DTYPE_F32,
     MHA_DTYPE_F64,
+    MHA_DTYPE_BF16, /* stored in bfloat16, computed in float */
+    MHA_DTYPE_F16,  /* stored in IEEE binary16, computed in float */
 } mha_dtype;
 
 /* Bytes of one stored element (Q, K, V, X, W, out). */

@@ -37,6 +37,12 @@
 #ifndef MHA_KEY_BLOCKED_FROM
 #define MHA_KEY_BLOCKED_FROM 1024u
 #endif
+/* Rows per projection GEMM: float and double split the rows among the workers, one block each,
+ * but at least this many per block, so each GEMM still runs near its peak. Half types use blocks
+ * of a fixed PROJECT_HALF_ROWS, so that the cut (and the bits of the result) never depends on
+ * the number of workers whatever the backend does inside one GEMM. */
+#define PROJECT_MIN_ROWS 64u
+#define PROJECT_HALF_ROWS 256u
 /* Below this much work (flops) a call stays on one worker: waking a second thread costs more. */
 #define PARALLEL_MIN_FLOPS 3.0e7
 
@@ -81,6 +87,43 @@ size_t mha_plan_team(size_t workers, size_t n_tiles)
     return workers;
 }
 
+/* Appends a region of `elems` elements of `elem` bytes to a tile's workspace of *bytes, on a
+ * cache line; *at gets its offset. */
+static bool add_region(size_t *bytes, size_t elems, size_t elem, size_t *at)
+{
+    size_t size;
+    *at = *bytes;
+    return mha_mul_ok(elems, elem, &size) && mha_add_ok(size, MHA_ALIGN - 1, &size) &&
+           mha_add_ok(*bytes, size / MHA_ALIGN * MHA_ALIGN, bytes);
+}
+
+/* One tile's workspace: the score tile (tile_rows rows of row_bytes), the row maxima and sums;
+ * for half types also the float output accumulator, room to widen one A and one B operand, and P
+ * in the stored type when the GEMMs take halves. */
+static bool tile_layout(const mha_attention_desc *d, mha_dtype t, size_t row_bytes, mha_plan *plan)
+{
+    size_t real = mha_dtype_real_size(t), store = mha_dtype_store_size(t), rows = plan->tile_rows;
+    size_t bytes = 0, scores, scores_at;
+    if (!mha_mul_ok(rows, row_bytes, &scores) || !add_region(&bytes, scores, 1, &scores_at) ||
+        !add_region(&bytes, 2 * rows, real, &plan->stats_at))
+        return false;
+    if (store != real) {
+        size_t b_cols = d->d_head > d->d_v ? d->d_head : d->d_v;
+        size_t acc_elems, a_elems, b_elems, p_elems;
+        plan->half_native = mha_gemm_half_native(t);
+        if (!mha_mul_ok(rows, d->d_v, &acc_elems) || !mha_mul_ok(rows, d->d_head, &a_elems) ||
+            !mha_mul_ok(plan->key_block, b_cols, &b_elems) ||
+            !mha_mul_ok(plan->half_native ? rows : 0, plan->ld_s, &p_elems) ||
+            !add_region(&bytes, acc_elems, real, &plan->acc_at) ||
+            !add_region(&bytes, a_elems, real, &plan->a_wide_at) ||
+            !add_region(&bytes, b_elems, real, &plan->b_wide_at) ||
+            !add_region(&bytes, p_elems, store, &plan->p_at))
+            return false;
+    }
+    plan->tile_bytes = bytes;
+    return true;
+}
+
 bool mha_plan_attention(const mha_attention_desc *d, mha_dtype t, mha_plan *plan)
 {
     size_t elem = mha_dtype_real_size(t); /* the score tile is in the arithmetic's type */
@@ -114,12 +157,8 @@ bool mha_plan_attention(const mha_attention_desc *d, mha_dtype t, mha_plan *plan
         blocks = plan->tile_rows ? (d->seq_q + plan->tile_rows - 1) / plan->tile_rows : 0;
         per_item = d->n_heads;
     }
-    size_t tile_elems, stat_elems, tiles_per_item;
-    if (!mha_mul_ok(plan->tile_rows, plan->ld_s, &tile_elems) ||
-        !mha_mul_ok(plan->tile_rows, 2, &stat_elems) ||
-        !mha_add_ok(tile_elems, round_up(stat_elems, per_line), &tile_elems) ||
-        !mha_mul_ok(tile_elems, elem, &plan->tile_bytes) ||
-        !mha_mul_ok(per_item, blocks, &tiles_per_item) ||
+    size_t tiles_per_item;
+    if (!tile_layout(d, t, row_bytes, plan) || !mha_mul_ok(per_item, blocks, &tiles_per_item) ||
         !mha_mul_ok(tiles_per_item, d->batch, &plan->n_tiles))
         return false;
     double flops = 2.0 * (double)d->batch * (double)d->n_heads * (double)d->seq_q *
@@ -129,6 +168,44 @@ bool mha_plan_attention(const mha_attention_desc *d, mha_dtype t, mha_plan *plan
     if (!mha_mul_ok(plan->tile_bytes, plan->workers, &plan->ws_bytes) ||
         !mha_add_ok(plan->ws_bytes, MHA_ALIGN, &plan->ws_bytes))
         return false;
+    return true;
+}
+
+bool mha_plan_project(mha_dtype t, size_t seq_len, size_t d_model, size_t count, size_t cols,
+                      mha_project_plan *p)
+{
+    double flops = 2.0 * (double)seq_len * (double)d_model * (double)cols * (double)count;
+    *p = (mha_project_plan){0};
+    if (mha_dtype_store_size(t) == mha_dtype_real_size(t)) {
+        p->workers =
+            mha_plan_workers(0, (seq_len + PROJECT_MIN_ROWS - 1) / PROJECT_MIN_ROWS, flops);
+        p->team = p->workers;
+        p->block_rows = (seq_len + p->workers - 1) / p->workers;
+        return true;
+    }
+    size_t real = mha_dtype_real_size(t),
+           blocks = (seq_len + PROJECT_HALF_ROWS - 1) / PROJECT_HALF_ROWS;
+    size_t rows = seq_len < PROJECT_HALF_ROWS ? seq_len : PROJECT_HALF_ROWS, w_elems, x_elems,
+           o_elems;
+    p->block_rows = rows;
+    p->half_native = mha_gemm_half_native(t);
+    p->workers = mha_plan_workers(0, blocks * count, flops);
+    p->team = mha_plan_team(p->workers, blocks * count);
+    /* The widened operands are always reserved, even when the backend takes halves: it may still
+     * decline a GEMM (its own allocation failing), and by then outputs are being written. Pages
+     * never touched cost no memory. */
+    size_t bytes = 0, all_workers;
+    if (!mha_mul_ok(d_model, cols, &w_elems) || !mha_mul_ok(w_elems, count, &w_elems) ||
+        !mha_mul_ok(rows, d_model, &x_elems) || !mha_mul_ok(rows, cols, &o_elems) ||
+        !add_region(&bytes, w_elems, real, &p->wide_w_at))
+        return false;
+    p->worker_at = bytes;
+    size_t x_at, o_at, one = 0;
+    if (!add_region(&one, x_elems, real, &x_at) || !add_region(&one, o_elems, real, &o_at) ||
+        !mha_mul_ok(one, p->workers, &all_workers) || !mha_add_ok(bytes, all_workers, &bytes) ||
+        !mha_add_ok(bytes, MHA_ALIGN, &p->scratch_bytes))
+        return false;
+    p->worker_bytes = one;
     return true;
 }
 

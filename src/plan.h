@@ -22,11 +22,20 @@ typedef struct mha_plan {
     size_t key_block;  /* keys per block of the online softmax; seq_kv when one pass takes all */
     size_t ld_s;       /* score tile's row stride: key_block rounded up to MHA_ALIGN bytes (or
                           not rounded, where rounding would pass INT_MAX) */
-    size_t tile_bytes; /* one tile's workspace: scores + row maxima + row sums */
-    size_t workers;    /* threads running tiles; each owns one tile's workspace */
-    size_t team;       /* threads in the tile region: workers, or 2 to keep an OpenMP-built BLAS
-                          serial under a single worker (mha_plan_team) */
-    size_t ws_bytes;   /* workers × tile_bytes, plus alignment slack */
+    size_t tile_bytes; /* one tile's workspace: scores + row maxima + row sums (+ the half
+                          types' regions below) */
+    size_t stats_at;   /* byte offset of the row maxima (then the sums) in a tile's workspace */
+    /* Half types only (stored in 16 bits, computed in float); otherwise false and 0. */
+    bool half_native; /* the GEMMs take the stored operands (the backend multiplies halves), P is
+                         rounded once to the stored type; else operands are widened to float */
+    size_t acc_at;    /* byte offsets in a tile's workspace: the float output accumulator */
+    size_t a_wide_at; /* a widened A operand (Q rows) */
+    size_t b_wide_at; /* a widened B operand (K or V rows of one key block) */
+    size_t p_at;      /* P in the stored type, for the native P·V */
+    size_t workers;   /* threads running tiles; each owns one tile's workspace */
+    size_t team;      /* threads in the tile region: workers, or 2 to keep an OpenMP-built BLAS
+                         serial under a single worker (mha_plan_team) */
+    size_t ws_bytes;  /* workers × tile_bytes, plus alignment slack */
 } mha_plan;
 
 /* Workers for n_tiles independent work items worth `flops` in all, when the caller asked for
@@ -43,6 +52,21 @@ size_t mha_plan_workers(size_t requested, size_t n_tiles, double flops);
  * the number of workers, and its result keeps the same bits (mha.h). A thread beyond the workers
  * only holds the region open. */
 size_t mha_plan_team(size_t workers, size_t n_tiles);
+
+/* How a projection — count GEMMs out[p] = X · W[p], seq_len × d_model × cols each — is cut. */
+typedef struct mha_project_plan {
+    size_t workers, team; /* as for attention tiles */
+    size_t block_rows;    /* rows of X per GEMM */
+    bool half_native;     /* half types: the backend multiplies halves, rounding out once */
+    size_t wide_w_at;     /* half types: scratch offsets of the count widened weights, */
+    size_t worker_at;     /* and of each worker's widened X block and float out block, */
+    size_t worker_bytes;  /* that many bytes apart */
+    size_t scratch_bytes; /* 0: none needed (float, double) */
+} mha_project_plan;
+
+/* false if a size overflows. */
+bool mha_plan_project(mha_dtype t, size_t seq_len, size_t d_model, size_t count, size_t cols,
+                      mha_project_plan *p);
 
 /* Fills *plan for a validated descriptor of a call that is not empty (at least one tile); false
  * if a size overflows. */

@@ -6,5 +6,10 @@
 #undef DTYPE
 #undef PUB
 #undef SFX
+#undef RSFX
 #undef EXP
 #undef LOG
+#undef WIDEN
+#undef NARROW
+#undef HALF_GEMM
+#undef HALF_GEMM_OUT

@@ -8,6 +8,8 @@
  *   DTYPE        the mha_dtype tag that validation and planning take
  *   PUB(name)    the public name of this type's variant (float: unsuffixed)
  *   SFX(name)    the internal name (name_f32); macro arguments are expanded first
+ *   RSFX(name)   the internal name of REAL's code (the GEMM, the softmax kernels), which half
+ *                types share with float
  *   EXP, LOG     libm in REAL */
 #include "dtype.h"
 
@@ -20,5 +22,6 @@
 #define DTYPE MHA_DTYPE_F32
 #define PUB(name) name
 #define SFX(name) MHA_CAT(name, _f32)
+#define RSFX(name) MHA_CAT(name, _f32)
 #define EXP expf
 #define LOG logf

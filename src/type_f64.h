@@ -11,5 +11,6 @@
 #define DTYPE MHA_DTYPE_F64
 #define PUB(name) MHA_CAT(name, _f64)
 #define SFX(name) MHA_CAT(name, _f64)
+#define RSFX(name) MHA_CAT(name, _f64)
 #define EXP exp
 #define LOG log

@@ -32,6 +32,43 @@ static void f32_of(const double *x, float *f, size_t n)
         f[i] = (float)x[i];
 }
 
+/* clang-format off */
+#include "type_bf16.h"
+#define TO_HALF mha_convert_f32_to_bf16
+#define TO_FLOAT mha_convert_bf16_to_f32
+#include "api_half_impl.h"
+#undef TO_HALF
+#undef TO_FLOAT
+#include "type_end.h"
+
+#include "type_f16.h"
+#define TO_HALF mha_convert_f32_to_f16
+#define TO_FLOAT mha_convert_f16_to_f32
+#include "api_half_impl.h"
+#undef TO_HALF
+#undef TO_FLOAT
+#include "type_end.h"
+/* clang-format on */
+
+/* The bf16 and f16 entry points, on the seed example: the projections' weights are those of
+ * `projections` below, the attention's results those of `general_attention`. */
+static void half_operations(void **state)
+{
+    (void)state;
+    double W[16], Wf[48] = {0}, want_qkv[24], want[8], want_lse[2];
+    identity(W, 4);
+    for (size_t r = 0; r < 4; r++)
+        for (size_t p = 0; p < 3; p++)
+            Wf[r * 12 + p * 4 + r] = 1;
+    for (size_t i = 0; i < 2; i++)
+        for (size_t p = 0; p < 3; p++)
+            for (size_t c = 0; c < 4; c++)
+                want_qkv[i * 12 + p * 4 + c] = seed_X[i * 4 + c];
+    one_head(want, want_lse);
+    half_entry_points_bf16(W, Wf, want_qkv, want, want_lse, 0x1p-8);
+    half_entry_points_f16(W, Wf, want_qkv, want, want_lse, 0x1p-11);
+}
+
 static void status_and_version(void **state)
 {
     (void)state;
@@ -238,7 +275,7 @@ int main(void)
         cmocka_unit_test(status_and_version), cmocka_unit_test(projections),
         cmocka_unit_test(seed_attention),     cmocka_unit_test(general_attention),
         cmocka_unit_test(merge_halves),       cmocka_unit_test(runtime_report),
-        cmocka_unit_test(half_precision),
+        cmocka_unit_test(half_precision),     cmocka_unit_test(half_operations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

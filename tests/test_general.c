@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Targeted mha_attention cases against the double reference, in float and double: cross lengths,
+/* Targeted mha_attention cases against the double reference, in float and double (and, but for the
+ * merge, in bf16 and f16, held to mha.h's half bound): cross lengths,
  * GQA/MQA, bottom-right causal alignment, decode against a long cache, masks, d_v ≠ d_head, custom
  * scales, batches with shared inputs, views into a fused QKV buffer, the seq × batch × d layout,
  * and split-KV attention merged through lse. Every run also goes through mha_attention_ws (on a
@@ -14,13 +15,19 @@
 /* Buffers in the precision under test                                                         */
 /* ------------------------------------------------------------------------------------------ */
 
+/* Bytes of one stored matrix element, and of one element of the arithmetic (mask, lse). */
 static size_t elem(const prec *pr)
+{
+    return pr->half != STORED_AS_REAL ? 2 : pr->f32 ? sizeof(float) : sizeof(double);
+}
+
+static size_t real_elem(const prec *pr)
 {
     return pr->f32 ? sizeof(float) : sizeof(double);
 }
 
-/* A copy of x (n values, exactly representable) in the precision under test. */
-static void *native_copy(const prec *pr, const double *x, size_t n)
+/* A copy of mask or lse values x (n, exactly representable) in the arithmetic's type. */
+static void *real_copy(const prec *pr, const double *x, size_t n)
 {
     if (x == NULL)
         return NULL;
@@ -32,12 +39,41 @@ static void *native_copy(const prec *pr, const double *x, size_t n)
     return to_f32(x, n);
 }
 
-static double native_get(const prec *pr, const void *p, size_t i)
+/* A copy of matrix values x (n, exactly representable) in the stored type. */
+static void *native_copy(const prec *pr, const double *x, size_t n)
+{
+    if (x == NULL || pr->half == STORED_AS_REAL)
+        return real_copy(pr, x, n);
+    float *f = to_f32(x, n);
+    void *h = xcalloc(n, 2);
+    assert_int_equal(pr->half == STORED_AS_BF16 ? mha_convert_f32_to_bf16(f, h, n)
+                                                : mha_convert_f32_to_f16(f, h, n),
+                     MHA_OK);
+    free(f);
+    return h;
+}
+
+static double real_get(const prec *pr, const void *p, size_t i)
 {
     return pr->f32 ? (double)((const float *)p)[i] : ((const double *)p)[i];
 }
 
-/* p + n elements of the precision under test. */
+static double native_get(const prec *pr, const void *p, size_t i)
+{
+    float f;
+    switch (pr->half) {
+    case STORED_AS_BF16:
+        assert_int_equal(mha_convert_bf16_to_f32((const mha_bf16 *)p + i, &f, 1), MHA_OK);
+        return (double)f;
+    case STORED_AS_F16:
+        assert_int_equal(mha_convert_f16_to_f32((const mha_f16 *)p + i, &f, 1), MHA_OK);
+        return (double)f;
+    default:
+        return real_get(pr, p, i);
+    }
+}
+
+/* p + n elements of the stored type. */
 static void *at(const prec *pr, const void *p, size_t n)
 {
     return (unsigned char *)p + n * elem(pr);
@@ -46,26 +82,60 @@ static void *at(const prec *pr, const void *p, size_t n)
 static mha_status attend(const prec *pr, const mha_attention_desc *d, const void *Q, const void *K,
                          const void *V, const void *M, void *out, void *lse)
 {
-    if (pr->f32)
-        return mha_attention(d, Q, K, V, M, out, lse);
-    return mha_attention_f64(d, Q, K, V, M, out, lse);
+    switch (pr->half) {
+    case STORED_AS_BF16:
+        return mha_attention_bf16(d, Q, K, V, M, out, lse);
+    case STORED_AS_F16:
+        return mha_attention_f16(d, Q, K, V, M, out, lse);
+    default:
+        return pr->f32 ? mha_attention(d, Q, K, V, M, out, lse)
+                       : mha_attention_f64(d, Q, K, V, M, out, lse);
+    }
 }
 
 static mha_status attend_ws(const prec *pr, const mha_attention_desc *d, const void *Q,
                             const void *K, const void *V, const void *M, void *out, void *lse,
                             void *ws, size_t ws_bytes)
 {
-    if (pr->f32)
-        return mha_attention_ws(d, Q, K, V, M, out, lse, ws, ws_bytes);
-    return mha_attention_ws_f64(d, Q, K, V, M, out, lse, ws, ws_bytes);
+    switch (pr->half) {
+    case STORED_AS_BF16:
+        return mha_attention_ws_bf16(d, Q, K, V, M, out, lse, ws, ws_bytes);
+    case STORED_AS_F16:
+        return mha_attention_ws_f16(d, Q, K, V, M, out, lse, ws, ws_bytes);
+    default:
+        return pr->f32 ? mha_attention_ws(d, Q, K, V, M, out, lse, ws, ws_bytes)
+                       : mha_attention_ws_f64(d, Q, K, V, M, out, lse, ws, ws_bytes);
+    }
 }
 
 static mha_status ws_size(const prec *pr, const mha_attention_desc *d, size_t *bytes)
 {
-    return pr->f32 ? mha_attention_workspace_size(d, bytes)
-                   : mha_attention_workspace_size_f64(d, bytes);
+    switch (pr->half) {
+    case STORED_AS_BF16:
+        return mha_attention_workspace_size_bf16(d, bytes);
+    case STORED_AS_F16:
+        return mha_attention_workspace_size_f16(d, bytes);
+    default:
+        return pr->f32 ? mha_attention_workspace_size(d, bytes)
+                       : mha_attention_workspace_size_f64(d, bytes);
+    }
 }
 
+static mha_status qkv_fused(const prec *pr, const void *X, const void *W, size_t rows,
+                            size_t d_model, void *QKV)
+{
+    switch (pr->half) {
+    case STORED_AS_BF16:
+        return mha_compute_qkv_fused_bf16(X, W, rows, d_model, QKV);
+    case STORED_AS_F16:
+        return mha_compute_qkv_fused_f16(X, W, rows, d_model, QKV);
+    default:
+        return pr->f32 ? mha_compute_qkv_fused(X, W, rows, d_model, QKV)
+                       : mha_compute_qkv_fused_f64(X, W, rows, d_model, QKV);
+    }
+}
+
+/* Float and double only: there is no half merge (mha.h). */
 static mha_status merge(const prec *pr, size_t rows, size_t heads, size_t d_v, size_t ld,
                         const void *out_a, const void *lse_a, const void *out_b, const void *lse_b,
                         void *out, void *lse)
@@ -97,12 +167,12 @@ static bool *out_covered(const mha_attention_desc *d, size_t no)
 static void run_checked(const prec *pr, const problem *p, result *got)
 {
     const mha_attention_desc *d = &p->d;
-    const size_t es = elem(pr), ob = p->no * es, lb = p->nl * es;
+    const size_t es = elem(pr), rs = real_elem(pr), ob = p->no * es, lb = p->nl * rs;
     void *Q = native_copy(pr, p->Q, p->nq), *K = native_copy(pr, p->K, p->nk),
-         *V = native_copy(pr, p->V, p->nv), *M = native_copy(pr, p->M, p->nm);
+         *V = native_copy(pr, p->V, p->nv), *M = real_copy(pr, p->M, p->nm);
     unsigned char *out = xcalloc(p->no, es), *out_ws = xcalloc(p->no, es),
-                  *out_nolse = xcalloc(p->no, es), *lse = xcalloc(p->nl, es),
-                  *lse_ws = xcalloc(p->nl, es);
+                  *out_nolse = xcalloc(p->no, es), *lse = xcalloc(p->nl, rs),
+                  *lse_ws = xcalloc(p->nl, rs);
     fill_sentinel(out, ob), fill_sentinel(out_ws, ob), fill_sentinel(out_nolse, ob);
     fill_sentinel(lse, lb), fill_sentinel(lse_ws, lb);
     size_t need = 0;
@@ -121,7 +191,7 @@ static void run_checked(const prec *pr, const problem *p, result *got)
         got->out[i] = cov[i] ? native_get(pr, out, i) : 0;
     }
     for (size_t i = 0; i < p->nl; i++)
-        got->lse[i] = native_get(pr, lse, i);
+        got->lse[i] = real_get(pr, lse, i);
     free(Q), free(K), free(V), free(M), free(out), free(out_ws), free(out_nolse), free(lse);
     free(lse_ws), free(ws), free(cov);
 }
@@ -148,7 +218,7 @@ static size_t check_problem(const prec *pr, const problem *p, const char *what)
     result got = result_new(p), want = result_new(p);
     run_ref(p, &want);
     run_checked(pr, p, &got);
-    if (!close_enough(what, got.out, want.out, p->no, pr->atol, pr->rtol) ||
+    if (!close_enough(what, got.out, want.out, p->no, out_atol(pr, p), pr->rtol) ||
         !close_enough(what, got.lse, want.lse, p->nl, pr->atol, pr->rtol))
         fail_msg("%s: seq_q %zu seq_kv %zu heads %zu/%zu d %zu/%zu batch %zu flags %u", what,
                  p->d.seq_q, p->d.seq_kv, p->d.n_heads, p->d.n_kv_heads, p->d.d_head, p->d.d_v,
@@ -422,14 +492,16 @@ static void fused_qkv_views(void **state)
     ref_matmul(X, W, rows, DM, w, ref_qkv);
     void *Xn = native_copy(pr, X, rows * DM), *Wn = native_copy(pr, W, DM * w),
          *QKV = xcalloc(rows * w, elem(pr));
-    mha_status s = pr->f32 ? mha_compute_qkv_fused(Xn, Wn, rows, DM, QKV)
-                           : mha_compute_qkv_fused_f64(Xn, Wn, rows, DM, QKV);
-    assert_int_equal(s, MHA_OK);
+    assert_int_equal(qkv_fused(pr, Xn, Wn, rows, DM, QKV), MHA_OK);
     for (size_t i = 0; i < rows * w; i++)
         qkv[i] = native_get(pr, QKV, i);
-    /* 32-term dot products of values ≤ 1 and ≤ 0.3: float rounding ~1e-6. */
-    assert_true(
-        close_enough("fused projection", qkv, ref_qkv, rows * w, pr->f32 ? 1e-5 : 1e-13, pr->rtol));
+    /* 32-term dot products of values ≤ 1 and ≤ 0.3: float rounding ~1e-6; half types round each
+     * output once more, by 2u·max|ref| at most (mha.h). */
+    double max_ref = 0;
+    for (size_t i = 0; i < rows * w; i++)
+        max_ref = fabs(ref_qkv[i]) > max_ref ? fabs(ref_qkv[i]) : max_ref;
+    assert_true(close_enough("fused projection", qkv, ref_qkv, rows * w,
+                             (pr->f32 ? 1e-5 : 1e-13) + 2 * pr->half_u * max_ref, pr->rtol));
     for (int causal = 0; causal < 2; causal++) {
         mha_attention_desc d;
         mha_attention_desc_init(&d, S, S, H, H, DM / H, DM / H);
@@ -440,15 +512,19 @@ static void fused_qkv_views(void **state)
         const size_t no = B * S * DM, nl = B * H * S;
         double *want = xcalloc(no, 8), *want_lse = xcalloc(nl, 8), *got = xcalloc(no, 8),
                *got_lse = xcalloc(nl, 8);
-        void *out = xcalloc(no, elem(pr)), *lse = xcalloc(nl, elem(pr));
+        void *out = xcalloc(no, elem(pr)), *lse = xcalloc(nl, real_elem(pr));
         ref_attention(&d, qkv, qkv + DM, qkv + 2 * DM, NULL, want, want_lse);
         assert_int_equal(attend(pr, &d, QKV, at(pr, QKV, DM), at(pr, QKV, 2 * DM), NULL, out, lse),
                          MHA_OK);
         for (size_t i = 0; i < no; i++)
             got[i] = native_get(pr, out, i);
         for (size_t i = 0; i < nl; i++)
-            got_lse[i] = native_get(pr, lse, i);
-        assert_true(close_enough("fused views out", got, want, no, pr->atol, pr->rtol));
+            got_lse[i] = real_get(pr, lse, i);
+        double max_v = 0; /* the values are the V columns of qkv: |V| ≤ max|qkv| */
+        for (size_t i = 0; i < rows * w; i++)
+            max_v = fabs(qkv[i]) > max_v ? fabs(qkv[i]) : max_v;
+        assert_true(close_enough("fused views out", got, want, no,
+                                 pr->atol + 3 * pr->half_u * max_v, pr->rtol));
         assert_true(close_enough("fused views lse", got_lse, want_lse, nl, pr->atol, pr->rtol));
         free(want), free(want_lse), free(got), free(got_lse), free(out), free(lse);
     }
@@ -655,22 +731,26 @@ static void key_blocks(void **state)
 
 #define BOTH(name)                                                                                 \
     cmocka_unit_test_prestate(name, (void *)&F32), cmocka_unit_test_prestate(name, (void *)&F64)
+/* The half types too (mha.h "Half precision"), on the same cases. */
+#define ALL(name)                                                                                  \
+    BOTH(name), cmocka_unit_test_prestate(name, (void *)&BF16),                                    \
+        cmocka_unit_test_prestate(name, (void *)&F16)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        BOTH(cross_lengths),
-        BOTH(gqa_mqa),
-        BOTH(causal_alignment),
-        BOTH(decode_long_cache),
-        BOTH(masks),
-        BOTH(dv_ne_dhead),
-        BOTH(custom_scale),
-        BOTH(batches_shared_inputs),
-        BOTH(fused_qkv_views),
-        BOTH(interleaved_layout),
+        ALL(cross_lengths),
+        ALL(gqa_mqa),
+        ALL(causal_alignment),
+        ALL(decode_long_cache),
+        ALL(masks),
+        ALL(dv_ne_dhead),
+        ALL(custom_scale),
+        ALL(batches_shared_inputs),
+        ALL(fused_qkv_views),
+        ALL(interleaved_layout),
         BOTH(split_kv_merge),
-        BOTH(key_blocks),
+        ALL(key_blocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* Type traits of bfloat16 storage, computed in float (the names are listed in type_f32.h). Half
+ * types add:
+ *   WIDEN(src, dst, n), NARROW(src, dst, n)   rows of STORE to REAL and back (round to nearest
+ *                                             even), convert.h
+ *   HALF_GEMM, HALF_GEMM_OUT                  the native half GEMM backend (blas.h): false when it
+ *                                             cannot run, and the caller widens to float */
+#include "dtype.h"
+
+#include <float.h>
+#include <math.h>
+
+#define STORE mha_bf16
+#define REAL float
+#define REAL_MAX FLT_MAX
+#define DTYPE MHA_DTYPE_BF16
+#define PUB(name) MHA_CAT(name, _bf16)
+#define SFX(name) MHA_CAT(name, _bf16)
+#define RSFX(name) MHA_CAT(name, _f32)
+#define EXP expf
+#define LOG logf
+#define WIDEN mha_widen_bf16
+#define NARROW mha_narrow_bf16
+#define HALF_GEMM mha_gemm_bf16
+#define HALF_GEMM_OUT mha_gemm_bf16_out_bf16
