@@ -7,6 +7,8 @@
 #if defined(MHA_X86_KERNELS)
 #include <immintrin.h>
 
+#include "bf16_avx512.h"
+
 /* F for the arithmetic; BW and VL for masked loads and stores of 16 16-bit lanes. */
 #define TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
 #define W 16
@@ -38,17 +40,10 @@ TARGET void mha_widen_bf16_avx512(const mha_bf16 *src, float *dst, size_t n)
     }
 }
 
-/* The scalar helper's integer rounding on 16 lanes (see mha_float_to_bf16), narrowed to 16 bits.
- * Not VCVTNEPS2BF16: it flushes subnormal inputs to zero. */
+/* Rounded as the scalar helper rounds (bf16_avx512.h), narrowed to 16 bits. */
 static inline TARGET __m256i narrow_bf16(__m512i x)
 {
-    const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(x, 16), _mm512_set1_epi32(1));
-    const __m512i rounded = _mm512_srli_epi32(
-        _mm512_add_epi32(_mm512_add_epi32(x, _mm512_set1_epi32(0x7FFF)), lsb), 16);
-    const __mmask16 is_nan = _mm512_cmpgt_epu32_mask(
-        _mm512_and_si512(x, _mm512_set1_epi32(0x7FFFFFFF)), _mm512_set1_epi32(0x7F800000));
-    const __m512i nan = _mm512_or_si512(_mm512_srli_epi32(x, 16), _mm512_set1_epi32(0x0040));
-    return _mm512_cvtepi32_epi16(_mm512_mask_mov_epi32(rounded, is_nan, nan));
+    return _mm512_cvtepi32_epi16(mha_bf16_round_avx512(x));
 }
 
 TARGET void mha_narrow_bf16_avx512(const float *src, mha_bf16 *dst, size_t n)

@@ -206,6 +206,22 @@ static tile_work work_of(const mha_plan *plan, const tile *t, unsigned char *bas
     return w;
 }
 
+/* Row r's running sum after a block whose exps sum to `sum`: when the block raised the row's max
+ * from old_max, the sum and the output accumulated so far (k0 > 0) shrink by exp(old − new) first,
+ * so that every block's weights share one reference. */
+static void rescale_row(const mha_attention_desc *d, const tile_work *w, size_t r, size_t k0,
+                        REAL old_max, REAL sum)
+{
+    if (w->row_max[r] > old_max) {                  /* false for NaN: the sum carries it */
+        REAL shrink = EXP(old_max - w->row_max[r]); /* 0 when nothing was seen yet */
+        w->row_sum[r] *= shrink;
+        if (k0 != 0)
+            for (size_t c = 0; c < d->d_v; c++)
+                w->acc[r * w->ld_acc + c] *= shrink;
+    }
+    w->row_sum[r] += sum;
+}
+
 /* Softmax every row of the score block S (keys [k0, k0 + n_keys)) in place, the mask added on
  * the way, against each row's running max and sum (the online softmax): when a row's max grows,
  * its sum and the output rows accumulated from earlier blocks (k0 > 0) shrink by
@@ -216,21 +232,31 @@ static void softmax_block(const mha_attention_desc *d, const mha_plan *plan, con
 {
     /* Ask the CPU once per block, not once per row (softmax.h). */
     SOFTMAX_ROW_FN *const softmax_row = SOFTMAX_PICK();
+#ifdef WIDEN
+    /* Native half GEMMs take P in STORE: the kernel that writes it as it goes, where there is one.
+     */
+    SFX(mha_softmax_row_to_fn) *const to_store =
+        plan->half_native ? SFX(mha_softmax_pick_to)() : NULL;
+#endif
     for (size_t r = 0; r < t->m; r++) {
         REAL *row = w->S + r * plan->ld_s;
         size_t visible = visible_keys(d, t->first_i + r * t->i_step);
         size_t n_vis = visible <= k0 ? 0 : visible - k0 < n_keys ? visible - k0 : n_keys;
         const REAL *mrow = t->mask ? t->mask + r * t->mask_step + k0 : NULL;
         REAL old_max = w->row_max[r];
-        REAL sum = softmax_row(row, mrow, n_vis, &w->row_max[r]);
-        if (w->row_max[r] > old_max) {                  /* false for NaN: the sum carries it */
-            REAL shrink = EXP(old_max - w->row_max[r]); /* 0 when nothing was seen yet */
-            w->row_sum[r] *= shrink;
-            if (k0 != 0)
-                for (size_t c = 0; c < d->d_v; c++)
-                    w->acc[r * w->ld_acc + c] *= shrink;
+#ifdef WIDEN
+        if (to_store) {
+            STORE *p = w->P + r * plan->ld_s;
+            REAL sum = to_store(row, mrow, n_vis, &w->row_max[r], p);
+            rescale_row(d, w, r, k0, old_max, sum);
+            /* Causal: keys beyond the row's last weigh nothing (all-zero bits are +0 in STORE). */
+            if (n_keys != n_vis)
+                memset(p + n_vis, 0, (n_keys - n_vis) * sizeof *p);
+            continue;
         }
-        w->row_sum[r] += sum;
+#endif
+        REAL sum = softmax_row(row, mrow, n_vis, &w->row_max[r]);
+        rescale_row(d, w, r, k0, old_max, sum);
         /* Causal: the part of the block beyond this row's last key must weigh nothing in P·V. */
         zero_row(row + n_vis, n_keys - n_vis);
 #ifdef WIDEN

@@ -7,6 +7,9 @@
 #if defined(MHA_X86_KERNELS)
 #include <immintrin.h>
 
+#include "bf16_avx512.h"
+#include "convert.h"
+
 #include "type_f32.h"
 #define ISA(name) name##_avx512
 #define EXP_F64 0
@@ -93,6 +96,15 @@ static inline TARGET float vhadd(vec v)
 {
     return _mm512_reduce_add_ps(v);
 }
+
+/* P in bf16, for the native bf16 P·V (bf16_avx512.h's rounding). */
+static inline TARGET void vstore_bf16_tail(mha_bf16 *p, size_t n, vec v)
+{
+    _mm512_mask_cvtepi32_storeu_epi16(p, tail_mask(n),
+                                      mha_bf16_round_avx512(_mm512_castps_si512(v)));
+}
+#define VSTORE_BF16(p, v) vstore_bf16_tail(p, W, v)
+#define VSTORE_BF16_TAIL vstore_bf16_tail
 
 #include "softmax_simd_impl.h"
 

@@ -11,11 +11,12 @@ static bool runs_anywhere(void)
 const mha_softmax_isa mha_softmax_isas[] = {
 #if defined(MHA_X86_KERNELS)
     {"avx512f", mha_cpu_has_avx512f, mha_softmax_row_avx512_f32, mha_softmax_row_avx512_f64,
-     mha_exp_avx512_f32, mha_exp_avx512_f64},
+     mha_exp_avx512_f32, mha_exp_avx512_f64, mha_softmax_row_to_bf16_avx512_f32},
     {"avx2", mha_cpu_has_avx2_fma, mha_softmax_row_avx2_f32, mha_softmax_row_avx2_f64,
-     mha_exp_avx2_f32, mha_exp_avx2_f64},
+     mha_exp_avx2_f32, mha_exp_avx2_f64, NULL},
 #endif
-    {"scalar", runs_anywhere, mha_softmax_row_scalar_f32, mha_softmax_row_scalar_f64, NULL, NULL},
+    {"scalar", runs_anywhere, mha_softmax_row_scalar_f32, mha_softmax_row_scalar_f64, NULL, NULL,
+     NULL},
 };
 
 const size_t mha_softmax_isa_count = sizeof mha_softmax_isas / sizeof mha_softmax_isas[0];
@@ -26,4 +27,14 @@ const mha_softmax_isa *mha_softmax_isa_best(void)
     while (!mha_softmax_isas[i].runs()) /* the last row always runs */
         i++;
     return &mha_softmax_isas[i];
+}
+
+mha_softmax_row_to_fn_bf16 *mha_softmax_pick_to_bf16(void)
+{
+    return mha_softmax_isa_best()->row_to_bf16;
+}
+
+mha_softmax_row_to_fn_f16 *mha_softmax_pick_to_f16(void)
+{
+    return NULL;
 }

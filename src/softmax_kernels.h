@@ -25,6 +25,7 @@ double mha_softmax_unseen_row_f64(double *row, size_t n, double *row_max);
 
 mha_softmax_row_fn_f32 mha_softmax_row_avx2_f32, mha_softmax_row_avx512_f32;
 mha_softmax_row_fn_f64 mha_softmax_row_avx2_f64, mha_softmax_row_avx512_f64;
+mha_softmax_row_to_fn_bf16 mha_softmax_row_to_bf16_avx512_f32;
 
 /* y[j] = exp(x[j]) for x[j] ≤ 0, −inf or NaN (larger x is outside the contract): a few ulp,
  * gradual underflow, exactly 0 below the underflow threshold and at −inf, NaN for NaN, exactly
@@ -45,6 +46,8 @@ typedef struct mha_softmax_isa {
     /* The vector exps under the row kernels (NULL for the scalar row, which calls libm). */
     void (*exp_f32)(float *y, const float *x, size_t n);
     void (*exp_f64)(double *y, const double *x, size_t n);
+    /* The float row kernel that also writes P in bf16 (NULL: none for this ISA). */
+    mha_softmax_row_to_fn_bf16 *row_to_bf16;
 } mha_softmax_isa;
 
 /* Every kernel set of this build, the fastest first; the last, the portable one, runs anywhere. */

@@ -13,7 +13,9 @@
  *   vscale2(p, k)          p·2^k for integral k in [−1076, 0], rounded once (subnormals included)
  *   vload_tail(p, n, fill) / vstore_tail(p, n, v)   lanes [0, n), n < W; the other lanes read
  *                          `fill` and are never touched in memory
- *   vhmax(v), vhadd(v)     horizontal max and sum */
+ *   vhmax(v), vhadd(v)     horizontal max and sum
+ * and, where the kernel also writes P in bf16 (AVX-512 float: softmax.h's row_to_bf16 kernels),
+ *   VSTORE_BF16(p, v) / VSTORE_BF16_TAIL(p, n, v)   v rounded to bf16 (nearest even) into p */
 #include "softmax_kernels.h"
 
 #include <math.h>
@@ -168,6 +170,52 @@ TARGET REAL KSFX(mha_softmax_row)(REAL *row, const REAL *mask, size_t n, REAL *r
     *row_max = m;
     return KSFX(exp_sum_pass)(row, n, m);
 }
+
+#ifdef VSTORE_BF16
+/* exp_sum_pass, with each exp rounded to bf16 into p instead of written back into the row. The
+ * sum is of the exps before rounding (mha.h). */
+static TARGET REAL KSFX(exp_sum_pass_to_bf16)(const REAL *row, size_t n, REAL m, mha_bf16 *p)
+{
+    const vec vm = vset1(m);
+    vec s0 = vset1(0), s1 = s0;
+    size_t j = 0;
+    for (; j + 2 * W <= n; j += 2 * W) {
+        const vec e0 = KSFX(vexp)(vsub(vload(row + j), vm));
+        const vec e1 = KSFX(vexp)(vsub(vload(row + j + W), vm));
+        VSTORE_BF16(p + j, e0);
+        VSTORE_BF16(p + j + W, e1);
+        s0 = vadd(s0, e0);
+        s1 = vadd(s1, e1);
+    }
+    for (; j + W <= n; j += W) {
+        const vec e = KSFX(vexp)(vsub(vload(row + j), vm));
+        VSTORE_BF16(p + j, e);
+        s0 = vadd(s0, e);
+    }
+    if (j < n) {
+        const vec e = KSFX(vexp)(vsub(vload_tail(row + j, n - j, -(REAL)INFINITY), vm));
+        VSTORE_BF16_TAIL(p + j, n - j, e);
+        s1 = vadd(s1, e);
+    }
+    return vhadd(vadd(s0, s1));
+}
+
+/* softmax.h's row_to_bf16 kernel: the row kernel, with P written to p in bf16, in one pass. */
+TARGET REAL KSFX(mha_softmax_row_to_bf16)(REAL *row, const REAL *mask, size_t n, REAL *row_max,
+                                          mha_bf16 *p)
+{
+    REAL m = KSFX(max_pass)(row, mask, n);
+    if (m == -(REAL)INFINITY) {
+        REAL sum = SFX(mha_softmax_unseen_row)(row, n, row_max);
+        mha_narrow_bf16(row, p, n); /* zeros, or the NaN row */
+        return sum;
+    }
+    if (*row_max > m)
+        m = *row_max;
+    *row_max = m;
+    return KSFX(exp_sum_pass_to_bf16)(row, n, m, p);
+}
+#endif
 
 /* y = exp(x) elementwise, x ≤ 0 (softmax_kernels.h); for the tests. */
 TARGET void KSFX(mha_exp)(REAL *y, const REAL *x, size_t n)
