@@ -30,4 +30,46 @@ bool mha_blas_serial_in_parallel(void);
  * itself; the others are left as they are. */
 void mha_blas_describe(mha_runtime *r);
 
+/* bf16 GEMM (oneDNN's matmul, src/blas_onednn.c; src/blas_onednn_none.c in a build without it).
+ * Every call either runs the whole product and returns true, or returns false with C untouched:
+ * the backend cannot run it (not built, no bf16 units, a oneDNN error, or only oneDNN's reference
+ * kernel would), and the caller then widens to f32 and calls mha_gemm_f32. Products of bf16 are
+ * exact in f32; they accumulate in f32 in oneDNN's order. Inside an active OpenMP parallel region
+ * (GNU OpenMP: oneDNN's) a call runs on the calling thread alone, bitwise as on one thread;
+ * outside one it uses omp_get_max_threads() threads and may split k (results can then differ in
+ * the last bits from one thread's). */
+
+/* True when this build has oneDNN and this CPU has bf16 units it uses (avx512_core_bf16 or AMX):
+ * only then is a bf16 GEMM faster than widening to f32. */
+bool mha_gemm_bf16_native(void);
+
+/* C (m×n, ldc, f32) = alpha · A (m×k bf16, lda) · op(B) + beta · C; op(B) = Bᵀ (B n×k) when
+ * trans_b, else B (k×n). Row-major, strides given. Products accumulate in f32. Returns false with
+ * C untouched when the backend cannot run it (not built, no bf16 units, oneDNN error): the caller
+ * then widens to f32 and calls mha_gemm_f32. k == 0 gives C = beta·C. */
+bool mha_gemm_bf16(bool trans_b, size_t m, size_t n, size_t k, float alpha, const mha_bf16 *A,
+                   size_t lda, const mha_bf16 *B, size_t ldb, float beta, float *C, size_t ldc);
+
+/* The same with C in bf16, beta 0: the f32 accumulator rounded once to nearest even (for
+ * projections). k == 0 gives C = 0. */
+bool mha_gemm_bf16_out_bf16(bool trans_b, size_t m, size_t n, size_t k, float alpha,
+                            const mha_bf16 *A, size_t lda, const mha_bf16 *B, size_t ldb,
+                            mha_bf16 *C, size_t ldc);
+
+/* Primitives by shape, for a caller that repeats shapes: building one costs 3-4 µs even when
+ * oneDNN has it in its own cache, 5-12 % of an attention-sized GEMM. The driver creates one per
+ * worker for one attention call and destroys it after; one thread at a time uses it (no locks).
+ * It holds up to 8 primitives keyed by (trans_b, m, n, k, lda, ldb, ldc, alpha, beta, output type),
+ * the oldest replaced first. Create returns NULL when not native or out of memory: the _cached
+ * calls then take NULL, which builds a primitive per call (what the plain calls above do). */
+typedef struct mha_gemm_bf16_cache mha_gemm_bf16_cache;
+mha_gemm_bf16_cache *mha_gemm_bf16_cache_create(void);
+void mha_gemm_bf16_cache_destroy(mha_gemm_bf16_cache *cache); /* NULL: nothing */
+bool mha_gemm_bf16_cached(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, size_t n, size_t k,
+                          float alpha, const mha_bf16 *A, size_t lda, const mha_bf16 *B, size_t ldb,
+                          float beta, float *C, size_t ldc);
+bool mha_gemm_bf16_out_bf16_cached(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, size_t n,
+                                   size_t k, float alpha, const mha_bf16 *A, size_t lda,
+                                   const mha_bf16 *B, size_t ldb, mha_bf16 *C, size_t ldc);
+
 #endif
