@@ -18,24 +18,16 @@ void mha_gemm_f32(bool trans_b, size_t m, size_t n, size_t k, float alpha, const
 void mha_gemm_f64(bool trans_b, size_t m, size_t n, size_t k, double alpha, const double *A,
                   size_t lda, const double *B, size_t ldb, double beta, double *C, size_t ldc);
 
-/* The half-precision GEMM backend. mha_gemm_half_native(t): does this build and CPU multiply
- * halves of type t natively (oneDNN's bf16 matmul on AVX512-BF16 or AMX)? Only then is a half
- * GEMM faster than widening to float. The GEMMs: C = alpha·A·op(B) + beta·C as mha_gemm_f32, A and
- * B stored halves, products accumulated in float; the _out_ variants write C rounded once to the
- * half type (beta 0). They return false, with C untouched, when they cannot run the product (no
- * backend, no units, or the backend failed): the caller then widens to float. f16 has no native
- * backend (oneDNN 2.6.3's f16 matmul is unimplemented on these CPUs): its GEMMs always decline. */
+/* The half GEMMs of the driver's traits (type_bf16.h, type_f16.h). mha_gemm_half_native(t): does
+ * this build and CPU multiply halves of type t natively? f16 has no native backend (oneDNN 2.6.3's
+ * f16 matmul is unimplemented on these CPUs): its GEMMs always decline, as the bf16 ones below do
+ * when they cannot run. */
 bool mha_gemm_half_native(mha_dtype t);
-bool mha_gemm_bf16_native(void);
-bool mha_gemm_bf16(bool trans_b, size_t m, size_t n, size_t k, float alpha, const mha_bf16 *A,
-                   size_t lda, const mha_bf16 *B, size_t ldb, float beta, float *C, size_t ldc);
-bool mha_gemm_bf16_out_bf16(bool trans_b, size_t m, size_t n, size_t k, float alpha,
-                            const mha_bf16 *A, size_t lda, const mha_bf16 *B, size_t ldb,
-                            mha_bf16 *C, size_t ldc);
 bool mha_gemm_f16(bool trans_b, size_t m, size_t n, size_t k, float alpha, const mha_f16 *A,
                   size_t lda, const mha_f16 *B, size_t ldb, float beta, float *C, size_t ldc);
-bool mha_gemm_f16_out_f16(bool trans_b, size_t m, size_t n, size_t k, float alpha, const mha_f16 *A,
-                          size_t lda, const mha_f16 *B, size_t ldb, mha_f16 *C, size_t ldc);
+bool mha_gemm_f16_out_f16(bool trans_b, size_t m, size_t n, size_t k, float alpha,
+                          const mha_f16 *A, size_t lda, const mha_f16 *B, size_t ldb, mha_f16 *C,
+                          size_t ldc);
 
 /* Threads the BLAS would use inside one GEMM called from a parallel region, as the caller has
  * configured it (read, never changed): 1 for an OpenMP-built OpenBLAS (it runs single-threaded
@@ -49,5 +41,47 @@ bool mha_blas_serial_in_parallel(void);
 /* Fills the BLAS fields of *r (name, version, core, threading, threads) from what the BLAS says of
  * itself; the others are left as they are. */
 void mha_blas_describe(mha_runtime *r);
+
+/* bf16 GEMM (oneDNN's matmul, src/blas_onednn.c; src/blas_onednn_none.c in a build without it).
+ * Every call either runs the whole product and returns true, or returns false with C untouched:
+ * the backend cannot run it (not built, no bf16 units, a oneDNN error, or only oneDNN's reference
+ * kernel would), and the caller then widens to f32 and calls mha_gemm_f32. Products of bf16 are
+ * exact in f32; they accumulate in f32 in oneDNN's order. Inside an active OpenMP parallel region
+ * (GNU OpenMP: oneDNN's) a call runs on the calling thread alone, bitwise as on one thread;
+ * outside one it uses omp_get_max_threads() threads and may split k (results can then differ in
+ * the last bits from one thread's). */
+
+/* True when this build has oneDNN and this CPU has bf16 units it uses (avx512_core_bf16 or AMX):
+ * only then is a bf16 GEMM faster than widening to f32. */
+bool mha_gemm_bf16_native(void);
+
+/* C (m×n, ldc, f32) = alpha · A (m×k bf16, lda) · op(B) + beta · C; op(B) = Bᵀ (B n×k) when
+ * trans_b, else B (k×n). Row-major, strides given. Products accumulate in f32. Returns false with
+ * C untouched when the backend cannot run it (not built, no bf16 units, oneDNN error): the caller
+ * then widens to f32 and calls mha_gemm_f32. k == 0 gives C = beta·C. */
+bool mha_gemm_bf16(bool trans_b, size_t m, size_t n, size_t k, float alpha, const mha_bf16 *A,
+                   size_t lda, const mha_bf16 *B, size_t ldb, float beta, float *C, size_t ldc);
+
+/* The same with C in bf16, beta 0: the f32 accumulator rounded once to nearest even (for
+ * projections). k == 0 gives C = 0. */
+bool mha_gemm_bf16_out_bf16(bool trans_b, size_t m, size_t n, size_t k, float alpha,
+                            const mha_bf16 *A, size_t lda, const mha_bf16 *B, size_t ldb,
+                            mha_bf16 *C, size_t ldc);
+
+/* Primitives by shape, for a caller that repeats shapes: building one costs 3-4 µs even when
+ * oneDNN has it in its own cache, 5-12 % of an attention-sized GEMM. The driver creates one per
+ * worker for one attention call and destroys it after; one thread at a time uses it (no locks).
+ * It holds up to 8 primitives keyed by (trans_b, m, n, k, lda, ldb, ldc, alpha, beta, output type),
+ * the oldest replaced first. Create returns NULL when not native or out of memory: the _cached
+ * calls then take NULL, which builds a primitive per call (what the plain calls above do). */
+typedef struct mha_gemm_bf16_cache mha_gemm_bf16_cache;
+mha_gemm_bf16_cache *mha_gemm_bf16_cache_create(void);
+void mha_gemm_bf16_cache_destroy(mha_gemm_bf16_cache *cache); /* NULL: nothing */
+bool mha_gemm_bf16_cached(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, size_t n, size_t k,
+                          float alpha, const mha_bf16 *A, size_t lda, const mha_bf16 *B, size_t ldb,
+                          float beta, float *C, size_t ldc);
+bool mha_gemm_bf16_out_bf16_cached(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, size_t n,
+                                   size_t k, float alpha, const mha_bf16 *A, size_t lda,
+                                   const mha_bf16 *B, size_t ldb, mha_bf16 *C, size_t ldc);
 
 #endif

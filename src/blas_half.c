@@ -24,25 +24,3 @@ bool mha_gemm_f16_out_f16(bool trans_b, size_t m, size_t n, size_t k, float alph
     return false;
 }
 
-/* Until the oneDNN backend lands: no native bf16. */
-bool mha_gemm_bf16_native(void)
-{
-    return false;
-}
-
-bool mha_gemm_bf16(bool trans_b, size_t m, size_t n, size_t k, float alpha, const mha_bf16 *A,
-                   size_t lda, const mha_bf16 *B, size_t ldb, float beta, float *C, size_t ldc)
-{
-    (void)trans_b, (void)m, (void)n, (void)k, (void)alpha, (void)A, (void)lda, (void)B, (void)ldb;
-    (void)beta, (void)C, (void)ldc;
-    return false;
-}
-
-bool mha_gemm_bf16_out_bf16(bool trans_b, size_t m, size_t n, size_t k, float alpha,
-                            const mha_bf16 *A, size_t lda, const mha_bf16 *B, size_t ldb,
-                            mha_bf16 *C, size_t ldc)
-{
-    (void)trans_b, (void)m, (void)n, (void)k, (void)alpha, (void)A, (void)lda, (void)B, (void)ldb;
-    (void)C, (void)ldc;
-    return false;
-}

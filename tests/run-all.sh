@@ -69,9 +69,11 @@ unit_step() {
 }
 
 # The default build links Debian's OpenMP-built OpenBLAS (meson.build); without it libmha falls
-# back to OpenBLAS through pkg-config, the pthreads flavour: the suite must pass on that too.
+# back to OpenBLAS through pkg-config, the pthreads flavour: the suite must pass on that too. This
+# gcc build also goes without oneDNN (the default one has it when installed), so the suite runs
+# on the f32 fallback of the bf16 GEMM as well (test_gemm_bf16's declining branch).
 pthreads_step() {
-    suite_step build-pthreads -- -Dblas=openblas -Dmpi=disabled -Dbench=false
+    suite_step build-pthreads -- -Dblas=openblas -Dmpi=disabled -Dbench=false -Donednn=disabled
 }
 
 # The MPI component is optional: libmha must build without it and never link MPI. (The step above
@@ -128,9 +130,11 @@ import_installed() {
 # on a build over Debian's reference BLAS (-Dblas=netlib). valgrind 3.19 cannot execute AVX-512,
 # and OpenBLAS runs AVX-512 kernels under valgrind when the environment pins OPENBLAS_CORETYPE to
 # one (SkylakeX): the reference BLAS's plain loops run on every CPU whatever the environment says.
-# OpenBLAS itself runs under ASan+UBSan and ThreadSanitizer below (docs/HARDENING.md).
+# OpenBLAS itself runs under ASan+UBSan and ThreadSanitizer below (docs/HARDENING.md). No oneDNN
+# either: its JIT kernels are AVX-512 on this kind of CPU (gcc's ASan step runs them instead).
 valgrind_step() {
-    suite_step build-valgrind --setup valgrind -- -Dblas=netlib -Dmpi=disabled -Dbench=false
+    suite_step build-valgrind --setup valgrind -- -Dblas=netlib -Dmpi=disabled -Dbench=false \
+        -Donednn=disabled
 }
 
 # AddressSanitizer + UndefinedBehaviorSanitizer (gcc), every test, any report fatal. The MPI tests

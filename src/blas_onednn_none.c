@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* The bf16 GEMM of blas.h in a build without oneDNN: never native, every call declines (false,
+ * C untouched) and the caller widens to f32. */
+#include "blas.h"
+
+bool mha_gemm_bf16_native(void)
+{
+    return false;
+}
+
+mha_gemm_bf16_cache *mha_gemm_bf16_cache_create(void)
+{
+    return NULL;
+}
+
+void mha_gemm_bf16_cache_destroy(mha_gemm_bf16_cache *cache)
+{
+    (void)cache;
+}
+
+bool mha_gemm_bf16_cached(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, size_t n, size_t k,
+                          float alpha, const mha_bf16 *A, size_t lda, const mha_bf16 *B, size_t ldb,
+                          float beta, float *C, size_t ldc)
+{
+    (void)cache, (void)trans_b, (void)m, (void)n, (void)k, (void)alpha, (void)A, (void)lda;
+    (void)B, (void)ldb, (void)beta, (void)C, (void)ldc;
+    return false;
+}
+
+bool mha_gemm_bf16_out_bf16_cached(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, size_t n,
+                                   size_t k, float alpha, const mha_bf16 *A, size_t lda,
+                                   const mha_bf16 *B, size_t ldb, mha_bf16 *C, size_t ldc)
+{
+    (void)cache, (void)trans_b, (void)m, (void)n, (void)k, (void)alpha, (void)A, (void)lda;
+    (void)B, (void)ldb, (void)C, (void)ldc;
+    return false;
+}
+
+bool mha_gemm_bf16(bool trans_b, size_t m, size_t n, size_t k, float alpha, const mha_bf16 *A,
+                   size_t lda, const mha_bf16 *B, size_t ldb, float beta, float *C, size_t ldc)
+{
+    return mha_gemm_bf16_cached(NULL, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+bool mha_gemm_bf16_out_bf16(bool trans_b, size_t m, size_t n, size_t k, float alpha,
+                            const mha_bf16 *A, size_t lda, const mha_bf16 *B, size_t ldb,
+                            mha_bf16 *C, size_t ldc)
+{
+    return mha_gemm_bf16_out_bf16_cached(NULL, trans_b, m, n, k, alpha, A, lda, B, ldb, C, ldc);
+}
