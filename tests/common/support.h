@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Helpers shared by the tests, the fuzz target and the benchmarks: seeded random numbers. Standard
- * headers only, no cmocka, so that the fuzz target and bench/ can include it as well as the cmocka
- * tests. */
+/* Helpers shared by the tests, the fuzz target and the benchmarks: seeded random numbers and
+ * buffer extents. Standard headers only, no cmocka, so that the fuzz target and bench/ can include
+ * it as well as the cmocka tests. */
 #ifndef MHA_SUPPORT_H
 #define MHA_SUPPORT_H
 
@@ -38,6 +38,16 @@ static inline double rng_uniform(rng *r, double lo, double hi)
 static inline size_t rng_range(rng *r, size_t lo, size_t hi)
 {
     return lo + (size_t)(rng_next(r) % (hi - lo + 1));
+}
+
+/* Elements from the first to one past the last that `items` batch items, `stride` apart, of `rows`
+ * rows, `ld` apart, of `width` elements touch: 0 when any of the three counts is 0. Unchecked:
+ * callers pass sizes that fit. */
+static inline size_t extent(size_t items, size_t stride, size_t rows, size_t ld, size_t width)
+{
+    if (items == 0 || rows == 0 || width == 0)
+        return 0;
+    return (items - 1) * stride + (rows - 1) * ld + width;
 }
 
 #endif
