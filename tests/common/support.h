@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* Helpers shared by the tests, the fuzz target and the benchmarks: seeded random numbers and
- * buffer extents. Standard headers only, no cmocka, so that the fuzz target and bench/ can include
- * it as well as the cmocka tests. */
+/* Helpers shared by the tests, the fuzz target and the benchmarks: seeded random numbers, buffer
+ * extents, medians and a monotonic clock. Standard headers only, no cmocka, so that the fuzz target
+ * and bench/ can include it as well as the cmocka tests. */
 #ifndef MHA_SUPPORT_H
 #define MHA_SUPPORT_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
 
-/* xorshift64*: deterministic across platforms, so a failing seed reproduces anywhere. The state
- * must not be 0. */
+/* xorshift64*: deterministic across platforms, so a failing seed reproduces anywhere and every
+ * bench run measures the same data. The state must not be 0. */
 typedef struct rng {
     uint64_t s;
 } rng;
@@ -49,5 +51,31 @@ static inline size_t extent(size_t items, size_t stride, size_t rows, size_t ld,
         return 0;
     return (items - 1) * stride + (rows - 1) * ld + width;
 }
+
+static inline int support_cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of n > 0 values, sorting v in place (callers read the minimum and maximum from it
+ * too). An even count takes the mean of the middle two, the usual definition. */
+static inline double median_sort(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, support_cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* clock_gettime is POSIX, not C11: the clock exists only where the includer asked for POSIX
+ * (_POSIX_C_SOURCE >= 199309L before its first system header), so strict C11 files compile too. */
+#ifdef CLOCK_MONOTONIC
+/* Seconds on the monotonic clock (not wall time: immune to NTP steps). */
+static inline double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+#endif
 
 #endif
