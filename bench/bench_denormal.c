@@ -4,8 +4,9 @@
  * against tests/ref first, then reports the median time of each and its ratio to normal inputs.
  * No assertion on speed: this prints numbers for docs/HARDENING.md.
  * Usage: bench_denormal [--smoke]   (--smoke: one tiny run of each case, for `meson test`) */
-#define _POSIX_C_SOURCE 199309L /* clock_gettime */
+#define _POSIX_C_SOURCE 199309L /* clock_gettime, for now_seconds() */
 
+#include "common/support.h"
 #include "mha.h"
 #include "ref.h"
 
@@ -14,20 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* Input sets: which of Q, K, V are scaled into the subnormal range. */
 typedef struct input_set {
@@ -100,15 +87,14 @@ int main(int argc, char **argv)
         }
         for (int f64 = 0; f64 <= 1; f64++) {
             for (size_t r = 0; r < reps; r++) {
-                double t0 = now();
+                double t0 = now_seconds();
                 mha_status st = f64 ? mha_attention_f64(&d, Qd, Kd, Vd, NULL, outd, NULL)
                                     : mha_attention(&d, Q, K, V, NULL, out, NULL);
-                t[r] = now() - t0;
+                t[r] = now_seconds() - t0;
                 if (st != MHA_OK)
                     return 1;
             }
-            qsort(t, reps, sizeof *t, by_value);
-            double median = t[reps / 2];
+            double median = median_sort(t, reps);
             if (s == 0)
                 base[f64] = median;
             printf("  %-14s %-6s %9.3f ms  x%.2f\n", sets[s].name, f64 ? "double" : "float",

@@ -17,7 +17,7 @@ static mha_status run_attention(const void *ctx)
 /* Buffers for a packed single-item descriptor, inputs uniform in [−1, 1]. */
 static void attn_init(attn_call *a, const mha_attention_desc *d, uint64_t seed)
 {
-    bench_rng r = bench_rng_seeded(seed);
+    rng r = rng_seeded(seed);
     size_t nq = bench_mul(d->seq_q, d->ld_q), nk = bench_mul(d->seq_kv, d->ld_k),
            nv = bench_mul(d->seq_kv, d->ld_v);
     a->d = *d;

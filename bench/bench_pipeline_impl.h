@@ -31,7 +31,7 @@ static mha_status run_mha(const void *ctx)
  * at every d_model, and the softmax sees the same score range at every shape. */
 static void pipeline_init(pipeline *p, const bench_shape *s)
 {
-    bench_rng r = bench_rng_seeded(s->seq * 31 + s->d_model);
+    rng r = rng_seeded(s->seq * 31 + s->d_model);
     size_t n = s->seq, d = s->d_model, dd = bench_mul(d, d), nd = bench_mul(n, d);
     *p = (pipeline){.n = n, .d = d, .h = s->heads};
     p->X = alloc_real(nd);

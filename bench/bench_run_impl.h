@@ -21,10 +21,10 @@ static REAL *alloc_real(size_t n)
     return bench_alloc(bench_mul(n, sizeof(REAL)));
 }
 
-static void fill(bench_rng *r, REAL *x, size_t n, double amplitude)
+static void fill(rng *r, REAL *x, size_t n, double amplitude)
 {
     for (size_t i = 0; i < n; i++)
-        x[i] = (REAL)bench_uniform(r, -amplitude, amplitude);
+        x[i] = (REAL)rng_uniform(r, -amplitude, amplitude);
 }
 
 static void must(mha_status s, const char *what)
@@ -129,7 +129,7 @@ static mha_status run_copy(const void *ctx)
 
 static void measure_gemm_peak(bench_config *c)
 {
-    bench_rng r = bench_rng_seeded(1);
+    rng r = rng_seeded(1);
     size_t n = c->peak_n, nn = bench_mul(n, n);
     REAL *A = alloc_real(nn), *B = alloc_real(nn), *C = alloc_real(nn);
     fill(&r, A, nn, 1);

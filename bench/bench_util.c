@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Small tools of the benchmark: clock, repetition policy, medians, rates, memory, random fill. */
-#define _POSIX_C_SOURCE 200809L
+/* Small tools of the benchmark: clock, repetition policy, medians, rates, memory. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, for now_seconds() */
 #include "bench_util.h"
 
 #include <stdarg.h>
@@ -8,13 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
 double bench_now(void)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+    return now_seconds();
 }
 
 bool bench_reps_begin(const bench_reps *policy, double first_s, bench_reps *eff)
@@ -33,17 +30,9 @@ bool bench_reps_more(const bench_reps *policy, int done, double spent_s)
     return done < policy->min || spent_s < policy->budget_s;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 bench_stats bench_stats_of(double *v, int n)
 {
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    /* Even counts take the mean of the middle two, the usual definition. */
-    double median = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    double median = median_sort(v, (size_t)n); /* sorted now: the ends are min and max */
     return (bench_stats){median, v[0], v[n - 1], n};
 }
 
@@ -84,21 +73,6 @@ size_t bench_mul(size_t a, size_t b)
     if (__builtin_mul_overflow(a, b, &r))
         bench_die("size %zu x %zu overflows", a, b);
     return r;
-}
-
-bench_rng bench_rng_seeded(uint64_t seed)
-{
-    return (bench_rng){seed * 0x9E3779B97F4A7C15ull + 1};
-}
-
-double bench_uniform(bench_rng *r, double lo, double hi)
-{
-    /* xorshift64*: cheap and the same on every platform. */
-    r->s ^= r->s >> 12;
-    r->s ^= r->s << 25;
-    r->s ^= r->s >> 27;
-    uint64_t x = r->s * 0x2545F4914F6CDD1Dull;
-    return lo + (hi - lo) * (double)(x >> 11) * 0x1.0p-53;
 }
 
 void bench_die(const char *fmt, ...)

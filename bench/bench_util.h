@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /* Small tools of the benchmark: monotonic clock, repetition policy and medians, GFLOP/s, memory
- * (allocation that never fails silently, max RSS), and a seeded random fill. */
+ * (allocation that never fails silently, max RSS). The seeded RNG, the median and the clock itself
+ * come from tests/common/support.h, shared with the tests and the fuzz target. */
 #ifndef MHA_BENCH_UTIL_H
 #define MHA_BENCH_UTIL_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
+
+#include "common/support.h"
 
 /* More repetitions than this are never kept: a median of 101 is as good as it gets. */
 #define BENCH_MAX_REPS 101
 
-/* Seconds on the monotonic clock (not wall time: immune to NTP steps). */
+/* now_seconds() of support.h, out of line: only bench_util.c asks for POSIX, the bench's other
+ * files stay strict C11. */
 double bench_now(void);
 
 /* How many timed repetitions to run after the untimed (checked) first run. A call is repeated
@@ -52,14 +55,6 @@ void bench_free(void *p);
 
 /* a·b, exiting with a message on overflow (sizes come from the command line). */
 size_t bench_mul(size_t a, size_t b);
-
-/* Uniform in [lo, hi) from a fixed-seed xorshift, so every run measures the same data. */
-typedef struct bench_rng {
-    uint64_t s;
-} bench_rng;
-
-bench_rng bench_rng_seeded(uint64_t seed);
-double bench_uniform(bench_rng *r, double lo, double hi);
 
 /* Prints "mha_bench: <message>" to stderr and exits with status 1. */
 void bench_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

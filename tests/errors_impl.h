@@ -640,13 +640,6 @@ static void SFX(desc_too_large)(void **state)
 /* General attention: buffers                                                                  */
 /* ------------------------------------------------------------------------------------------ */
 
-static size_t SFX(extent)(size_t items, size_t stride, size_t rows, size_t ld, size_t width)
-{
-    if (items == 0 || rows == 0 || width == 0)
-        return 0;
-    return (items - 1) * stride + (rows - 1) * ld + width;
-}
-
 typedef struct ATT_CTX {
     const mha_attention_desc *d;
     bool ws;
@@ -672,12 +665,11 @@ static SPEC SFX(attention_spec)(const mha_attention_desc *d, const ATT_CTX *c)
               {0},
               {0},
               {0}};
-    s.len[0] = SFX(extent)(d->batch, d->batch_stride_q, d->seq_q, d->ld_q, d->n_heads * d->d_head);
-    s.len[1] =
-        SFX(extent)(d->batch, d->batch_stride_k, d->seq_kv, d->ld_k, d->n_kv_heads * d->d_head);
-    s.len[2] = SFX(extent)(d->batch, d->batch_stride_v, d->seq_kv, d->ld_v, d->n_kv_heads * d->d_v);
-    s.len[3] = SFX(extent)(d->batch, d->batch_stride_mask, d->seq_q, d->ld_mask, d->seq_kv);
-    s.len[4] = SFX(extent)(d->batch, d->batch_stride_out, d->seq_q, d->ld_out, d->n_heads * d->d_v);
+    s.len[0] = extent(d->batch, d->batch_stride_q, d->seq_q, d->ld_q, d->n_heads * d->d_head);
+    s.len[1] = extent(d->batch, d->batch_stride_k, d->seq_kv, d->ld_k, d->n_kv_heads * d->d_head);
+    s.len[2] = extent(d->batch, d->batch_stride_v, d->seq_kv, d->ld_v, d->n_kv_heads * d->d_v);
+    s.len[3] = extent(d->batch, d->batch_stride_mask, d->seq_q, d->ld_mask, d->seq_kv);
+    s.len[4] = extent(d->batch, d->batch_stride_out, d->seq_q, d->ld_out, d->n_heads * d->d_v);
     s.len[5] = d->batch * d->n_heads * d->seq_q;
     s.len[6] = (c->ws_bytes + sizeof(REAL) - 1) / sizeof(REAL);
     s.optional[3] = s.optional[5] = true;
@@ -851,8 +843,7 @@ static void SFX(workspace_rules)(void **state)
     double *junk = xcalloc(2048, 8);
     REAL *Q = a, *K = a + 512, *V = a + 1024, *M = a + 1536;
     REAL *out = a + 2048, *lse = out + 256, *out_ws = a + 3072, *lse_ws = out_ws + 256;
-    const size_t out_n =
-                     SFX(extent)(d.batch, d.batch_stride_out, d.seq_q, d.ld_out, d.n_heads * d.d_v),
+    const size_t out_n = extent(d.batch, d.batch_stride_out, d.seq_q, d.ld_out, d.n_heads * d.d_v),
                  lse_n = d.batch * d.n_heads * d.seq_q;
     FILL(&r, a, junk, 2048, -1, 1);
     unsigned char *ws = xcalloc(need + 64, 1);

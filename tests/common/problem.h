@@ -43,12 +43,6 @@ typedef struct result {
     double *out, *lse;
 } result;
 
-static inline size_t extent(size_t items, size_t stride, size_t rows, size_t ld, size_t width)
-{
-    return items == 0 || rows == 0 || width == 0 ? 0
-                                                 : (items - 1) * stride + (rows - 1) * ld + width;
-}
-
 static inline problem problem_new(const mha_attention_desc *d, bool mask)
 {
     problem p = {*d, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL};

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Shared test helpers: the cmocka prelude, a seeded RNG, sentinel fills, tolerance checks. */
+/* Shared test helpers: the cmocka prelude, sentinel fills, tolerance checks. The seeded RNG comes
+ * from support.h, with the rest that the fuzz target and bench/ share. */
 #ifndef MHA_TEST_UTIL_H
 #define MHA_TEST_UTIL_H
 
@@ -16,35 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* xorshift64*: deterministic across platforms, so a failing seed reproduces anywhere. */
-typedef struct rng {
-    uint64_t s;
-} rng;
-
-static inline rng rng_seeded(uint64_t seed)
-{
-    return (rng){seed * 0x9E3779B97F4A7C15ull + 1};
-}
-
-static inline uint64_t rng_next(rng *r)
-{
-    r->s ^= r->s >> 12;
-    r->s ^= r->s << 25;
-    r->s ^= r->s >> 27;
-    return r->s * 0x2545F4914F6CDD1Dull;
-}
-
-/* Uniform in [lo, hi). */
-static inline double rng_uniform(rng *r, double lo, double hi)
-{
-    return lo + (hi - lo) * (double)(rng_next(r) >> 11) * 0x1.0p-53;
-}
-
-/* Uniform integer in [lo, hi]. */
-static inline size_t rng_range(rng *r, size_t lo, size_t hi)
-{
-    return lo + (size_t)(rng_next(r) % (hi - lo + 1));
-}
+#include "support.h"
 
 static inline void *xcalloc(size_t n, size_t size)
 {

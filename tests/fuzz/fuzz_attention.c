@@ -32,6 +32,7 @@
  *            selecting mask rows set to −inf
  *   [nth]    with OPT_FAIL_ALLOC: which allocation fails (1..3) */
 #include "alloc.h"
+#include "common/support.h"
 #include "fuzz_format.h"
 #include "mha.h"
 #include "ref.h"
@@ -553,14 +554,6 @@ static void mark_writable(call *c, uint8_t *writable)
 
 /* ---- values --------------------------------------------------------------------------------- */
 
-static uint64_t xorshift(uint64_t *s)
-{
-    *s ^= *s >> 12;
-    *s ^= *s << 25;
-    *s ^= *s >> 27;
-    return *s * 0x2545F4914F6CDD1Dull;
-}
-
 static void store(const call *c, unsigned char *arena, size_t index, double v)
 {
     if (c->f64) {
@@ -627,9 +620,11 @@ static double special_value(const call *c, unsigned kind, reader *r)
 static void fill(call *c, reader *r, unsigned char *arena)
 {
     size_t n = ARENA_BYTES / c->elem;
-    uint64_t s = u64(r) | 1;
+    /* The input's 8 bytes are the state itself, not a seed to mix (| 1: never 0), so the values
+     * of every committed corpus file stay what they were. */
+    rng s = {u64(r) | 1};
     for (size_t i = 0; i < n; i++)
-        store(c, arena, i, ((double)(xorshift(&s) >> 11) * 0x1.0p-53 * 2 - 1) * TAME);
+        store(c, arena, i, rng_uniform(&s, -TAME, TAME));
     unsigned specials = u8(r) % 9;
     for (unsigned k = 0; k < specials; k++) {
         size_t at = u16(r) % n;
