@@ -21,11 +21,11 @@ double bench_bf16_gemm_peak(int reps)
     const size_t n = (size_t)SIZE * SIZE;
     mha_bf16 *A = bench_alloc(n * sizeof *A), *B = bench_alloc(n * sizeof *B);
     float *C = bench_alloc(n * sizeof *C);
-    bench_rng r = bench_rng_seeded(1);
+    rng r = rng_seeded(1);
     for (size_t i = 0; i < n; i++) {
         /* small integers times 2⁻⁴: exact in bf16, and the sums stay finite */
-        A[i].bits = (uint16_t)(0x3d80 + (int)bench_uniform(&r, 0, 64));
-        B[i].bits = (uint16_t)(0x3d80 + (int)bench_uniform(&r, 0, 64));
+        A[i].bits = (uint16_t)(0x3d80 + (int)rng_uniform(&r, 0, 64));
+        B[i].bits = (uint16_t)(0x3d80 + (int)rng_uniform(&r, 0, 64));
     }
     mha_gemm_bf16_cache *cache = mha_gemm_bf16_cache_create();
     double times[BENCH_MAX_REPS], rate = 0;
