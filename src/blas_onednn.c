@@ -172,28 +172,28 @@ static bool run(gemm_entry *e, dnnl_stream_t stream, const void *A, const void *
            dnnl_stream_wait(stream) == dnnl_success;
 }
 
-mha_gemm_bf16_cache *mha_gemm_bf16_cache_create(void)
+size_t mha_gemm_bf16_cache_bytes(void)
+{
+    return sizeof(mha_gemm_bf16_cache);
+}
+
+mha_gemm_bf16_cache *mha_gemm_bf16_cache_init(void *mem)
 {
     if (!mha_gemm_bf16_native())
         return NULL;
-    mha_gemm_bf16_cache *cache = mha_alloc(sizeof *cache);
-    if (cache == NULL)
-        return NULL;
+    mha_gemm_bf16_cache *cache = mem;
     memset(cache, 0, sizeof *cache);
-    if (dnnl_engine_create(&cache->engine, dnnl_cpu, 0) != dnnl_success) {
-        mha_free(cache);
+    if (dnnl_engine_create(&cache->engine, dnnl_cpu, 0) != dnnl_success)
         return NULL;
-    }
     if (dnnl_stream_create(&cache->stream, cache->engine, dnnl_stream_default_flags) !=
         dnnl_success) {
         dnnl_engine_destroy(cache->engine);
-        mha_free(cache);
         return NULL;
     }
     return cache;
 }
 
-void mha_gemm_bf16_cache_destroy(mha_gemm_bf16_cache *cache)
+void mha_gemm_bf16_cache_fini(mha_gemm_bf16_cache *cache)
 {
     if (cache == NULL)
         return;
@@ -201,6 +201,20 @@ void mha_gemm_bf16_cache_destroy(mha_gemm_bf16_cache *cache)
         release(&cache->entry[i]);
     dnnl_stream_destroy(cache->stream);
     dnnl_engine_destroy(cache->engine);
+}
+
+mha_gemm_bf16_cache *mha_gemm_bf16_cache_create(void)
+{
+    void *mem = mha_gemm_bf16_native() ? mha_alloc(sizeof(mha_gemm_bf16_cache)) : NULL;
+    mha_gemm_bf16_cache *cache = mem ? mha_gemm_bf16_cache_init(mem) : NULL;
+    if (cache == NULL)
+        mha_free(mem);
+    return cache;
+}
+
+void mha_gemm_bf16_cache_destroy(mha_gemm_bf16_cache *cache)
+{
+    mha_gemm_bf16_cache_fini(cache);
     mha_free(cache);
 }
 

@@ -8,6 +8,22 @@ bool mha_gemm_bf16_native(void)
     return false;
 }
 
+size_t mha_gemm_bf16_cache_bytes(void)
+{
+    return 0;
+}
+
+mha_gemm_bf16_cache *mha_gemm_bf16_cache_init(void *mem)
+{
+    (void)mem;
+    return NULL;
+}
+
+void mha_gemm_bf16_cache_fini(mha_gemm_bf16_cache *cache)
+{
+    (void)cache;
+}
+
 mha_gemm_bf16_cache *mha_gemm_bf16_cache_create(void)
 {
     return NULL;

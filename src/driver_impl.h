@@ -121,15 +121,18 @@ void SFX(mha_project)(const mha_project_plan *pp, const STORE *X, size_t seq_len
 #endif
     {
         size_t worker = worker_index(), item;
-        REAL *x_wide = (REAL *)(base + pp->worker_at + worker * pp->worker_bytes);
-        REAL *o_wide = x_wide + pp->block_rows * d_model;
+        unsigned char *own = base + pp->worker_at + worker * pp->worker_bytes;
+        REAL *x_wide = (REAL *)own, *o_wide = x_wide + pp->block_rows * d_model;
+        mha_gemm_bf16_cache *cache = pp->half_native && worker < pp->workers
+                                         ? mha_gemm_bf16_cache_init(own + pp->cache_at)
+                                         : NULL;
         while (worker < pp->workers && (item = claim_tile(&next)) < blocks * count) {
             size_t p = item / blocks, r0 = item % blocks * pp->block_rows;
             size_t m = seq_len - r0 < pp->block_rows ? seq_len - r0 : pp->block_rows;
             const STORE *x = X + r0 * d_model;
             STORE *o = out[p] + r0 * cols;
             if (pp->half_native &&
-                HALF_GEMM_OUT(false, m, cols, d_model, 1, x, d_model, W[p], cols, o, cols))
+                HALF_GEMM_OUT(cache, false, m, cols, d_model, 1, x, d_model, W[p], cols, o, cols))
                 continue;
             const REAL *w =
                 wide_weight(W, p, d_model * cols, (REAL *)(base + pp->wide_w_at), widened);
@@ -137,6 +140,7 @@ void SFX(mha_project)(const mha_project_plan *pp, const STORE *X, size_t seq_len
             GEMM(false, m, cols, d_model, 1, x_wide, d_model, w, cols, 0, o_wide, cols);
             NARROW(o_wide, o, m * cols);
         }
+        mha_gemm_bf16_cache_fini(cache);
     }
 }
 #endif
@@ -179,17 +183,21 @@ static void zero_row(REAL *row, size_t n)
  * into out once, at the end. */
 typedef struct tile_work {
     REAL *S, *row_max, *row_sum, *acc;
-    size_t ld_acc;
+    size_t ld_s, ld_acc; /* ld_s: the score rows' stride in the current key block */
 #ifdef WIDEN
     REAL *a_wide, *b_wide; /* operands widened to float, when the GEMMs cannot take halves */
-    STORE *P;              /* P rounded to STORE, when they can (plan->half_native) */
+    /* When they can (plan->half_native): P rounded to STORE, the tile's Q and a K or V block
+     * packed dense, and the worker's cache of GEMM primitives. */
+    STORE *P, *q_pack, *kv_pack;
+    mha_gemm_bf16_cache *cache;
 #endif
 } tile_work;
 
-static tile_work work_of(const mha_plan *plan, const tile *t, unsigned char *base)
+static tile_work work_of(const mha_plan *plan, const tile *t, unsigned char *base, void *cache)
 {
     tile_work w;
     w.S = (REAL *)base;
+    w.ld_s = plan->ld_s;
     w.row_max = (REAL *)(base + plan->stats_at);
     w.row_sum = w.row_max + plan->tile_rows;
 #ifdef WIDEN
@@ -199,7 +207,11 @@ static tile_work work_of(const mha_plan *plan, const tile *t, unsigned char *bas
     w.a_wide = (REAL *)(base + plan->a_wide_at);
     w.b_wide = (REAL *)(base + plan->b_wide_at);
     w.P = (STORE *)(base + plan->p_at);
+    w.q_pack = (STORE *)(base + plan->q_pack_at);
+    w.kv_pack = (STORE *)(base + plan->kv_pack_at);
+    w.cache = cache;
 #else
+    (void)cache;
     w.acc = t->out;
     w.ld_acc = t->ld_out;
 #endif
@@ -232,21 +244,22 @@ static void softmax_block(const mha_attention_desc *d, const mha_plan *plan, con
 {
     /* Ask the CPU once per block, not once per row (softmax.h). */
     SOFTMAX_ROW_FN *const softmax_row = SOFTMAX_PICK();
-#ifdef WIDEN
-    /* Native half GEMMs take P in STORE: the kernel that writes it as it goes, where there is one.
-     */
+#ifndef WIDEN
+    (void)plan;
+#else
+    /* Native half GEMMs take P in STORE: the kernel that writes it as it goes, if there is one. */
     SFX(mha_softmax_row_to_fn) *const to_store =
         plan->half_native ? SFX(mha_softmax_pick_to)() : NULL;
 #endif
     for (size_t r = 0; r < t->m; r++) {
-        REAL *row = w->S + r * plan->ld_s;
+        REAL *row = w->S + r * w->ld_s;
         size_t visible = visible_keys(d, t->first_i + r * t->i_step);
         size_t n_vis = visible <= k0 ? 0 : visible - k0 < n_keys ? visible - k0 : n_keys;
         const REAL *mrow = t->mask ? t->mask + r * t->mask_step + k0 : NULL;
         REAL old_max = w->row_max[r];
 #ifdef WIDEN
         if (to_store) {
-            STORE *p = w->P + r * plan->ld_s;
+            STORE *p = w->P + r * w->ld_s;
             REAL sum = to_store(row, mrow, n_vis, &w->row_max[r], p);
             rescale_row(d, w, r, k0, old_max, sum);
             /* Causal: keys beyond the row's last weigh nothing (all-zero bits are +0 in STORE). */
@@ -261,7 +274,7 @@ static void softmax_block(const mha_attention_desc *d, const mha_plan *plan, con
         zero_row(row + n_vis, n_keys - n_vis);
 #ifdef WIDEN
         if (plan->half_native && n_keys != 0)
-            NARROW(row, w->P + r * plan->ld_s, n_keys);
+            NARROW(row, w->P + r * w->ld_s, n_keys);
 #endif
     }
 }
@@ -298,18 +311,30 @@ static void widen_rows(const STORE *src, size_t ld, size_t rows, size_t cols, RE
             WIDEN(src + r * ld, dst + r * cols, cols);
 }
 
-/* S = scale · Q_tile · K_blockᵀ on the stored halves: by the native backend, or widened. */
+/* rows × cols of a strided stored matrix, copied dense. */
+static void pack_rows(const STORE *src, size_t ld, size_t rows, size_t cols, STORE *dst)
+{
+    if (cols != 0)
+        for (size_t r = 0; r < rows; r++)
+            memcpy(dst + r * cols, src + r * ld, cols * sizeof *dst);
+}
+
+/* S = scale · Q_tile · K_blockᵀ on the stored halves: by the native backend on dense copies (its
+ * AMX kernels take nothing else; the tile's Q is packed once, in run_tile), or widened. */
 static void scores_gemm(const mha_attention_desc *d, const mha_plan *plan, const tile *t,
                         const tile_work *w, const STORE *k, size_t n)
 {
     float scale = (float)d->scale;
-    if (plan->half_native &&
-        HALF_GEMM(true, t->m, n, d->d_head, scale, t->q, t->ld_q, k, d->ld_k, 0, w->S, plan->ld_s))
-        return;
+    if (plan->half_native) {
+        pack_rows(k, d->ld_k, n, d->d_head, w->kv_pack);
+        if (HALF_GEMM(w->cache, true, t->m, n, d->d_head, scale, w->q_pack, d->d_head, w->kv_pack,
+                      d->d_head, 0, w->S, w->ld_s))
+            return;
+    }
     widen_rows(t->q, t->ld_q, t->m, d->d_head, w->a_wide);
     widen_rows(k, d->ld_k, n, d->d_head, w->b_wide);
     GEMM(true, t->m, n, d->d_head, scale, w->a_wide, d->d_head, w->b_wide, d->d_head, 0, w->S,
-         plan->ld_s);
+         w->ld_s);
 }
 
 /* acc (+)= P · V_block: P in STORE by the native backend, else the float P in S times V widened. */
@@ -317,25 +342,28 @@ static void output_gemm(const mha_attention_desc *d, const mha_plan *plan, const
                         const tile_work *w, const STORE *v, size_t n, float beta)
 {
     if (plan->half_native) {
-        if (HALF_GEMM(false, t->m, d->d_v, n, 1, w->P, plan->ld_s, v, d->ld_v, beta, w->acc,
-                      w->ld_acc))
+        pack_rows(v, d->ld_v, n, d->d_v, w->kv_pack);
+        if (HALF_GEMM(w->cache, false, t->m, d->d_v, n, 1, w->P, w->ld_s, w->kv_pack, d->d_v, beta,
+                      w->acc, w->ld_acc))
             return;
-        widen_rows(w->P, plan->ld_s, t->m, n, w->S); /* the rounded P, as the backend would */
+        widen_rows(w->P, w->ld_s, t->m, n, w->S); /* the rounded P, as the backend would */
     }
     widen_rows(v, d->ld_v, n, d->d_v, w->b_wide);
-    GEMM(false, t->m, d->d_v, n, 1, w->S, plan->ld_s, w->b_wide, d->d_v, beta, w->acc, w->ld_acc);
+    GEMM(false, t->m, d->d_v, n, 1, w->S, w->ld_s, w->b_wide, d->d_v, beta, w->acc, w->ld_acc);
 }
 #else
 static void scores_gemm(const mha_attention_desc *d, const mha_plan *plan, const tile *t,
                         const tile_work *w, const STORE *k, size_t n)
 {
-    GEMM(true, t->m, n, d->d_head, (REAL)d->scale, t->q, t->ld_q, k, d->ld_k, 0, w->S, plan->ld_s);
+    (void)plan;
+    GEMM(true, t->m, n, d->d_head, (REAL)d->scale, t->q, t->ld_q, k, d->ld_k, 0, w->S, w->ld_s);
 }
 
 static void output_gemm(const mha_attention_desc *d, const mha_plan *plan, const tile *t,
                         const tile_work *w, const STORE *v, size_t n, REAL beta)
 {
-    GEMM(false, t->m, d->d_v, n, 1, w->S, plan->ld_s, v, d->ld_v, beta, w->acc, w->ld_acc);
+    (void)plan;
+    GEMM(false, t->m, d->d_v, n, 1, w->S, w->ld_s, v, d->ld_v, beta, w->acc, w->ld_acc);
 }
 #endif
 
@@ -343,11 +371,13 @@ static void output_gemm(const mha_attention_desc *d, const mha_plan *plan, const
  *   S = scale · Q_tile · K_blockᵀ, the online softmax of S, out (+)= S · V_block,
  * the first block writing out (beta 0), the others adding to it, then the normalisation. */
 static void run_tile(const mha_attention_desc *d, const mha_plan *plan, const tile *t,
-                     unsigned char *workspace)
+                     unsigned char *workspace, void *cache)
 {
-    tile_work w = work_of(plan, t, workspace);
+    tile_work w = work_of(plan, t, workspace, cache);
 #ifdef WIDEN
     w.ld_acc = d->d_v;
+    if (plan->half_native)
+        pack_rows(t->q, t->ld_q, t->m, d->d_head, w.q_pack);
 #endif
     for (size_t r = 0; r < t->m; r++) {
         w.row_max[r] = -(REAL)INFINITY;
@@ -362,6 +392,10 @@ static void run_tile(const mha_attention_desc *d, const mha_plan *plan, const ti
         size_t n = n_keys - k0 < block ? n_keys - k0 : block;
         const STORE *k = AT(t->k, k0 != 0 && d->d_head != 0, k0 * d->ld_k);
         const STORE *v = AT(t->v, k0 != 0 && d->d_v != 0, k0 * d->ld_v);
+#ifdef WIDEN
+        if (plan->half_native) /* score rows dense too, for the same reason as the operands */
+            w.ld_s = n != 0 ? n : 1;
+#endif
         scores_gemm(d, plan, t, &w, k, n);
         softmax_block(d, plan, t, &w, k0, n);
         output_gemm(d, plan, t, &w, v, n, k0 == 0 ? 0 : 1);
@@ -427,10 +461,17 @@ void SFX(mha_attend)(const mha_attention_desc *d, const mha_plan *plan, const ST
     {
         size_t worker = worker_index();
         unsigned char *own = (unsigned char *)(aligned + worker * plan->tile_bytes);
+        /* Native half GEMMs: this worker's primitives, kept for the call (NULL: built per GEMM). */
+        mha_gemm_bf16_cache *cache = NULL;
+#ifdef WIDEN
+        if (plan->half_native && worker < plan->workers)
+            cache = mha_gemm_bf16_cache_init(own + plan->cache_at);
+#endif
         for (size_t index; worker < plan->workers && (index = claim_tile(&next)) < plan->n_tiles;) {
             tile t = tile_at(d, plan, index, Q, K, V, mask, out, lse);
-            run_tile(d, plan, &t, own);
+            run_tile(d, plan, &t, own, cache);
         }
+        mha_gemm_bf16_cache_fini(cache);
     }
 }
 

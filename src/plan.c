@@ -117,7 +117,11 @@ static bool tile_layout(const mha_attention_desc *d, mha_dtype t, size_t row_byt
             !add_region(&bytes, acc_elems, real, &plan->acc_at) ||
             !add_region(&bytes, a_elems, real, &plan->a_wide_at) ||
             !add_region(&bytes, b_elems, real, &plan->b_wide_at) ||
-            !add_region(&bytes, p_elems, store, &plan->p_at))
+            !add_region(&bytes, p_elems, store, &plan->p_at) ||
+            !add_region(&bytes, plan->half_native ? a_elems : 0, store, &plan->q_pack_at) ||
+            !add_region(&bytes, plan->half_native ? b_elems : 0, store, &plan->kv_pack_at) ||
+            !add_region(&bytes, plan->half_native ? mha_gemm_bf16_cache_bytes() : 0, 1,
+                        &plan->cache_at))
             return false;
     }
     plan->tile_bytes = bytes;
@@ -202,6 +206,7 @@ bool mha_plan_project(mha_dtype t, size_t seq_len, size_t d_model, size_t count,
     p->worker_at = bytes;
     size_t x_at, o_at, one = 0;
     if (!add_region(&one, x_elems, real, &x_at) || !add_region(&one, o_elems, real, &o_at) ||
+        !add_region(&one, p->half_native ? mha_gemm_bf16_cache_bytes() : 0, 1, &p->cache_at) ||
         !mha_mul_ok(one, p->workers, &all_workers) || !mha_add_ok(bytes, all_workers, &bytes) ||
         !mha_add_ok(bytes, MHA_ALIGN, &p->scratch_bytes))
         return false;

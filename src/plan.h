@@ -32,6 +32,9 @@ typedef struct mha_plan {
     size_t a_wide_at; /* a widened A operand (Q rows) */
     size_t b_wide_at; /* a widened B operand (K or V rows of one key block) */
     size_t p_at;      /* P in the stored type, for the native P·V */
+    size_t q_pack_at, kv_pack_at; /* native: the Q tile and one K or V block, packed dense (the
+                                     backend's fastest kernels, AMX, take dense operands only) */
+    size_t cache_at;  /* native: the worker's cache of GEMM primitives (blas.h) */
     size_t workers;   /* threads running tiles; each owns one tile's workspace */
     size_t team;      /* threads in the tile region: workers, or 2 to keep an OpenMP-built BLAS
                          serial under a single worker (mha_plan_team) */
@@ -60,7 +63,8 @@ typedef struct mha_project_plan {
     bool half_native;     /* half types: the backend multiplies halves, rounding out once */
     size_t wide_w_at;     /* half types: scratch offsets of the count widened weights, */
     size_t worker_at;     /* and of each worker's widened X block and float out block, */
-    size_t worker_bytes;  /* that many bytes apart */
+    size_t worker_bytes;  /* that many bytes apart, */
+    size_t cache_at;      /* and, native, each worker's cache of GEMM primitives at this offset */
     size_t scratch_bytes; /* 0: none needed (float, double) */
 } mha_project_plan;
 

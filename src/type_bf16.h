@@ -3,8 +3,9 @@
  * types add:
  *   WIDEN(src, dst, n), NARROW(src, dst, n)   rows of STORE to REAL and back (round to nearest
  *                                             even), convert.h
- *   HALF_GEMM, HALF_GEMM_OUT                  the native half GEMM backend (blas.h): false when it
- *                                             cannot run, and the caller widens to float */
+ *   HALF_GEMM, HALF_GEMM_OUT                  the native half GEMM backend (blas.h), with a cache
+ *                                             of primitives first: false when it cannot run, and
+ *                                             the caller widens to float */
 #include "dtype.h"
 
 #include <float.h>
@@ -21,5 +22,5 @@
 #define LOG logf
 #define WIDEN mha_widen_bf16
 #define NARROW mha_narrow_bf16
-#define HALF_GEMM mha_gemm_bf16
-#define HALF_GEMM_OUT mha_gemm_bf16_out_bf16
+#define HALF_GEMM mha_gemm_bf16_cached
+#define HALF_GEMM_OUT mha_gemm_bf16_out_bf16_cached
