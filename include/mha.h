@@ -138,6 +138,9 @@ typedef struct mha_runtime {
     char cpu_isa[16];        /**< the CPU's widest vector unit: "avx512f", "avx2", "sse2", "" */
     int blas_below_cpu;      /**< 1: the BLAS runs a kernel class below the CPU's */
     char reason[192];        /**< when blas_below_cpu: one line saying which, and what to set */
+    char bf16_gemm[32];      /**< who multiplies bf16: "onednn avx512_core_amx", "onednn
+                                  avx512_core_bf16", or "float (widened)": converted to float
+                                  for the BLAS (f16 always is) */
 } mha_runtime;
 
 /**
@@ -593,20 +596,18 @@ MHA_API mha_status mha_compute_qkv_bf16(const mha_bf16 *X, const mha_bf16 *W_q, 
 MHA_API mha_status mha_compute_qkv_fused_bf16(const mha_bf16 *X, const mha_bf16 *W_qkv,
                                               size_t seq_len, size_t d_model, mha_bf16 *QKV);
 /** mha_self_attention() on bf16. */
-MHA_API mha_status mha_self_attention_bf16(const mha_bf16 *Q, const mha_bf16 *K,
-                                           const mha_bf16 *V, size_t seq_len, size_t d_k,
-                                           mha_bf16 *out);
+MHA_API mha_status mha_self_attention_bf16(const mha_bf16 *Q, const mha_bf16 *K, const mha_bf16 *V,
+                                           size_t seq_len, size_t d_k, mha_bf16 *out);
 /** mha_multi_head_attention() on bf16. */
 MHA_API mha_status mha_multi_head_attention_bf16(const mha_bf16 *Q, const mha_bf16 *K,
-                                                 const mha_bf16 *V, size_t seq_len,
-                                                 size_t d_model, size_t n_heads, mha_bf16 *out);
+                                                 const mha_bf16 *V, size_t seq_len, size_t d_model,
+                                                 size_t n_heads, mha_bf16 *out);
 /** mha_attention() on bf16 matrices; the mask and the lse are float. */
 MHA_API mha_status mha_attention_bf16(const mha_attention_desc *desc, const mha_bf16 *Q,
                                       const mha_bf16 *K, const mha_bf16 *V, const float *mask,
                                       mha_bf16 *out, float *lse);
 /** mha_attention_workspace_size() for mha_attention_ws_bf16(). */
-MHA_API mha_status mha_attention_workspace_size_bf16(const mha_attention_desc *desc,
-                                                     size_t *bytes);
+MHA_API mha_status mha_attention_workspace_size_bf16(const mha_attention_desc *desc, size_t *bytes);
 /** mha_attention_ws() on bf16 matrices: no allocation at all. */
 MHA_API mha_status mha_attention_ws_bf16(const mha_attention_desc *desc, const mha_bf16 *Q,
                                          const mha_bf16 *K, const mha_bf16 *V, const float *mask,
@@ -618,8 +619,8 @@ MHA_API mha_status mha_compute_qkv_f16(const mha_f16 *X, const mha_f16 *W_q, con
                                        const mha_f16 *W_v, size_t seq_len, size_t d_model,
                                        mha_f16 *Q, mha_f16 *K, mha_f16 *V);
 /** mha_compute_qkv_fused() on f16. */
-MHA_API mha_status mha_compute_qkv_fused_f16(const mha_f16 *X, const mha_f16 *W_qkv,
-                                             size_t seq_len, size_t d_model, mha_f16 *QKV);
+MHA_API mha_status mha_compute_qkv_fused_f16(const mha_f16 *X, const mha_f16 *W_qkv, size_t seq_len,
+                                             size_t d_model, mha_f16 *QKV);
 /** mha_self_attention() on f16. */
 MHA_API mha_status mha_self_attention_f16(const mha_f16 *Q, const mha_f16 *K, const mha_f16 *V,
                                           size_t seq_len, size_t d_k, mha_f16 *out);
@@ -632,8 +633,7 @@ MHA_API mha_status mha_attention_f16(const mha_attention_desc *desc, const mha_f
                                      const mha_f16 *K, const mha_f16 *V, const float *mask,
                                      mha_f16 *out, float *lse);
 /** mha_attention_workspace_size() for mha_attention_ws_f16(). */
-MHA_API mha_status mha_attention_workspace_size_f16(const mha_attention_desc *desc,
-                                                    size_t *bytes);
+MHA_API mha_status mha_attention_workspace_size_f16(const mha_attention_desc *desc, size_t *bytes);
 /** mha_attention_ws() on f16 matrices: no allocation at all. */
 MHA_API mha_status mha_attention_ws_f16(const mha_attention_desc *desc, const mha_f16 *Q,
                                         const mha_f16 *K, const mha_f16 *V, const float *mask,

@@ -25,11 +25,12 @@ typedef struct mha_gemm_bf16_cache mha_gemm_bf16_cache;
  * f16 matmul is unimplemented on these CPUs): its GEMMs always decline, as the bf16 ones below do
  * when they cannot run. */
 bool mha_gemm_half_native(mha_dtype t);
-bool mha_gemm_f16(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, size_t n, size_t k, float alpha, const mha_f16 *A,
-                  size_t lda, const mha_f16 *B, size_t ldb, float beta, float *C, size_t ldc);
-bool mha_gemm_f16_out_f16(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, size_t n, size_t k, float alpha,
-                          const mha_f16 *A, size_t lda, const mha_f16 *B, size_t ldb, mha_f16 *C,
-                          size_t ldc);
+bool mha_gemm_f16(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, size_t n, size_t k,
+                  float alpha, const mha_f16 *A, size_t lda, const mha_f16 *B, size_t ldb,
+                  float beta, float *C, size_t ldc);
+bool mha_gemm_f16_out_f16(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, size_t n, size_t k,
+                          float alpha, const mha_f16 *A, size_t lda, const mha_f16 *B, size_t ldb,
+                          mha_f16 *C, size_t ldc);
 
 /* Threads the BLAS would use inside one GEMM called from a parallel region, as the caller has
  * configured it (read, never changed): 1 for an OpenMP-built OpenBLAS (it runs single-threaded
@@ -56,6 +57,10 @@ void mha_blas_describe(mha_runtime *r);
 /* True when this build has oneDNN and this CPU has bf16 units it uses (avx512_core_bf16 or AMX):
  * only then is a bf16 GEMM faster than widening to f32. */
 bool mha_gemm_bf16_native(void);
+
+/* Who multiplies bf16, for mha_runtime_info: "onednn avx512_core_amx", "onednn avx512_core_bf16"
+ * or "float (widened)" (static text). */
+const char *mha_gemm_bf16_backend(void);
 
 /* C (m×n, ldc, f32) = alpha · A (m×k bf16, lda) · op(B) + beta · C; op(B) = Bᵀ (B n×k) when
  * trans_b, else B (k×n). Row-major, strides given. Products accumulate in f32. Returns false with

@@ -8,19 +8,22 @@ bool mha_gemm_half_native(mha_dtype t)
     return t == MHA_DTYPE_BF16 && mha_gemm_bf16_native();
 }
 
-bool mha_gemm_f16(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, size_t n, size_t k, float alpha, const mha_f16 *A,
-                  size_t lda, const mha_f16 *B, size_t ldb, float beta, float *C, size_t ldc)
+bool mha_gemm_f16(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, size_t n, size_t k,
+                  float alpha, const mha_f16 *A, size_t lda, const mha_f16 *B, size_t ldb,
+                  float beta, float *C, size_t ldc)
 {
-    (void)cache, (void)trans_b, (void)m, (void)n, (void)k, (void)alpha, (void)A, (void)lda, (void)B, (void)ldb;
+    (void)cache, (void)trans_b, (void)m, (void)n, (void)k, (void)alpha, (void)A, (void)lda, (void)B,
+        (void)ldb;
     (void)beta, (void)C, (void)ldc;
     return false;
 }
 
-bool mha_gemm_f16_out_f16(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, size_t n, size_t k, float alpha, const mha_f16 *A,
-                          size_t lda, const mha_f16 *B, size_t ldb, mha_f16 *C, size_t ldc)
+bool mha_gemm_f16_out_f16(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, size_t n, size_t k,
+                          float alpha, const mha_f16 *A, size_t lda, const mha_f16 *B, size_t ldb,
+                          mha_f16 *C, size_t ldc)
 {
-    (void)cache, (void)trans_b, (void)m, (void)n, (void)k, (void)alpha, (void)A, (void)lda, (void)B, (void)ldb;
+    (void)cache, (void)trans_b, (void)m, (void)n, (void)k, (void)alpha, (void)A, (void)lda, (void)B,
+        (void)ldb;
     (void)C, (void)ldc;
     return false;
 }
-

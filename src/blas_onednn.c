@@ -172,6 +172,15 @@ static bool run(gemm_entry *e, dnnl_stream_t stream, const void *A, const void *
            dnnl_stream_wait(stream) == dnnl_success;
 }
 
+const char *mha_gemm_bf16_backend(void)
+{
+    if (!mha_gemm_bf16_native())
+        return "float (widened)";
+    const unsigned amx = (unsigned)dnnl_cpu_isa_avx512_core_amx;
+    return ((unsigned)dnnl_get_effective_cpu_isa() & amx) == amx ? "onednn avx512_core_amx"
+                                                                 : "onednn avx512_core_bf16";
+}
+
 size_t mha_gemm_bf16_cache_bytes(void)
 {
     return sizeof(mha_gemm_bf16_cache);

@@ -8,6 +8,11 @@ bool mha_gemm_bf16_native(void)
     return false;
 }
 
+const char *mha_gemm_bf16_backend(void)
+{
+    return "float (widened)";
+}
+
 size_t mha_gemm_bf16_cache_bytes(void)
 {
     return 0;

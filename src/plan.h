@@ -34,11 +34,11 @@ typedef struct mha_plan {
     size_t p_at;      /* P in the stored type, for the native P·V */
     size_t q_pack_at, kv_pack_at; /* native: the Q tile and one K or V block, packed dense (the
                                      backend's fastest kernels, AMX, take dense operands only) */
-    size_t cache_at;  /* native: the worker's cache of GEMM primitives (blas.h) */
-    size_t workers;   /* threads running tiles; each owns one tile's workspace */
-    size_t team;      /* threads in the tile region: workers, or 2 to keep an OpenMP-built BLAS
-                         serial under a single worker (mha_plan_team) */
-    size_t ws_bytes;  /* workers × tile_bytes, plus alignment slack */
+    size_t cache_at;              /* native: the worker's cache of GEMM primitives (blas.h) */
+    size_t workers;               /* threads running tiles; each owns one tile's workspace */
+    size_t team;     /* threads in the tile region: workers, or 2 to keep an OpenMP-built BLAS
+                        serial under a single worker (mha_plan_team) */
+    size_t ws_bytes; /* workers × tile_bytes, plus alignment slack */
 } mha_plan;
 
 /* Workers for n_tiles independent work items worth `flops` in all, when the caller asked for

@@ -76,6 +76,7 @@ mha_status mha_runtime_info(mha_runtime *info)
     snprintf(r.softmax_isa, sizeof r.softmax_isa, "%s", mha_softmax_isa_best()->name);
     snprintf(r.cpu_isa, sizeof r.cpu_isa, "%s", cpu_isa());
     r.blas_below_cpu = mha_kernels_below_cpu(r.blas_core, r.cpu_isa, r.reason, sizeof r.reason);
+    snprintf(r.bf16_gemm, sizeof r.bf16_gemm, "%s", mha_gemm_bf16_backend());
     *info = r;
     return MHA_OK;
 }

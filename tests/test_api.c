@@ -101,6 +101,7 @@ static void runtime_report(void **state)
     fill_sentinel(&r, sizeof r);
     assert_int_equal(mha_runtime_info(&r), MHA_OK);
     TERMINATED(r.gemm_backend);
+    TERMINATED(r.bf16_gemm);
     TERMINATED(r.blas_name);
     TERMINATED(r.blas_version);
     TERMINATED(r.blas_core);
@@ -116,6 +117,14 @@ static void runtime_report(void **state)
     assert_true(one_of(r.blas_threading, threading, 4));
     assert_true(one_of(r.softmax_isa, softmax, 3));
     assert_true(one_of(r.cpu_isa, cpu, 4));
+    const char *const bf16[] = {"onednn avx512_core_amx", "onednn avx512_core_bf16",
+                                "float (widened)"};
+    assert_true(one_of(r.bf16_gemm, bf16, 3));
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+    /* No bf16 units, no native bf16 (clang 14 cannot name the feature). */
+    if (!__builtin_cpu_supports("avx512bf16"))
+        assert_string_equal(r.bf16_gemm, "float (widened)");
+#endif
     assert_true(r.blas_threads >= 1);
     assert_true(r.workers >= 1);
     assert_true(r.blas_below_cpu == 0 || r.blas_below_cpu == 1);
@@ -123,9 +132,10 @@ static void runtime_report(void **state)
     /* The softmax never runs a wider kernel than the CPU has. */
     if (strcmp(r.softmax_isa, "avx512f") == 0)
         assert_string_equal(r.cpu_isa, "avx512f");
-    print_message("%s %s %s (%s, %d threads), %d workers, softmax %s, CPU %s%s%s\n", r.blas_name,
-                  r.blas_version, r.blas_core, r.blas_threading, r.blas_threads, r.workers,
-                  r.softmax_isa, r.cpu_isa, r.blas_below_cpu ? ": " : "", r.reason);
+    print_message("%s %s %s (%s, %d threads), %d workers, softmax %s, bf16 on %s, CPU %s%s%s\n",
+                  r.blas_name, r.blas_version, r.blas_core, r.blas_threading, r.blas_threads,
+                  r.workers, r.softmax_isa, r.bf16_gemm, r.cpu_isa, r.blas_below_cpu ? ": " : "",
+                  r.reason);
 }
 
 /* Q = X·I, K = X·2I, V = X·P (P swaps columns 0 and 1), three ways and two fused. */

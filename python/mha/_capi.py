@@ -68,6 +68,7 @@ class Runtime(ctypes.Structure):
         ("cpu_isa", ctypes.c_char * 16),
         ("blas_below_cpu", c_int),
         ("reason", ctypes.c_char * 192),
+        ("bf16_gemm", ctypes.c_char * 32),
     ]
 
 

@@ -406,6 +406,8 @@ class RuntimeInfo(unittest.TestCase):
     def test_report(self):
         info = mha.runtime_info()
         self.assertEqual(info["gemm_backend"], "cblas")
+        self.assertIn(info["bf16_gemm"],
+                      ("onednn avx512_core_amx", "onednn avx512_core_bf16", "float (widened)"))
         self.assertEqual(info["library"], mha.library_path)
         self.assertIn(info["blas_threading"], {"openmp", "pthreads", "sequential", "unknown"})
         self.assertIn(info["softmax_isa"], {"avx512f", "avx2", "scalar"})
