@@ -78,6 +78,35 @@ static mha_status merge_f64(const call *c)
                                    c->K, l + n, c->out, c->lse);
 }
 
+static mha_status attention_bf16(const call *c)
+{
+    return mha_attention_bf16(&c->d, c->Q, c->K, c->V, c->mask, c->out, c->lse);
+}
+
+static mha_status attention_ws_bf16(const call *c)
+{
+    return mha_attention_ws_bf16(&c->d, c->Q, c->K, c->V, c->mask, c->out, c->lse, c->ws,
+                                 c->ws_bytes);
+}
+
+static mha_status attention_f16(const call *c)
+{
+    return mha_attention_f16(&c->d, c->Q, c->K, c->V, c->mask, c->out, c->lse);
+}
+
+/* The half projections allocate their scratch (mha.h). */
+static mha_status qkv_bf16(const call *c)
+{
+    mha_bf16 *o = c->out;
+    size_t nd = c->seq * c->d_model;
+    return mha_compute_qkv_bf16(c->Q, c->K, c->K, c->K, c->seq, c->d_model, o, o + nd, o + 2 * nd);
+}
+
+static mha_status qkv_fused_f16(const call *c)
+{
+    return mha_compute_qkv_fused_f16(c->Q, c->K, c->seq, c->d_model, c->out);
+}
+
 static void *random_buffer(rng *r, size_t n, size_t elem)
 {
     void *p = xcalloc(n, elem);
@@ -85,10 +114,46 @@ static void *random_buffer(rng *r, size_t n, size_t elem)
         double v = rng_uniform(r, -1, 1);
         if (elem == sizeof(float))
             ((float *)p)[i] = (float)v;
-        else
+        else if (elem == sizeof(double))
             ((double *)p)[i] = v;
+        else /* a half type: bf16 and f16 bits both read as small numbers (sign 0, exponent low) */
+            ((uint16_t *)p)[i] = (uint16_t)(0x2000 + (uint16_t)(rng_next(r) & 0x0FFF));
     }
     return p;
+}
+
+/* A half-precision general call (bf16 or f16 matrices; mask and lse float). */
+static call general_half(const char *name, mha_status (*run)(const call *), bool ws,
+                         mha_attention_desc d, bool mask, bool lse)
+{
+    rng r = rng_seeded(98);
+    call c = {.name = name, .run = run, .d = d, .zero_allocations = ws};
+    c.Q = random_buffer(&r, d.batch * d.batch_stride_q, 2);
+    c.K = random_buffer(&r, d.batch * d.batch_stride_k, 2);
+    c.V = random_buffer(&r, d.batch * d.batch_stride_v, 2);
+    c.mask = mask ? random_buffer(&r, d.seq_q * d.ld_mask, sizeof(float)) : NULL;
+    c.out_bytes = d.batch * d.batch_stride_out * 2;
+    c.out = xcalloc(c.out_bytes, 1);
+    c.lse_bytes = lse ? d.batch * d.n_heads * d.seq_q * sizeof(float) : 0;
+    c.lse = lse ? xcalloc(c.lse_bytes, 1) : NULL;
+    if (ws) {
+        assert_int_equal(mha_attention_workspace_size_bf16(&d, &c.ws_bytes), MHA_OK);
+        c.ws = xcalloc(c.ws_bytes, 1);
+    }
+    return c;
+}
+
+/* A half projection of seq × d_model: X in Q, the weights in K (three times, or fused). */
+static call projection_half(const char *name, mha_status (*run)(const call *), size_t seq,
+                            size_t d_model)
+{
+    rng r = rng_seeded(97);
+    call c = {.name = name, .run = run, .seq = seq, .d_model = d_model};
+    c.Q = random_buffer(&r, seq * d_model, 2);
+    c.K = random_buffer(&r, 3 * d_model * d_model, 2);
+    c.out_bytes = 3 * seq * d_model * 2;
+    c.out = xcalloc(c.out_bytes, 1);
+    return c;
 }
 
 /* A general call: packed buffers for desc, random inputs, and a mask and lse if asked. */
@@ -216,6 +281,19 @@ static void general_calls(void **state)
     }
 }
 
+static void half_calls(void **state)
+{
+    (void)state;
+    run_and_free(general_half("prefill bf16", attention_bf16, false,
+                              desc(2, 40, 50, 4, 2, 8, 8, MHA_CAUSAL), true, true));
+    run_and_free(general_half("decode f16", attention_f16, false, desc(3, 1, 64, 8, 1, 16, 16, 0),
+                              false, true));
+    run_and_free(general_half("ws prefill bf16", attention_ws_bf16, true,
+                              desc(2, 40, 50, 4, 2, 8, 8, MHA_CAUSAL), true, true));
+    run_and_free(projection_half("qkv bf16", qkv_bf16, 300, 12));
+    run_and_free(projection_half("qkv fused f16", qkv_fused_f16, 9, 6));
+}
+
 static void caller_workspace_never_allocates(void **state)
 {
     (void)state;
@@ -250,6 +328,7 @@ int main(void)
         cmocka_unit_test(general_calls),
         cmocka_unit_test(caller_workspace_never_allocates),
         cmocka_unit_test(seed_calls),
+        cmocka_unit_test(half_calls),
     };
     return cmocka_run_group_tests(tests, NULL, report);
 }
