@@ -588,53 +588,51 @@ MHA_API mha_status mha_attention_merge_f64(size_t rows, size_t n_heads, size_t d
  * of the outputs, or keep partial results in float.
  */
 
-/** mha_compute_qkv() on bf16 (see "Half precision" above). */
+/** mha_compute_qkv() on bf16 and on f16 (see "Half precision" above). */
 MHA_API mha_status mha_compute_qkv_bf16(const mha_bf16 *X, const mha_bf16 *W_q, const mha_bf16 *W_k,
                                         const mha_bf16 *W_v, size_t seq_len, size_t d_model,
                                         mha_bf16 *Q, mha_bf16 *K, mha_bf16 *V);
-/** mha_compute_qkv_fused() on bf16. */
+MHA_API mha_status mha_compute_qkv_f16(const mha_f16 *X, const mha_f16 *W_q, const mha_f16 *W_k,
+                                       const mha_f16 *W_v, size_t seq_len, size_t d_model,
+                                       mha_f16 *Q, mha_f16 *K, mha_f16 *V);
+
+/** mha_compute_qkv_fused() on bf16 and on f16. */
 MHA_API mha_status mha_compute_qkv_fused_bf16(const mha_bf16 *X, const mha_bf16 *W_qkv,
                                               size_t seq_len, size_t d_model, mha_bf16 *QKV);
-/** mha_self_attention() on bf16. */
+MHA_API mha_status mha_compute_qkv_fused_f16(const mha_f16 *X, const mha_f16 *W_qkv, size_t seq_len,
+                                             size_t d_model, mha_f16 *QKV);
+
+/** mha_self_attention() on bf16 and on f16. */
 MHA_API mha_status mha_self_attention_bf16(const mha_bf16 *Q, const mha_bf16 *K, const mha_bf16 *V,
                                            size_t seq_len, size_t d_k, mha_bf16 *out);
-/** mha_multi_head_attention() on bf16. */
+MHA_API mha_status mha_self_attention_f16(const mha_f16 *Q, const mha_f16 *K, const mha_f16 *V,
+                                          size_t seq_len, size_t d_k, mha_f16 *out);
+
+/** mha_multi_head_attention() on bf16 and on f16. */
 MHA_API mha_status mha_multi_head_attention_bf16(const mha_bf16 *Q, const mha_bf16 *K,
                                                  const mha_bf16 *V, size_t seq_len, size_t d_model,
                                                  size_t n_heads, mha_bf16 *out);
-/** mha_attention() on bf16 matrices; the mask and the lse are float. */
+MHA_API mha_status mha_multi_head_attention_f16(const mha_f16 *Q, const mha_f16 *K,
+                                                const mha_f16 *V, size_t seq_len, size_t d_model,
+                                                size_t n_heads, mha_f16 *out);
+
+/** mha_attention() on bf16 and on f16 matrices; the mask and the lse are float. */
 MHA_API mha_status mha_attention_bf16(const mha_attention_desc *desc, const mha_bf16 *Q,
                                       const mha_bf16 *K, const mha_bf16 *V, const float *mask,
                                       mha_bf16 *out, float *lse);
-/** mha_attention_workspace_size() for mha_attention_ws_bf16(). */
+MHA_API mha_status mha_attention_f16(const mha_attention_desc *desc, const mha_f16 *Q,
+                                     const mha_f16 *K, const mha_f16 *V, const float *mask,
+                                     mha_f16 *out, float *lse);
+
+/** mha_attention_workspace_size() for mha_attention_ws_bf16() and mha_attention_ws_f16(). */
 MHA_API mha_status mha_attention_workspace_size_bf16(const mha_attention_desc *desc, size_t *bytes);
-/** mha_attention_ws() on bf16 matrices: no allocation at all. */
+MHA_API mha_status mha_attention_workspace_size_f16(const mha_attention_desc *desc, size_t *bytes);
+
+/** mha_attention_ws() on bf16 and on f16 matrices: libmha allocates nothing. */
 MHA_API mha_status mha_attention_ws_bf16(const mha_attention_desc *desc, const mha_bf16 *Q,
                                          const mha_bf16 *K, const mha_bf16 *V, const float *mask,
                                          mha_bf16 *out, float *lse, void *workspace,
                                          size_t workspace_bytes);
-
-/** mha_compute_qkv() on f16 (see "Half precision" above). */
-MHA_API mha_status mha_compute_qkv_f16(const mha_f16 *X, const mha_f16 *W_q, const mha_f16 *W_k,
-                                       const mha_f16 *W_v, size_t seq_len, size_t d_model,
-                                       mha_f16 *Q, mha_f16 *K, mha_f16 *V);
-/** mha_compute_qkv_fused() on f16. */
-MHA_API mha_status mha_compute_qkv_fused_f16(const mha_f16 *X, const mha_f16 *W_qkv, size_t seq_len,
-                                             size_t d_model, mha_f16 *QKV);
-/** mha_self_attention() on f16. */
-MHA_API mha_status mha_self_attention_f16(const mha_f16 *Q, const mha_f16 *K, const mha_f16 *V,
-                                          size_t seq_len, size_t d_k, mha_f16 *out);
-/** mha_multi_head_attention() on f16. */
-MHA_API mha_status mha_multi_head_attention_f16(const mha_f16 *Q, const mha_f16 *K,
-                                                const mha_f16 *V, size_t seq_len, size_t d_model,
-                                                size_t n_heads, mha_f16 *out);
-/** mha_attention() on f16 matrices; the mask and the lse are float. */
-MHA_API mha_status mha_attention_f16(const mha_attention_desc *desc, const mha_f16 *Q,
-                                     const mha_f16 *K, const mha_f16 *V, const float *mask,
-                                     mha_f16 *out, float *lse);
-/** mha_attention_workspace_size() for mha_attention_ws_f16(). */
-MHA_API mha_status mha_attention_workspace_size_f16(const mha_attention_desc *desc, size_t *bytes);
-/** mha_attention_ws() on f16 matrices: no allocation at all. */
 MHA_API mha_status mha_attention_ws_f16(const mha_attention_desc *desc, const mha_f16 *Q,
                                         const mha_f16 *K, const mha_f16 *V, const float *mask,
                                         mha_f16 *out, float *lse, void *workspace,

@@ -2,6 +2,7 @@
 /* The exported functions, float and double, from one template (api_impl.h). */
 #include "alloc.h"
 #include "blas.h"
+#include "convert.h"
 #include "driver.h"
 #include "mha.h"
 #include "validate.h"

@@ -115,3 +115,23 @@ mha_status PUB(mha_attention_merge)(size_t rows, size_t n_heads, size_t d_v, siz
     return MHA_OK;
 }
 #endif
+
+#ifdef WIDEN
+/* The conversions between float and this half type (mha.h): every check, then the row kernel. */
+mha_status MHA_CAT(mha_convert_f32_to_, TYPE_NAME)(const float *src, STORE *dst, size_t n)
+{
+    mha_status s = mha_validate_convert(src, sizeof *src, dst, sizeof *dst, n);
+    if (s == MHA_OK && n > 0)
+        NARROW(src, dst, n);
+    return s;
+}
+
+mha_status MHA_CAT(MHA_CAT(mha_convert_, TYPE_NAME), _to_f32)(const STORE *src, float *dst,
+                                                              size_t n)
+{
+    mha_status s = mha_validate_convert(src, sizeof *src, dst, sizeof *dst, n);
+    if (s == MHA_OK && n > 0)
+        WIDEN(src, dst, n);
+    return s;
+}
+#endif

@@ -305,16 +305,3 @@ bool mha_gemm_bf16_out_bf16_cached(mha_gemm_bf16_cache *cache, bool trans_b, siz
     const gemm_key key = {trans_b, true, m, n, k, lda, ldb, ldc, bits_of(alpha), bits_of(0.0f)};
     return gemm(cache, &key, alpha, 0.0f, A, B, C);
 }
-
-bool mha_gemm_bf16(bool trans_b, size_t m, size_t n, size_t k, float alpha, const mha_bf16 *A,
-                   size_t lda, const mha_bf16 *B, size_t ldb, float beta, float *C, size_t ldc)
-{
-    return mha_gemm_bf16_cached(NULL, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
-}
-
-bool mha_gemm_bf16_out_bf16(bool trans_b, size_t m, size_t n, size_t k, float alpha,
-                            const mha_bf16 *A, size_t lda, const mha_bf16 *B, size_t ldb,
-                            mha_bf16 *C, size_t ldc)
-{
-    return mha_gemm_bf16_out_bf16_cached(NULL, trans_b, m, n, k, alpha, A, lda, B, ldb, C, ldc);
-}

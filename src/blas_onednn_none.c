@@ -56,16 +56,3 @@ bool mha_gemm_bf16_out_bf16_cached(mha_gemm_bf16_cache *cache, bool trans_b, siz
     (void)B, (void)ldb, (void)C, (void)ldc;
     return false;
 }
-
-bool mha_gemm_bf16(bool trans_b, size_t m, size_t n, size_t k, float alpha, const mha_bf16 *A,
-                   size_t lda, const mha_bf16 *B, size_t ldb, float beta, float *C, size_t ldc)
-{
-    return mha_gemm_bf16_cached(NULL, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
-}
-
-bool mha_gemm_bf16_out_bf16(bool trans_b, size_t m, size_t n, size_t k, float alpha,
-                            const mha_bf16 *A, size_t lda, const mha_bf16 *B, size_t ldb,
-                            mha_bf16 *C, size_t ldc)
-{
-    return mha_gemm_bf16_out_bf16_cached(NULL, trans_b, m, n, k, alpha, A, lda, B, ldb, C, ldc);
-}

@@ -1,33 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* float ↔ bf16/f16: the exported conversions (validate → empty call? → kernel), the portable
- * kernels and the choice among the variants. */
+/* float ↔ bf16/f16: the portable kernels and the choice among the variants. */
 #include "convert.h"
 
-#include "validate.h"
+/* A portable row kernel: the scalar helper of convert.h on every element. */
+#define SCALAR_ROW(name, Src, Dst, convert)                                                        \
+    void name(const Src *src, Dst *dst, size_t n)                                                  \
+    {                                                                                              \
+        for (size_t i = 0; i < n; i++)                                                             \
+            dst[i] = convert(src[i]);                                                              \
+    }
 
-void mha_widen_bf16_scalar(const mha_bf16 *src, float *dst, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        dst[i] = mha_bf16_to_float(src[i]);
-}
-
-void mha_narrow_bf16_scalar(const float *src, mha_bf16 *dst, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        dst[i] = mha_float_to_bf16(src[i]);
-}
-
-void mha_widen_f16_scalar(const mha_f16 *src, float *dst, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        dst[i] = mha_f16_to_float(src[i]);
-}
-
-void mha_narrow_f16_scalar(const float *src, mha_f16 *dst, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        dst[i] = mha_float_to_f16(src[i]);
-}
+SCALAR_ROW(mha_widen_bf16_scalar, mha_bf16, float, mha_bf16_to_float)
+SCALAR_ROW(mha_narrow_bf16_scalar, float, mha_bf16, mha_float_to_bf16)
+SCALAR_ROW(mha_widen_f16_scalar, mha_f16, float, mha_f16_to_float)
+SCALAR_ROW(mha_narrow_f16_scalar, float, mha_f16, mha_float_to_f16)
 
 static bool always(void)
 {
@@ -74,38 +60,4 @@ void mha_widen_f16(const mha_f16 *src, float *dst, size_t n)
 void mha_narrow_f16(const float *src, mha_f16 *dst, size_t n)
 {
     mha_convert_pick()->narrow_f16(src, dst, n);
-}
-
-/* The exported functions: every check before the first write, then the kernel. */
-
-mha_status mha_convert_f32_to_bf16(const float *src, mha_bf16 *dst, size_t n)
-{
-    mha_status s = mha_validate_convert(src, sizeof *src, dst, sizeof *dst, n);
-    if (s == MHA_OK && n > 0)
-        mha_narrow_bf16(src, dst, n);
-    return s;
-}
-
-mha_status mha_convert_bf16_to_f32(const mha_bf16 *src, float *dst, size_t n)
-{
-    mha_status s = mha_validate_convert(src, sizeof *src, dst, sizeof *dst, n);
-    if (s == MHA_OK && n > 0)
-        mha_widen_bf16(src, dst, n);
-    return s;
-}
-
-mha_status mha_convert_f32_to_f16(const float *src, mha_f16 *dst, size_t n)
-{
-    mha_status s = mha_validate_convert(src, sizeof *src, dst, sizeof *dst, n);
-    if (s == MHA_OK && n > 0)
-        mha_narrow_f16(src, dst, n);
-    return s;
-}
-
-mha_status mha_convert_f16_to_f32(const mha_f16 *src, float *dst, size_t n)
-{
-    mha_status s = mha_validate_convert(src, sizeof *src, dst, sizeof *dst, n);
-    if (s == MHA_OK && n > 0)
-        mha_widen_f16(src, dst, n);
-    return s;
 }

@@ -29,63 +29,52 @@ static inline TARGET __m512 widen_bf16(__m256i h)
     return _mm512_castsi512_ps(_mm512_slli_epi32(quiet, 16));
 }
 
-TARGET void mha_widen_bf16_avx512(const mha_bf16 *src, float *dst, size_t n)
-{
-    size_t i = 0;
-    for (; i + W <= n; i += W)
-        _mm512_storeu_ps(dst + i, widen_bf16(_mm256_loadu_si256((const __m256i *)(src + i))));
-    if (i < n) {
-        const __mmask16 m = tail_mask(n - i);
-        _mm512_mask_storeu_ps(dst + i, m, widen_bf16(_mm256_maskz_loadu_epi16(m, src + i)));
-    }
-}
-
 /* Rounded as the scalar helper rounds (bf16_avx512.h), narrowed to 16 bits. */
-static inline TARGET __m256i narrow_bf16(__m512i x)
+static inline TARGET __m256i narrow_bf16(__m512 x)
 {
-    return _mm512_cvtepi32_epi16(mha_bf16_round_avx512(x));
-}
-
-TARGET void mha_narrow_bf16_avx512(const float *src, mha_bf16 *dst, size_t n)
-{
-    size_t i = 0;
-    for (; i + W <= n; i += W) {
-        const __m256i h = narrow_bf16(_mm512_loadu_si512(src + i));
-        _mm256_storeu_si256((__m256i *)(dst + i), h);
-    }
-    if (i < n) {
-        const __mmask16 m = tail_mask(n - i);
-        _mm256_mask_storeu_epi16(dst + i, m, narrow_bf16(_mm512_maskz_loadu_epi32(m, src + i)));
-    }
+    return _mm512_cvtepi32_epi16(mha_bf16_round_avx512(_mm512_castps_si512(x)));
 }
 
 /* VCVTPH2PS and VCVTPS2PH are exact IEEE conversions: subnormals both ways, overflow to ±Inf, NaN
  * made quiet. The rounding comes from the immediate (nearest even), not from MXCSR. */
-#define TO_NEAREST (_MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
-
-TARGET void mha_widen_f16_avx512(const mha_f16 *src, float *dst, size_t n)
+static inline TARGET __m512 widen_f16(__m256i h)
 {
-    size_t i = 0;
-    for (; i + W <= n; i += W)
-        _mm512_storeu_ps(dst + i, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(src + i))));
-    if (i < n) {
-        const __mmask16 m = tail_mask(n - i);
-        _mm512_mask_storeu_ps(dst + i, m, _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, src + i)));
-    }
+    return _mm512_cvtph_ps(h);
 }
 
-TARGET void mha_narrow_f16_avx512(const float *src, mha_f16 *dst, size_t n)
+static inline TARGET __m256i narrow_f16(__m512 x)
 {
-    size_t i = 0;
-    for (; i + W <= n; i += W) {
-        const __m256i h = _mm512_cvtps_ph(_mm512_loadu_ps(src + i), TO_NEAREST);
-        _mm256_storeu_si256((__m256i *)(dst + i), h);
-    }
-    if (i < n) {
-        const __mmask16 m = tail_mask(n - i);
-        const __m256i h = _mm512_cvtps_ph(_mm512_maskz_loadu_ps(m, src + i), TO_NEAREST);
-        _mm256_mask_storeu_epi16(dst + i, m, h);
-    }
+    return _mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
+
+/* The row kernels: 16 lanes at a time, the tail through masked loads and stores. */
+#define WIDEN_ROW(name, Half, widen)                                                               \
+    TARGET void name(const Half *src, float *dst, size_t n)                                        \
+    {                                                                                              \
+        size_t i = 0;                                                                              \
+        for (; i + W <= n; i += W)                                                                 \
+            _mm512_storeu_ps(dst + i, widen(_mm256_loadu_si256((const __m256i *)(src + i))));      \
+        if (i < n) {                                                                               \
+            const __mmask16 m = tail_mask(n - i);                                                  \
+            _mm512_mask_storeu_ps(dst + i, m, widen(_mm256_maskz_loadu_epi16(m, src + i)));        \
+        }                                                                                          \
+    }
+
+#define NARROW_ROW(name, Half, narrow)                                                             \
+    TARGET void name(const float *src, Half *dst, size_t n)                                        \
+    {                                                                                              \
+        size_t i = 0;                                                                              \
+        for (; i + W <= n; i += W)                                                                 \
+            _mm256_storeu_si256((__m256i *)(dst + i), narrow(_mm512_loadu_ps(src + i)));           \
+        if (i < n) {                                                                               \
+            const __mmask16 m = tail_mask(n - i);                                                  \
+            _mm256_mask_storeu_epi16(dst + i, m, narrow(_mm512_maskz_loadu_ps(m, src + i)));       \
+        }                                                                                          \
+    }
+
+WIDEN_ROW(mha_widen_bf16_avx512, mha_bf16, widen_bf16)
+NARROW_ROW(mha_narrow_bf16_avx512, mha_bf16, narrow_bf16)
+WIDEN_ROW(mha_widen_f16_avx512, mha_f16, widen_f16)
+NARROW_ROW(mha_narrow_f16_avx512, mha_f16, narrow_f16)
 
 #endif

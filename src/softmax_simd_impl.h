@@ -125,10 +125,23 @@ static TARGET REAL KSFX(max_pass)(REAL *row, const REAL *mask, size_t n)
     return vhmax(vmax(vmax(m0, m1), vmax(m2, m3)));
 }
 
-/* row[j] = exp(row[j] − m), returning the sum. m is finite, +inf or NaN here, so every argument
- * is ≤ 0, −inf or NaN: inside vexp's contract, and exp cannot overflow. */
-static TARGET REAL KSFX(exp_sum_pass)(REAL *row, size_t n, REAL m)
+/* Where exp_sum_pass puts each vector of exps: back into the row, or (p not NULL, kernels with
+ * VSTORE_BF16 only) rounded to bf16 into p. The branch is the same for a whole row. */
+#ifdef VSTORE_BF16
+#define PUT_EXPS(row, p, j, e) ((p) ? VSTORE_BF16((p) + (j), e) : vstore((row) + (j), e))
+#define PUT_EXPS_TAIL(row, p, j, n, e)                                                             \
+    ((p) ? VSTORE_BF16_TAIL((p) + (j), n, e) : vstore_tail((row) + (j), n, e))
+#else
+#define PUT_EXPS(row, p, j, e) vstore((row) + (j), e)
+#define PUT_EXPS_TAIL(row, p, j, n, e) vstore_tail((row) + (j), n, e)
+#endif
+
+/* row[j] = exp(row[j] − m) (or into p, PUT_EXPS), returning the sum of the exps. m is finite,
+ * +inf or NaN here, so every argument is ≤ 0, −inf or NaN: inside vexp's contract, and exp cannot
+ * overflow. */
+static TARGET REAL KSFX(exp_sum_pass)(REAL *row, size_t n, REAL m, mha_bf16 *p)
 {
+    (void)p;
     const vec vm = vset1(m);
     /* Two vectors per step give the out-of-order core two independent exp chains. The sum stays
      * in REAL, as mha.h promises, but spread over 2·W lane accumulators and a final tree, so each
@@ -138,14 +151,14 @@ static TARGET REAL KSFX(exp_sum_pass)(REAL *row, size_t n, REAL m)
     for (; j + 2 * W <= n; j += 2 * W) {
         const vec e0 = KSFX(vexp)(vsub(vload(row + j), vm));
         const vec e1 = KSFX(vexp)(vsub(vload(row + j + W), vm));
-        vstore(row + j, e0);
-        vstore(row + j + W, e1);
+        PUT_EXPS(row, p, j, e0);
+        PUT_EXPS(row, p, j + W, e1);
         s0 = vadd(s0, e0);
         s1 = vadd(s1, e1);
     }
     if (j + W <= n) {
         const vec e = KSFX(vexp)(vsub(vload(row + j), vm));
-        vstore(row + j, e);
+        PUT_EXPS(row, p, j, e);
         s0 = vadd(s0, e);
         j += W;
     }
@@ -153,7 +166,7 @@ static TARGET REAL KSFX(exp_sum_pass)(REAL *row, size_t n, REAL m)
         /* Missing lanes read −inf: exp(−inf − m) = 0 adds nothing (unless m is NaN, and then
          * the sum is NaN anyway). */
         const vec e = KSFX(vexp)(vsub(vload_tail(row + j, n - j, -(REAL)INFINITY), vm));
-        vstore_tail(row + j, n - j, e);
+        PUT_EXPS_TAIL(row, p, j, n - j, e);
         s1 = vadd(s1, e);
     }
     return vhadd(vadd(s0, s1));
@@ -168,38 +181,10 @@ TARGET REAL KSFX(mha_softmax_row)(REAL *row, const REAL *mask, size_t n, REAL *r
     if (*row_max > m) /* the floor: false for NaN, which the exp pass then spreads */
         m = *row_max;
     *row_max = m;
-    return KSFX(exp_sum_pass)(row, n, m);
+    return KSFX(exp_sum_pass)(row, n, m, NULL);
 }
 
 #ifdef VSTORE_BF16
-/* exp_sum_pass, with each exp rounded to bf16 into p instead of written back into the row. The
- * sum is of the exps before rounding (mha.h). */
-static TARGET REAL KSFX(exp_sum_pass_to_bf16)(const REAL *row, size_t n, REAL m, mha_bf16 *p)
-{
-    const vec vm = vset1(m);
-    vec s0 = vset1(0), s1 = s0;
-    size_t j = 0;
-    for (; j + 2 * W <= n; j += 2 * W) {
-        const vec e0 = KSFX(vexp)(vsub(vload(row + j), vm));
-        const vec e1 = KSFX(vexp)(vsub(vload(row + j + W), vm));
-        VSTORE_BF16(p + j, e0);
-        VSTORE_BF16(p + j + W, e1);
-        s0 = vadd(s0, e0);
-        s1 = vadd(s1, e1);
-    }
-    for (; j + W <= n; j += W) {
-        const vec e = KSFX(vexp)(vsub(vload(row + j), vm));
-        VSTORE_BF16(p + j, e);
-        s0 = vadd(s0, e);
-    }
-    if (j < n) {
-        const vec e = KSFX(vexp)(vsub(vload_tail(row + j, n - j, -(REAL)INFINITY), vm));
-        VSTORE_BF16_TAIL(p + j, n - j, e);
-        s1 = vadd(s1, e);
-    }
-    return vhadd(vadd(s0, s1));
-}
-
 /* softmax.h's row_to_bf16 kernel: the row kernel, with P written to p in bf16, in one pass. */
 TARGET REAL KSFX(mha_softmax_row_to_bf16)(REAL *row, const REAL *mask, size_t n, REAL *row_max,
                                           mha_bf16 *p)
@@ -213,7 +198,7 @@ TARGET REAL KSFX(mha_softmax_row_to_bf16)(REAL *row, const REAL *mask, size_t n,
     if (*row_max > m)
         m = *row_max;
     *row_max = m;
-    return KSFX(exp_sum_pass_to_bf16)(row, n, m, p);
+    return KSFX(exp_sum_pass)(row, n, m, p); /* the sum of the exps before rounding (mha.h) */
 }
 #endif
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Type traits of bfloat16 storage, computed in float (the names are listed in type_f32.h). Half
  * types add:
+ *   TYPE_NAME                                 bf16 or f16, as the public names spell it
  *   WIDEN(src, dst, n), NARROW(src, dst, n)   rows of STORE to REAL and back (round to nearest
  *                                             even), convert.h
  *   HALF_GEMM, HALF_GEMM_OUT                  the native half GEMM backend (blas.h), with a cache
@@ -20,6 +21,7 @@
 #define RSFX(name) MHA_CAT(name, _f32)
 #define EXP expf
 #define LOG logf
+#define TYPE_NAME bf16
 #define WIDEN mha_widen_bf16
 #define NARROW mha_narrow_bf16
 #define HALF_GEMM mha_gemm_bf16_cached

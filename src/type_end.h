@@ -9,6 +9,7 @@
 #undef RSFX
 #undef EXP
 #undef LOG
+#undef TYPE_NAME
 #undef WIDEN
 #undef NARROW
 #undef HALF_GEMM

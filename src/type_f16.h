@@ -16,6 +16,7 @@
 #define RSFX(name) MHA_CAT(name, _f32)
 #define EXP expf
 #define LOG logf
+#define TYPE_NAME f16
 #define WIDEN mha_widen_f16
 #define NARROW mha_narrow_f16
 #define HALF_GEMM mha_gemm_f16

@@ -250,32 +250,39 @@ static void merge_halves(void **state)
 }
 
 /* The four conversions on a few values worked out by hand: 1/3 = 0x3EAAAAAB rounds up to bf16
- * 0x3EAB (dropped half 0xAAAB > 0x8000); 65520 is f16's overflow threshold (Inf), 2^−24 its
- * smallest subnormal. */
+ * 0x3EAB (dropped half 0xAAAB > 0x8000) and down to f16 0x3555 = 1365/4096; 65520 = 0x477FF000 is
+ * f16's overflow threshold (Inf) and rounds up to bf16 0x4780 = 65536; 2^−24 is f16's smallest
+ * subnormal. */
 static void half_precision(void **state)
 {
     (void)state;
-    const float x[4] = {1.0f, -2.5f, 1.0f / 3, 0x1p-24f};
-    mha_bf16 b[4];
-    float back[4];
-    assert_int_equal(mha_convert_f32_to_bf16(x, b, 4), MHA_OK);
-    assert_int_equal(b[0].bits, 0x3F80);
-    assert_int_equal(b[1].bits, 0xC020);
-    assert_int_equal(b[2].bits, 0x3EAB);
-    assert_int_equal(b[3].bits, 0x3380);
-    assert_int_equal(mha_convert_bf16_to_f32(b, back, 4), MHA_OK);
-    assert_true(back[0] == 1.0f && back[1] == -2.5f && back[3] == 0x1p-24f);
-    assert_true(back[2] == 0x1.56p-2f);
-
-    const float y[4] = {1.0f, -2.5f, 65520.0f, 0x1p-24f};
-    mha_f16 h[4];
-    assert_int_equal(mha_convert_f32_to_f16(y, h, 4), MHA_OK);
-    assert_int_equal(h[0].bits, 0x3C00);
-    assert_int_equal(h[1].bits, 0xC100);
-    assert_int_equal(h[2].bits, 0x7C00);
-    assert_int_equal(h[3].bits, 0x0001);
-    assert_int_equal(mha_convert_f16_to_f32(h, back, 4), MHA_OK);
-    assert_true(back[0] == 1.0f && back[1] == -2.5f && isinf(back[2]) && back[3] == 0x1p-24f);
+    static const struct {
+        float x;
+        uint16_t bf16, f16;
+        float bf16_back, f16_back; /* the values the bits stand for */
+    } cases[] = {
+        {1.0f, 0x3F80, 0x3C00, 1.0f, 1.0f},
+        {-2.5f, 0xC020, 0xC100, -2.5f, -2.5f},
+        {1.0f / 3, 0x3EAB, 0x3555, 0x1.56p-2f, 0x1.554p-2f},
+        {65520.0f, 0x4780, 0x7C00, 65536.0f, INFINITY},
+        {0x1p-24f, 0x3380, 0x0001, 0x1p-24f, 0x1p-24f},
+    };
+    enum { N = sizeof cases / sizeof cases[0] };
+    float x[N], back[N];
+    mha_bf16 b[N];
+    mha_f16 h[N];
+    for (size_t i = 0; i < N; i++)
+        x[i] = cases[i].x;
+    assert_int_equal(mha_convert_f32_to_bf16(x, b, N), MHA_OK);
+    assert_int_equal(mha_convert_f32_to_f16(x, h, N), MHA_OK);
+    for (size_t i = 0; i < N; i++)
+        assert_true(b[i].bits == cases[i].bf16 && h[i].bits == cases[i].f16);
+    assert_int_equal(mha_convert_bf16_to_f32(b, back, N), MHA_OK);
+    for (size_t i = 0; i < N; i++)
+        assert_true(back[i] == cases[i].bf16_back);
+    assert_int_equal(mha_convert_f16_to_f32(h, back, N), MHA_OK);
+    for (size_t i = 0; i < N; i++)
+        assert_true(back[i] == cases[i].f16_back);
     assert_int_equal(mha_convert_f16_to_f32(NULL, back, 1), MHA_ERR_NULL_POINTER);
 }
 

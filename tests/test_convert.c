@@ -460,6 +460,45 @@ static void variants_match_scalar(void **state)
     free(narrow_want);
 }
 
+/* The four conversions of random floats (and back), through the dispatching kernels or the
+ * public functions, give the portable kernels' bits. */
+static void converts_as_scalar(uint64_t seed, bool public_api)
+{
+    rng r = rng_seeded(seed);
+    enum { N = 53 };
+    float x[N], wide[N], wide_want[N];
+    mha_bf16 b[N], b_want[N];
+    mha_f16 f[N], f_want[N];
+    for (size_t i = 0; i < N; i++)
+        x[i] = float_of(random_bits(&r));
+    if (public_api) {
+        assert_int_equal(mha_convert_f32_to_bf16(x, b, N), MHA_OK);
+        assert_int_equal(mha_convert_f32_to_f16(x, f, N), MHA_OK);
+    } else {
+        mha_narrow_bf16(x, b, N);
+        mha_narrow_f16(x, f, N);
+    }
+    scalar()->narrow_bf16(x, b_want, N);
+    scalar()->narrow_f16(x, f_want, N);
+    assert_memory_equal(b, b_want, sizeof b);
+    assert_memory_equal(f, f_want, sizeof f);
+    for (int half = 0; half < 2; half++) {
+        if (public_api)
+            assert_int_equal(half ? mha_convert_f16_to_f32(f, wide, N)
+                                  : mha_convert_bf16_to_f32(b, wide, N),
+                             MHA_OK);
+        else if (half)
+            mha_widen_f16(f, wide, N);
+        else
+            mha_widen_bf16(b, wide, N);
+        if (half)
+            scalar()->widen_f16(f, wide_want, N);
+        else
+            scalar()->widen_bf16(b, wide_want, N);
+        assert_memory_equal(wide, wide_want, sizeof wide);
+    }
+}
+
 /* The driver's kernels are the widest variant this CPU runs; the four dispatching functions give
  * its bits. */
 static void pick_follows_the_cpu(void **state)
@@ -472,25 +511,7 @@ static void pick_follows_the_cpu(void **state)
     assert_ptr_equal(mha_convert_pick(), &mha_convert_variants[v]);
     assert_string_equal(scalar()->name, "scalar");
 
-    rng r = rng_seeded(41);
-    enum { N = 37 };
-    float x[N], wide[N], wide_want[N];
-    mha_bf16 b[N], b_want[N];
-    mha_f16 f[N], f_want[N];
-    for (size_t i = 0; i < N; i++)
-        x[i] = float_of(random_bits(&r));
-    mha_narrow_bf16(x, b, N);
-    scalar()->narrow_bf16(x, b_want, N);
-    assert_memory_equal(b, b_want, sizeof b);
-    mha_narrow_f16(x, f, N);
-    scalar()->narrow_f16(x, f_want, N);
-    assert_memory_equal(f, f_want, sizeof f);
-    mha_widen_bf16(b, wide, N);
-    scalar()->widen_bf16(b, wide_want, N);
-    assert_memory_equal(wide, wide_want, sizeof wide);
-    mha_widen_f16(f, wide, N);
-    scalar()->widen_f16(f, wide_want, N);
-    assert_memory_equal(wide, wide_want, sizeof wide);
+    converts_as_scalar(41, false);
 }
 
 /* The inline helpers the driver uses for scalar tails agree with the portable kernels (which are
@@ -548,25 +569,7 @@ static size_t dst_elem(int which)
 static void api_converts(void **state)
 {
     (void)state;
-    rng r = rng_seeded(51);
-    enum { N = 53 };
-    float x[N], wide[N], wide_want[N];
-    mha_bf16 b[N], b_want[N];
-    mha_f16 f[N], f_want[N];
-    for (size_t i = 0; i < N; i++)
-        x[i] = float_of(random_bits(&r));
-    assert_int_equal(mha_convert_f32_to_bf16(x, b, N), MHA_OK);
-    mha_narrow_bf16_scalar(x, b_want, N);
-    assert_memory_equal(b, b_want, sizeof b);
-    assert_int_equal(mha_convert_f32_to_f16(x, f, N), MHA_OK);
-    mha_narrow_f16_scalar(x, f_want, N);
-    assert_memory_equal(f, f_want, sizeof f);
-    assert_int_equal(mha_convert_bf16_to_f32(b, wide, N), MHA_OK);
-    mha_widen_bf16_scalar(b, wide_want, N);
-    assert_memory_equal(wide, wide_want, sizeof wide);
-    assert_int_equal(mha_convert_f16_to_f32(f, wide, N), MHA_OK);
-    mha_widen_f16_scalar(f, wide_want, N);
-    assert_memory_equal(wide, wide_want, sizeof wide);
+    converts_as_scalar(51, true);
 }
 
 /* n == 0 is an empty call: MHA_OK with NULL pointers, and nothing written through real ones. */

@@ -100,40 +100,25 @@ static double reference(const gemm_case *c, const operands *o, double beta, size
     return alpha * sum + c0;
 }
 
-/* f32 output: each entry within its bound, the padding between rows untouched. */
-static void check_f32(const gemm_case *c, const operands *o, const float *C)
+/* Each entry of C (f32, or bf16 with beta 0) within its bound, the padding between rows
+ * untouched. bf16 adds half a bf16 unit to the f32 bound (at most 2⁻⁸ relative). */
+static void check(const gemm_case *c, const operands *o, const void *C, bool bf16)
 {
+    const size_t size = bf16 ? sizeof(mha_bf16) : sizeof(float);
     for (size_t i = 0; i < c->m; i++) {
         for (size_t j = 0; j < o->ldc; j++) {
+            const void *at = (const unsigned char *)C + (i * o->ldc + j) * size;
             if (j >= c->n) {
-                assert_true(is_sentinel(&C[i * o->ldc + j], sizeof *C));
+                assert_true(is_sentinel(at, size));
                 continue;
             }
-            double bound, want = reference(c, o, c->beta, i, j, &bound);
-            double got = C[i * o->ldc + j];
+            double bound, want = reference(c, o, bf16 ? 0 : c->beta, i, j, &bound);
+            double got = bf16 ? bf16_value(*(const mha_bf16 *)at) : (double)*(const float *)at;
+            if (bf16)
+                bound += 0x1p-8 * (fabs(want) + bound);
             if (!(fabs(got - want) <= bound)) {
-                print_error("(%zu, %zu) of %zux%zux%zu: got %.9g, want %.9g ± %.3g\n", i, j, c->m,
-                            c->n, c->k, got, want, bound);
-                fail();
-            }
-        }
-    }
-}
-
-/* bf16 output (beta 0): within the f32 bound plus half a bf16 unit (at most 2⁻⁸ relative). */
-static void check_bf16(const gemm_case *c, const operands *o, const mha_bf16 *C)
-{
-    for (size_t i = 0; i < c->m; i++) {
-        for (size_t j = 0; j < o->ldc; j++) {
-            if (j >= c->n) {
-                assert_true(is_sentinel(&C[i * o->ldc + j], sizeof *C));
-                continue;
-            }
-            double bound, want = reference(c, o, 0, i, j, &bound);
-            double got = bf16_value(C[i * o->ldc + j]);
-            if (!(fabs(got - want) <= bound + 0x1p-8 * (fabs(want) + bound))) {
-                print_error("bf16 (%zu, %zu) of %zux%zux%zu: got %.9g, want %.9g\n", i, j, c->m,
-                            c->n, c->k, got, want);
+                print_error("%s (%zu, %zu) of %zux%zux%zu: got %.9g, want %.9g ± %.3g\n",
+                            bf16 ? "bf16" : "f32", i, j, c->m, c->n, c->k, got, want, bound);
                 fail();
             }
         }
@@ -170,7 +155,7 @@ static void native_matches_reference(void **state)
             float *C = f32_output(c, &o), *C_cached = f32_output(c, &o);
             assert_true(mha_gemm_bf16(c->trans_b, c->m, c->n, c->k, c->alpha, o.A, o.lda, o.B,
                                       o.ldb, c->beta, C, o.ldc));
-            check_f32(c, &o, C);
+            check(c, &o, C, false);
             assert_true(mha_gemm_bf16_cached(cache, c->trans_b, c->m, c->n, c->k, c->alpha, o.A,
                                              o.lda, o.B, o.ldb, c->beta, C_cached, o.ldc));
             /* the same primitive, rebuilt or kept: the same bits */
@@ -181,7 +166,7 @@ static void native_matches_reference(void **state)
             fill_sentinel(H_cached, o.c_size * sizeof *H);
             assert_true(mha_gemm_bf16_out_bf16(c->trans_b, c->m, c->n, c->k, c->alpha, o.A, o.lda,
                                                o.B, o.ldb, H, o.ldc));
-            check_bf16(c, &o, H);
+            check(c, &o, H, true);
             assert_true(mha_gemm_bf16_out_bf16_cached(cache, c->trans_b, c->m, c->n, c->k, c->alpha,
                                                       o.A, o.lda, o.B, o.ldb, H_cached, o.ldc));
             assert_memory_equal(H, H_cached, o.c_size * sizeof *H);

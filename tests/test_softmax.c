@@ -572,19 +572,18 @@ typedef struct kernel_test {
     bool vector_only;
 } kernel_test;
 
+/* clang-format off */
+#define EVERY_KERNEL(fn) {#fn, fn, false}
+#define VECTOR_KERNELS(fn) {#fn, fn, true}
 static const kernel_test kernel_tests[] = {
-    {"rows_match_reference", rows_match_reference, false},
-    {"rows_sum_to_one", rows_sum_to_one, false},
-    {"shift_changes_nothing", shift_changes_nothing, false},
-    {"huge_scores_stay_finite", huge_scores_stay_finite, false},
-    {"unseen_rows_are_zero", unseen_rows_are_zero, false},
-    {"nan_or_inf_gives_nan", nan_or_inf_gives_nan, false},
-    {"floor_is_the_running_max", floor_is_the_running_max, false},
-    {"fused_mask_is_an_add", fused_mask_is_an_add, false},
-    {"exp_is_accurate", exp_is_accurate, true},
-    {"exp_special_values", exp_special_values, true},
-    {"exp_variants_agree", exp_variants_agree, true},
+    EVERY_KERNEL(rows_match_reference),  EVERY_KERNEL(rows_sum_to_one),
+    EVERY_KERNEL(shift_changes_nothing), EVERY_KERNEL(huge_scores_stay_finite),
+    EVERY_KERNEL(unseen_rows_are_zero),  EVERY_KERNEL(nan_or_inf_gives_nan),
+    EVERY_KERNEL(floor_is_the_running_max), EVERY_KERNEL(fused_mask_is_an_add),
+    VECTOR_KERNELS(exp_is_accurate),     VECTOR_KERNELS(exp_special_values),
+    VECTOR_KERNELS(exp_variants_agree),
 };
+/* clang-format on */
 #define N_KERNEL_TESTS (sizeof kernel_tests / sizeof kernel_tests[0])
 
 int main(void)
