@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* The benchmark's sections, each in float (_f32) and double (_f64): the GEMM and memcpy ceilings,
- * the seed pipeline over a grid of shapes, the general-attention cases, the long sequence. */
+/* The benchmark's sections, each in float (_f32), double (_f64), bfloat16 (_bf16) and IEEE half
+ * (_f16): the GEMM and memcpy ceilings, the seed pipeline over a grid of shapes, the
+ * general-attention cases, the long sequence. The half types compute in float: their rows are
+ * measured against the float ceilings, and bf16's against the bf16 GEMM's too. */
 #ifndef MHA_BENCH_CASES_H
 #define MHA_BENCH_CASES_H
 
+#include "bench_report.h"
 #include "bench_util.h"
 
 #include <stdbool.h>
@@ -13,6 +16,11 @@
 typedef struct bench_shape {
     size_t seq, d_model, heads;
 } bench_shape;
+
+/* One shape's attention and whole-pipeline rows, kept for the speed-up rows across types. */
+typedef struct bench_pipeline_result {
+    bench_row mha, pipeline;
+} bench_pipeline_result;
 
 typedef struct bench_config {
     const bench_shape *shapes; /* the pipeline grid */
@@ -33,10 +41,13 @@ typedef struct bench_config {
     int ceiling_threads; /* threads of the GEMM and FMA ceilings */
     /* Measured by the ceilings section, read by the others. */
     double peak_gflops;
-    double fma_gflops; /* the FMA register peak (0: not measured) */
+    double fma_gflops;  /* the FMA register peak (0: not measured) */
+    double bf16_gflops; /* the bf16 GEMM (oneDNN) ceiling (0: none, or not measured) */
     double copy_gbps;
     /* The whole pipeline per shape as a program that sets nothing runs it (bench_out_of_box). */
     const bench_stats *out_of_box;
+    /* Where bench_pipeline puts each shape's rows (NULL: nowhere), n_shapes of them. */
+    bench_pipeline_result *results;
 } bench_config;
 
 /* Each prints its rows with bench_report_row(); a wrong result exits the process with status 1
@@ -54,5 +65,19 @@ void bench_ceilings_f64(bench_config *c, bool copy);
 void bench_pipeline_f64(const bench_config *c);
 void bench_general_f64(const bench_config *c);
 void bench_long_f64(const bench_config *c);
+
+/* The half types have no ceilings section of their own: bf16's is the bf16 GEMM, measured before
+ * the header into c->bf16_gflops and *row (not printed); *impl names oneDNN's kernel, or why
+ * there is none (then c->bf16_gflops = 0 and the row is empty). */
+void bench_ceiling_bf16(bench_config *c, bench_row *row, const char **impl);
+void bench_pipeline_bf16(const bench_config *c);
+void bench_out_of_box_bf16(const bench_config *c, bench_stats *out);
+void bench_general_bf16(const bench_config *c);
+void bench_long_bf16(const bench_config *c);
+
+void bench_pipeline_f16(const bench_config *c);
+void bench_out_of_box_f16(const bench_config *c, bench_stats *out);
+void bench_general_f16(const bench_config *c);
+void bench_long_f16(const bench_config *c);
 
 #endif

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Checks of one precision against the naive double reference (tests/ref), run before any timing.
- * Included by bench_cases_f32.c and bench_cases_f64.c with REAL, ATOL and RTOL defined.
+ * Included by bench_cases_<T>.c with STORE (the buffers' type), LOAD(x) (a STORE as the double it
+ * holds), ATOL and RTOL defined; half types also define HALF_U, their unit roundoff, and
+ * ROUND_STORE(x) (a double rounded to STORE as the library rounds a float result).
  *
  * Small calls are checked whole, and the reference is timed for the speed-up column ("full").
  * Calls too big for the naive loops are checked on a sample of rows and heads, each recomputed
@@ -15,21 +17,53 @@
 
 typedef struct check {
     double max_err; /* max |library − reference| over what was compared */
-    bool ok;        /* every element within ATOL + RTOL·|reference| */
+    bool ok;        /* every element within atol + rtol·|reference| */
     const char *how;
-    double ref_s; /* seconds the reference took (full checks only), else NAN */
+    double ref_s;      /* seconds the reference took (full checks only), else NAN */
+    double atol, rtol; /* ATOL and RTOL, or a half type's bounds (tol_attention, tol_projection) */
 } check;
 
 static check check_begin(bool full)
 {
-    return (check){0, true, full ? "full" : "rows", NAN};
+    return (check){0, true, full ? "full" : "rows", NAN, ATOL, RTOL};
+}
+
+/* The bounds of mha.h's "Half precision" for half storage; the float ones otherwise. Attention:
+ * 3u·max|V| + 1e-3, the probabilities' and the output's roundings to the half type. */
+static void tol_attention(check *k, double max_v)
+{
+#ifdef HALF_U
+    k->atol = 3 * HALF_U * max_v + 1e-3;
+    k->rtol = 0;
+#else
+    (void)k, (void)max_v;
+#endif
+}
+
+/* Projection: 2u·max|result| (the output's rounding, with room) on top of the float bound of the
+ * float accumulation (ATOL + RTOL·|ref|, as the f32 rows). */
+static void tol_projection(check *k, double max_ref)
+{
+#ifdef HALF_U
+    k->atol = ATOL + 2 * HALF_U * max_ref;
+#else
+    (void)k, (void)max_ref;
+#endif
+}
+
+static double max_abs(const double *x, size_t n)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++)
+        m = fabs(x[i]) > m ? fabs(x[i]) : m;
+    return m;
 }
 
 static void check_value(check *k, double got, double want)
 {
     double err = fabs(got - want);
     /* Written so that a NaN fails: every comparison with NaN is false. */
-    if (!(err <= ATOL + RTOL * fabs(want)))
+    if (!(err <= k->atol + k->rtol * fabs(want)))
         k->ok = false;
     if (!(err <= k->max_err))
         k->max_err = err;
@@ -49,18 +83,18 @@ static size_t sampled(size_t n, bool all, size_t s)
 }
 
 /* rows × cols of x (row stride ld) as packed doubles: exactly the values the library saw. */
-static double *to_double(const REAL *x, size_t rows, size_t cols, size_t ld)
+static double *to_double(const STORE *x, size_t rows, size_t cols, size_t ld)
 {
     double *y = bench_alloc(bench_mul(bench_mul(rows ? rows : 1, cols), sizeof *y));
     for (size_t i = 0; i < rows; i++)
         for (size_t c = 0; c < cols; c++)
-            y[i * cols + c] = (double)x[i * ld + c];
+            y[i * cols + c] = LOAD(x[i * ld + c]);
     return y;
 }
 
 /* The reference projection of some rows: R[p] row s = X[row s]·W_p, for the sampled rows or all
  * n of them (R[p] is then n × d). Returns the seconds the reference loops took. */
-static double ref_projection(const REAL *X, const REAL *const W[3], size_t n, size_t d, bool all,
+static double ref_projection(const STORE *X, const STORE *const W[3], size_t n, size_t d, bool all,
                              double *const R[3])
 {
     double *Xd = to_double(X, n, d, d), *Wd[3];
@@ -83,32 +117,39 @@ static double ref_projection(const REAL *X, const REAL *const W[3], size_t n, si
 }
 
 /* The library's Q, K, V (at out[p], row stride ld) against ref_projection()'s rows. */
-static check check_projection(const REAL *const out[3], size_t ld, size_t n, size_t d, bool all,
+static check check_projection(const STORE *const out[3], size_t ld, size_t n, size_t d, bool all,
                               const double *const R[3])
 {
     check k = check_begin(all);
+    double max_ref = 0;
+    for (int p = 0; p < 3; p++) {
+        double m = max_abs(R[p], bench_mul(n_sampled(n, all), d));
+        max_ref = m > max_ref ? m : max_ref;
+    }
+    tol_projection(&k, max_ref);
     for (int p = 0; p < 3; p++)
         for (size_t s = 0; s < n_sampled(n, all); s++)
             for (size_t c = 0; c < d; c++)
-                check_value(&k, (double)out[p][sampled(n, all, s) * ld + c], R[p][s * d + c]);
+                check_value(&k, LOAD(out[p][sampled(n, all, s) * ld + c]), R[p][s * d + c]);
     return k;
 }
 
 /* The whole call through ref_attention() on double copies of its inputs (batch 1, no mask). */
-static check check_attention_full(const mha_attention_desc *d, const REAL *Q, const REAL *K,
-                                  const REAL *V, const REAL *out)
+static check check_attention_full(const mha_attention_desc *d, const STORE *Q, const STORE *K,
+                                  const STORE *V, const STORE *out)
 {
     check k = check_begin(true);
     double *Qd = to_double(Q, d->seq_q, d->ld_q, d->ld_q);
     double *Kd = to_double(K, d->seq_kv, d->ld_k, d->ld_k);
     double *Vd = to_double(V, d->seq_kv, d->ld_v, d->ld_v);
+    tol_attention(&k, max_abs(Vd, bench_mul(d->seq_kv, d->ld_v)));
     double *Od = bench_alloc(bench_mul(bench_mul(d->seq_q, d->ld_out), sizeof *Od));
     double t0 = bench_now();
     ref_attention(d, Qd, Kd, Vd, NULL, Od, NULL);
     k.ref_s = bench_now() - t0;
     for (size_t i = 0; i < d->seq_q; i++)
         for (size_t c = 0; c < d->n_heads * d->d_v; c++)
-            check_value(&k, (double)out[i * d->ld_out + c], Od[i * d->ld_out + c]);
+            check_value(&k, LOAD(out[i * d->ld_out + c]), Od[i * d->ld_out + c]);
     bench_free(Od);
     bench_free(Vd);
     bench_free(Kd);
@@ -129,8 +170,8 @@ static size_t keys_seen(const mha_attention_desc *d, size_t i)
 }
 
 /* One query row of one head through ref_attention(), on a packed copy of its kv head. */
-static void check_attention_row(check *k, const mha_attention_desc *d, const REAL *Q,
-                                const double *Kg, const double *Vg, const REAL *out, size_t h,
+static void check_attention_row(check *k, const mha_attention_desc *d, const STORE *Q,
+                                const double *Kg, const double *Vg, const STORE *out, size_t h,
                                 size_t i)
 {
     const mha_attention_desc one = {.batch = 1,
@@ -149,14 +190,14 @@ static void check_attention_row(check *k, const mha_attention_desc *d, const REA
     double *o = bench_alloc(bench_mul(d->d_v ? d->d_v : 1, sizeof *o));
     ref_attention(&one, q, Kg, Vg, NULL, o, NULL);
     for (size_t c = 0; c < d->d_v; c++)
-        check_value(k, (double)out[i * d->ld_out + h * d->d_v + c], o[c]);
+        check_value(k, LOAD(out[i * d->ld_out + h * d->d_v + c]), o[c]);
     bench_free(o);
     bench_free(q);
 }
 
 /* Sampled heads × sampled query rows, each recomputed alone. */
-static check check_attention_rows(const mha_attention_desc *d, const REAL *Q, const REAL *K,
-                                  const REAL *V, const REAL *out)
+static check check_attention_rows(const mha_attention_desc *d, const STORE *Q, const STORE *K,
+                                  const STORE *V, const STORE *out)
 {
     check k = check_begin(false);
     size_t group = d->n_heads / d->n_kv_heads;
@@ -164,6 +205,9 @@ static check check_attention_rows(const mha_attention_desc *d, const REAL *Q, co
         size_t h = sampled(d->n_heads, false, sh), g = h / group;
         double *Kg = to_double(K + g * d->d_head, d->seq_kv, d->d_head, d->ld_k);
         double *Vg = to_double(V + g * d->d_v, d->seq_kv, d->d_v, d->ld_v);
+        /* the bound of this head's rows: its own V's largest value (the sampled heads' largest
+         * would do too, but this is tighter) */
+        tol_attention(&k, max_abs(Vg, bench_mul(d->seq_kv, d->d_v)));
         for (size_t si = 0; si < N_SAMPLES; si++)
             check_attention_row(&k, d, Q, Kg, Vg, out, h, sampled(d->seq_q, false, si));
         bench_free(Vg);
@@ -172,8 +216,8 @@ static check check_attention_rows(const mha_attention_desc *d, const REAL *Q, co
     return k;
 }
 
-static check check_attention(const mha_attention_desc *d, const REAL *Q, const REAL *K,
-                             const REAL *V, const REAL *out, bool full)
+static check check_attention(const mha_attention_desc *d, const STORE *Q, const STORE *K,
+                             const STORE *V, const STORE *out, bool full)
 {
     return full ? check_attention_full(d, Q, K, V, out) : check_attention_rows(d, Q, K, V, out);
 }
@@ -184,5 +228,5 @@ static void check_or_die(const check *k, const char *what, const char *shape)
     if (!k->ok)
         bench_die("FAIL: %s %s: max abs error %.3g against the reference is above the "
                   "tolerance %g + %g·|ref|",
-                  what, shape, k->max_err, ATOL, RTOL);
+                  what, shape, k->max_err, k->atol, k->rtol);
 }

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The general-attention section (causal vs full, decode with GQA, GQA prefill) and the long
- * sequence, all through mha_attention(). Written once over REAL, included after
+ * sequence, all through mha_attention(). Written once over STORE, included after
  * bench_run_impl.h. */
 
 typedef struct attn_call {
     mha_attention_desc d;
-    REAL *Q, *K, *V, *out;
+    STORE *Q, *K, *V, *out;
 } attn_call;
 
 static mha_status run_attention(const void *ctx)
@@ -21,10 +21,10 @@ static void attn_init(attn_call *a, const mha_attention_desc *d, uint64_t seed)
     size_t nq = bench_mul(d->seq_q, d->ld_q), nk = bench_mul(d->seq_kv, d->ld_k),
            nv = bench_mul(d->seq_kv, d->ld_v);
     a->d = *d;
-    a->Q = alloc_real(nq);
-    a->K = alloc_real(nk);
-    a->V = alloc_real(nv);
-    a->out = alloc_real(bench_mul(d->seq_q, d->ld_out));
+    a->Q = alloc_store(nq);
+    a->K = alloc_store(nk);
+    a->V = alloc_store(nv);
+    a->out = alloc_store(bench_mul(d->seq_q, d->ld_out));
     fill(&r, a->Q, nq, 1);
     fill(&r, a->K, nk, 1);
     fill(&r, a->V, nv, 1);
@@ -103,7 +103,7 @@ static void decode(const bench_config *c)
     for (size_t i = 0; i < c->n_decode; i++) {
         size_t kv = c->decode_kv[i];
         mha_attention_desc_init(&a.d, 1, kv, 32, 8, 128, 128);
-        double bytes = 2.0 * (double)kv * 8 * 128 * sizeof(REAL);
+        double bytes = 2.0 * (double)kv * 8 * 128 * sizeof(STORE);
         bench_row row =
             measure_attention(c, &c->reps, "general", "decode", &a, 4.0 * (double)kv * 32 * 128);
         row.gbps = bench_rate_g(bytes, row.t.median);
@@ -139,7 +139,9 @@ static void gqa_prefill(const bench_config *c)
 
 void SFX(bench_general)(const bench_config *c)
 {
-    bench_report_note("## general: mha_attention causal vs full, decode (GQA 32/8), GQA prefill");
+    bench_report_note("## general, %s: mha_attention causal vs full, decode (GQA 32/8), GQA "
+                      "prefill",
+                      DTYPE_NAME);
     causal_vs_full(c);
     decode(c);
     gqa_prefill(c);
@@ -150,8 +152,8 @@ void SFX(bench_long)(const bench_config *c)
     const bench_shape *s = &c->long_shape;
     size_t d_k = s->d_model / s->heads;
     double n = (double)s->seq, d = (double)s->d_model;
-    bench_report_note("## long: mha_multi_head_attention's call at %zux%zux%zu", s->seq, s->d_model,
-                      s->heads);
+    bench_report_note("## long, %s: mha_multi_head_attention's call at %zux%zux%zu", DTYPE_NAME,
+                      s->seq, s->d_model, s->heads);
     mha_attention_desc desc;
     mha_attention_desc_init(&desc, s->seq, s->seq, s->heads, s->heads, d_k, d_k);
     attn_call a;

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The pipeline section: mha_compute_qkv, mha_compute_qkv_fused, mha_multi_head_attention and the
- * two back to back, over the grid of shapes; --gemm-share's GEMM replay. Written once over REAL,
+ * two back to back, over the grid of shapes; --gemm-share's GEMM replay. Written once over STORE,
  * included after bench_run_impl.h. */
 
 typedef struct pipeline {
     size_t n, d, h;
-    REAL *X, *W[3], *W_qkv, *QKV, *P[3], *out; /* P: Q, K, V */
+    STORE *X, *W[3], *W_qkv, *QKV, *P[3], *out; /* P: Q, K, V */
 } pipeline;
 
 static mha_status run_qkv(const void *ctx)
@@ -34,18 +34,18 @@ static void pipeline_init(pipeline *p, const bench_shape *s)
     rng r = rng_seeded(s->seq * 31 + s->d_model);
     size_t n = s->seq, d = s->d_model, dd = bench_mul(d, d), nd = bench_mul(n, d);
     *p = (pipeline){.n = n, .d = d, .h = s->heads};
-    p->X = alloc_real(nd);
+    p->X = alloc_store(nd);
     fill(&r, p->X, nd, 1);
-    p->W_qkv = alloc_real(bench_mul(dd, 3));
+    p->W_qkv = alloc_store(bench_mul(dd, 3));
     for (int k = 0; k < 3; k++) {
-        p->W[k] = alloc_real(dd);
-        p->P[k] = alloc_real(nd);
+        p->W[k] = alloc_store(dd);
+        p->P[k] = alloc_store(nd);
         fill(&r, p->W[k], dd, sqrt(3.0 / (double)d));
         for (size_t row = 0; row < d; row++) /* W_qkv row = [W_q row | W_k row | W_v row] */
-            memcpy(p->W_qkv + (row * 3 + (size_t)k) * d, p->W[k] + row * d, d * sizeof(REAL));
+            memcpy(p->W_qkv + (row * 3 + (size_t)k) * d, p->W[k] + row * d, d * sizeof(STORE));
     }
-    p->QKV = alloc_real(bench_mul(nd, 3));
-    p->out = alloc_real(nd);
+    p->QKV = alloc_store(bench_mul(nd, 3));
+    p->out = alloc_store(nd);
 }
 
 static void pipeline_free(pipeline *p)
@@ -61,7 +61,8 @@ static void pipeline_free(pipeline *p)
 }
 
 /* End to end: the reference's own projection R through its own attention, against the
- * library's pipeline output. Full checks only: every row's attention needs all of R. */
+ * library's pipeline output. Full checks only: every row's attention needs all of R. Half types
+ * round R to STORE first, as the library stores Q, K, V, and are held to the attention's bound. */
 static check check_end_to_end(const pipeline *p, double *const R[3], bool full)
 {
     check k = check_begin(full);
@@ -70,10 +71,17 @@ static check check_end_to_end(const pipeline *p, double *const R[3], bool full)
         k.max_err = NAN;
         return k;
     }
-    double *O = bench_alloc(bench_mul(bench_mul(p->n, p->d), sizeof(double)));
+    size_t nd = p->n * p->d;
+#ifdef ROUND_STORE
+    for (int m = 0; m < 3; m++)
+        for (size_t i = 0; i < nd; i++)
+            R[m][i] = ROUND_STORE(R[m][i]);
+#endif
+    tol_attention(&k, max_abs(R[2], nd));
+    double *O = bench_alloc(bench_mul(nd, sizeof(double)));
     ref_multi_head_attention(R[0], R[1], R[2], p->n, p->d, p->h, O);
-    for (size_t i = 0; i < p->n * p->d; i++)
-        check_value(&k, (double)p->out[i], O[i]);
+    for (size_t i = 0; i < nd; i++)
+        check_value(&k, LOAD(p->out[i]), O[i]);
     bench_free(O);
     return k;
 }
@@ -92,9 +100,9 @@ static pipeline_checks check_pipeline(const pipeline *p, const mha_attention_des
     double *R[3];
     for (int i = 0; i < 3; i++)
         R[i] = bench_alloc(bench_mul(bench_mul(rows, p->d), sizeof(double)));
-    k.ref_qkv_s = ref_projection(p->X, (const REAL *const *)p->W, p->n, p->d, full, R);
-    const REAL *const fused[3] = {p->QKV, p->QKV + p->d, p->QKV + 2 * p->d};
-    k.qkv = check_projection((const REAL *const *)p->P, p->d, p->n, p->d, full,
+    k.ref_qkv_s = ref_projection(p->X, (const STORE *const *)p->W, p->n, p->d, full, R);
+    const STORE *const fused[3] = {p->QKV, p->QKV + p->d, p->QKV + 2 * p->d};
+    k.qkv = check_projection((const STORE *const *)p->P, p->d, p->n, p->d, full,
                              (const double *const *)R);
     k.fused = check_projection(fused, 3 * p->d, p->n, p->d, full, (const double *const *)R);
     k.mha = check_attention(desc, p->P[0], p->P[1], p->P[2], p->out, full);
@@ -140,6 +148,7 @@ static void time_pipeline(const bench_reps *policy, const pipeline *p, const dou
         t[i] = bench_stats_of(v[i], n);
 }
 
+#ifdef CBLAS_GEMM
 /* --gemm-share: the attention's two GEMMs per tile, S = scale·Q_tile·K_hᵀ and O = S·V_h, with
  * nothing between them. Its time over the attention's says how much of the gap to peak is the
  * GEMMs' shapes and how much the softmax and bookkeeping. */
@@ -181,7 +190,7 @@ static bench_row measure_gemm_replay(const bench_config *c, const pipeline *p,
     gemm_replay g = {p, 0, (p->n + per_line - 1) / per_line * per_line, NULL};
     g.rows = ws > 64 ? (ws - 64) / sizeof(REAL) / (g.ld_s + 2) : 0;
     g.rows = g.rows == 0 ? 1 : g.rows > p->n ? p->n : g.rows;
-    g.S = alloc_real(bench_mul(g.rows, g.ld_s));
+    g.S = alloc_store(bench_mul(g.rows, g.ld_s));
     double first_s = first_run(run_gemm_replay, &g, "GEMM replay");
     bench_row row = row_of("pipeline", "mha_gemms", desc);
     row.t = time_call(&c->reps, first_s, run_gemm_replay, &g, "GEMM replay");
@@ -191,6 +200,7 @@ static bench_row measure_gemm_replay(const bench_config *c, const pipeline *p,
     bench_free(g.S);
     return row;
 }
+#endif
 
 /* The whole pipeline as a program that sets nothing runs it: called before this process changes
  * any thread count, so with the BLAS's and OpenMP's defaults. Its results are checked by the tuned
@@ -210,7 +220,7 @@ void SFX(bench_out_of_box)(const bench_config *c, bench_stats *out)
 }
 
 static void pipeline_shape(const bench_config *c, const bench_shape *s,
-                           const bench_stats *out_of_box)
+                           const bench_stats *out_of_box, bench_pipeline_result *result)
 {
     pipeline p;
     pipeline_init(&p, s);
@@ -262,16 +272,22 @@ static void pipeline_shape(const bench_config *c, const bench_shape *s,
         oob.ratio_of = "pipeline";
         emit(&oob);
     }
+#ifdef CBLAS_GEMM        /* the half types' GEMMs are not one BLAS call to replay */
     if (c->gemm_share) { /* last: it overwrites out */
         bench_row gemms = measure_gemm_replay(c, &p, &desc, &mha);
         emit(&gemms);
     }
+#endif
+    if (result) /* for the speed-up rows (mha_bench.c) */
+        *result = (bench_pipeline_result){mha, whole};
     pipeline_free(&p);
 }
 
 void SFX(bench_pipeline)(const bench_config *c)
 {
-    bench_report_note("## pipeline: mha_compute_qkv[_fused] + mha_multi_head_attention");
+    bench_report_note("## pipeline, %s: mha_compute_qkv[_fused] + mha_multi_head_attention",
+                      DTYPE_NAME);
     for (size_t i = 0; i < c->n_shapes; i++)
-        pipeline_shape(c, &c->shapes[i], c->out_of_box ? &c->out_of_box[i] : NULL);
+        pipeline_shape(c, &c->shapes[i], c->out_of_box ? &c->out_of_box[i] : NULL,
+                       c->results ? &c->results[i] : NULL);
 }

@@ -21,7 +21,7 @@ typedef struct cell {
     bool bytes;
 } cell;
 
-enum { N_CELLS = 25 };
+enum { N_CELLS = 26 };
 
 static struct {
     bench_format format;
@@ -37,6 +37,7 @@ bench_row bench_row_empty(const char *suite, const char *op)
                        .gflops = NAN,
                        .peak_pct = NAN,
                        .fma_pct = NAN,
+                       .bf16_pct = NAN,
                        .gbps = NAN,
                        .copy_pct = NAN,
                        .ratio = NAN,
@@ -73,6 +74,7 @@ static int cells_of(const bench_row *r, cell c[N_CELLS])
     int n = 0;
     c[n++] = str_cell("suite", -8, r->suite);
     c[n++] = str_cell("op", -10, r->op);
+    c[n++] = str_cell("dtype", -4, r->dtype ? r->dtype : out.meta->dtype);
     c[n++] = size_cell("seq_q", 6, r->seq_q);
     c[n++] = size_cell("seq_kv", 6, r->seq_kv);
     c[n++] = size_cell("heads", 5, r->heads);
@@ -85,6 +87,7 @@ static int cells_of(const bench_row *r, cell c[N_CELLS])
     c[n++] = num_cell("gflops", 8, "%.1f", r->gflops);
     c[n++] = num_cell("peak_pct", 6, "%.1f", r->peak_pct);
     c[n++] = num_cell("fma_pct", 5, "%.1f", r->fma_pct);
+    c[n++] = num_cell("bf16_pct", 5, "%.1f", r->bf16_pct);
     c[n++] = num_cell("gbps", 7, "%.1f", r->gbps);
     c[n++] = num_cell("copy_pct", 6, "%.1f", r->copy_pct);
     c[n++] = num_cell("ratio", 6, "%.3f", r->ratio);
@@ -94,7 +97,6 @@ static int cells_of(const bench_row *r, cell c[N_CELLS])
     c[n++] = num_cell("ref_x", 7, "%.0f", r->ref_x);
     c[n++] = bytes_cell("ws_bytes", 8, r->ws_bytes);
     c[n++] = bytes_cell("rss_bytes", 8, (double)r->rss_bytes);
-    c[n++] = str_cell("dtype", 0, out.meta->dtype);
     c[n++] = num_cell("threads", 0, "%.0f", (double)out.env->blas_threads);
     return n;
 }
@@ -103,10 +105,11 @@ static int cells_of(const bench_row *r, cell c[N_CELLS])
 static const char *title_of(const char *name)
 {
     static const char *const map[][2] = {
-        {"kv_heads", "kv"},    {"median_ms", "median_ms"}, {"gflops", "GFLOP/s"},
-        {"peak_pct", "%peak"}, {"fma_pct", "%fma"},        {"gbps", "GB/s"},
-        {"copy_pct", "%copy"}, {"ratio_of", "of"},         {"max_err", "max_err"},
-        {"ref_x", "x_ref"},    {"ws_bytes", "ws"},         {"rss_bytes", "max_rss"}};
+        {"kv_heads", "kv"},      {"median_ms", "median_ms"}, {"gflops", "GFLOP/s"},
+        {"peak_pct", "%peak"},   {"fma_pct", "%fma"},        {"bf16_pct", "%bf16"},
+        {"gbps", "GB/s"},        {"copy_pct", "%copy"},      {"ratio_of", "of"},
+        {"max_err", "max_err"},  {"ref_x", "x_ref"},         {"ws_bytes", "ws"},
+        {"rss_bytes", "max_rss"}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(name, map[i][0]) == 0)
             return map[i][1];
@@ -238,13 +241,15 @@ static void print_header(void)
     header_item("core_fix", fix, &first);
     header_item("threads", threads, &first);
     const mha_runtime *r = &e->runtime;
-    char runtime[384];
+    char runtime[512];
     snprintf(runtime, sizeof runtime,
-             "%s %s %s (%s, %d threads), %d workers, softmax %s, cpu %s%s%s", r->blas_name,
-             r->blas_version, r->blas_core, r->blas_threading, r->blas_threads, r->workers,
-             r->softmax_isa, r->cpu_isa, r->blas_below_cpu ? "; WARNING: " : "", r->reason);
+             "%s %s %s (%s, %d threads), %d workers, softmax %s, cpu %s, bf16 GEMM %s%s%s",
+             r->blas_name, r->blas_version, r->blas_core, r->blas_threading, r->blas_threads,
+             r->workers, r->softmax_isa, r->cpu_isa, r->bf16_gemm,
+             r->blas_below_cpu ? "; WARNING: " : "", r->reason);
     header_item("runtime", runtime, &first);
     header_item("parallel", out.meta->parallel, &first);
+    header_item("bf16_gemm", out.meta->bf16_gemm, &first);
     header_item("dtype", out.meta->dtype, &first);
     header_item("reps", out.meta->reps, &first);
 }

@@ -13,20 +13,23 @@ typedef enum bench_format { BENCH_TABLE, BENCH_CSV, BENCH_JSON } bench_format;
 
 /* What the run was asked to do, for the header. */
 typedef struct bench_meta {
-    const char *dtype;     /* "f32" or "f64" */
+    const char *dtype;     /* "f32", "f64", "bf16", "f16", or a list of them ("f32,bf16") */
     const char *commit;    /* git describe of the source, or "unknown" */
     const char *reps;      /* the repetition policy in words */
     int threads_requested; /* --threads, 0 for the BLAS's default */
     const char *parallel;  /* who runs in parallel, in words (--parallel) */
+    const char *bf16_gemm; /* the bf16 GEMM ceiling in words: rate and kernel, or "none: why" */
 } bench_meta;
 
 /* One measured call. Doubles that do not apply are NAN and print as "-", "" or null. */
 typedef struct bench_row {
     const char *suite, *op;
+    const char *dtype; /* the row's storage type; NULL: the run's (bench_meta) */
     size_t seq_q, seq_kv, heads, kv_heads, d_head; /* d_model = heads·d_head */
     bench_stats t;                                 /* seconds per call */
     double gflops, peak_pct; /* flop rate and its share of the GEMM peak of this run */
     double fma_pct;          /* its share of the CPU's FMA register peak of this run */
+    double bf16_pct;         /* bf16 rows: its share of the bf16 GEMM ceiling of this run */
     double gbps, copy_pct;   /* bytes moved per second and its share of memcpy's */
     double ratio;            /* this call's time over the time of ratio_of */
     const char *ratio_of;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* How every section runs, times and reports a call, and the ceilings section (GEMM peak, memcpy
- * bandwidth). Written once over REAL: included by bench_cases_f32.c and bench_cases_f64.c, after
- * bench_check_impl.h, with REAL, SFX() (section suffix), PUB() (the libmha name of that
- * precision), GEMM_NAME and CBLAS_GEMM (cblas_sgemm or cblas_dgemm) defined.
+ * bandwidth). Written once over a type: included by bench_cases_<T>.c, after bench_check_impl.h,
+ * with the traits of src/type_<T>.h (STORE, REAL, SFX(), PUB()) and DTYPE_NAME defined; the BLAS
+ * types add GEMM_NAME and CBLAS_GEMM (cblas_sgemm or cblas_dgemm), which make their ceilings
+ * section; the half types add FROM_FLOAT(src, dst, n) (float to STORE, mha_convert_*), and bf16
+ * BF16_CEILING, which makes its ceiling (the bf16 GEMM, bench_bf16_peak.h) instead.
  *
  * Every call runs once first: that run warms the caches, the page tables and the BLAS thread
  * pool, and its result is what is checked against the reference. Then the timed repetitions,
@@ -16,21 +18,31 @@
 /* A timed call: the context it needs, and a function that runs it. */
 typedef mha_status (*call_fn)(const void *ctx);
 
-static REAL *alloc_real(size_t n)
+static STORE *alloc_store(size_t n)
 {
-    return bench_alloc(bench_mul(n, sizeof(REAL)));
-}
-
-static void fill(rng *r, REAL *x, size_t n, double amplitude)
-{
-    for (size_t i = 0; i < n; i++)
-        x[i] = (REAL)rng_uniform(r, -amplitude, amplitude);
+    return bench_alloc(bench_mul(n, sizeof(STORE)));
 }
 
 static void must(mha_status s, const char *what)
 {
     if (s != MHA_OK)
         bench_die("%s failed: %s", what, mha_status_string(s));
+}
+
+/* Uniform in [−amplitude, amplitude]; half types draw the same floats as the f32 rows and round
+ * them (to nearest even) with the library's conversion. */
+static void fill(rng *r, STORE *x, size_t n, double amplitude)
+{
+#ifdef FROM_FLOAT
+    float *f = bench_alloc(bench_mul(n ? n : 1, sizeof *f));
+    for (size_t i = 0; i < n; i++)
+        f[i] = (float)rng_uniform(r, -amplitude, amplitude);
+    must(FROM_FLOAT(f, x, n), "conversion from float");
+    bench_free(f);
+#else
+    for (size_t i = 0; i < n; i++)
+        x[i] = (STORE)rng_uniform(r, -amplitude, amplitude);
+#endif
 }
 
 /* The timed runs of one call, after its untimed first run of first_s seconds. */
@@ -76,6 +88,9 @@ static void set_rate(bench_row *r, const bench_config *c, double flop)
     r->gflops = bench_rate_g(flop, r->t.median);
     r->peak_pct = c->peak_gflops > 0 ? 100 * r->gflops / c->peak_gflops : (double)NAN;
     r->fma_pct = c->fma_gflops > 0 ? 100 * r->gflops / c->fma_gflops : (double)NAN;
+#ifdef BF16_CEILING
+    r->bf16_pct = c->bf16_gflops > 0 ? 100 * r->gflops / c->bf16_gflops : (double)NAN;
+#endif
 }
 
 static void set_check(bench_row *r, const check *k, double ref_s)
@@ -93,11 +108,13 @@ static double workspace_of(const mha_attention_desc *d)
 
 static void emit(bench_row *r)
 {
+    r->dtype = DTYPE_NAME;
     r->rss_bytes = bench_max_rss();
     bench_report_row(r);
 }
 
 /* The ceilings: the rates the other rows are measured against. */
+#ifdef CBLAS_GEMM
 
 typedef struct gemm_call {
     size_t n;
@@ -131,7 +148,7 @@ static void measure_gemm_peak(bench_config *c)
 {
     rng r = rng_seeded(1);
     size_t n = c->peak_n, nn = bench_mul(n, n);
-    REAL *A = alloc_real(nn), *B = alloc_real(nn), *C = alloc_real(nn);
+    REAL *A = alloc_store(nn), *B = alloc_store(nn), *C = alloc_store(nn);
     fill(&r, A, nn, 1);
     fill(&r, B, nn, 1);
     const gemm_call g = {n, A, B, C};
@@ -194,3 +211,33 @@ void SFX(bench_ceilings)(bench_config *c, bool copy)
     if (copy)
         measure_copy(c);
 }
+#endif /* CBLAS_GEMM */
+
+#ifdef BF16_CEILING
+static mha_status run_bf16_gemm(const void *ctx)
+{
+    return bench_bf16_gemm_run(ctx) ? MHA_OK : MHA_ERR_INVALID_ARGUMENT;
+}
+
+/* The bf16 GEMM ceiling (bench_bf16_peak.h) at the sgemm peak's size and threads, into
+ * c->bf16_gflops (0: none) and *row (not printed: it is measured before the header, which names
+ * it). *impl: oneDNN's kernel, or why there is none. */
+void SFX(bench_ceiling)(bench_config *c, bench_row *row, const char **impl)
+{
+    *row = bench_row_empty("ceiling", "bf16_gemm");
+    c->bf16_gflops = 0;
+    bench_bf16_gemm *g = bench_bf16_gemm_create(c->peak_n, impl);
+    if (g == NULL)
+        return;
+    *impl = bench_bf16_gemm_impl(g);
+    double first_s = first_run(run_bf16_gemm, g, "bf16 GEMM (oneDNN)");
+    size_t n = c->peak_n;
+    row->seq_q = row->seq_kv = row->d_head = n;
+    row->heads = row->kv_heads = 1;
+    row->t = time_call(&c->ceiling_reps, first_s, run_bf16_gemm, g, "bf16 GEMM (oneDNN)");
+    c->bf16_gflops = bench_rate_g(2.0 * (double)n * (double)n * (double)n, row->t.median);
+    set_rate(row, c, 2.0 * (double)n * (double)n * (double)n);
+    row->dtype = DTYPE_NAME;
+    bench_bf16_gemm_destroy(g);
+}
+#endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* mha_bench: times libmha's calls against the GEMM peak and memcpy bandwidth measured in the same
  * run, after checking each result against the naive reference. Options, then the sections. */
+#include "bench_bf16_peak.h"
 #include "bench_cases.h"
 #include "bench_commit.h"
 #include "bench_env.h"
@@ -8,12 +9,32 @@
 #include "bench_util.h"
 #include "mha.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_SHAPES 64
 #define MAX_DECODE 16
+
+/* The storage types, in the order their sections run. The half types compute in float: they share
+ * float's ceilings (sgemm, FMA), and bf16 adds its own (the bf16 GEMM). */
+enum { F32, F64, BF16, F16, N_DTYPES };
+
+typedef struct dtype_sections {
+    const char *name;
+    void (*out_of_box)(const bench_config *c, bench_stats *out);
+    void (*pipeline)(const bench_config *c);
+    void (*general)(const bench_config *c);
+    void (*long_seq)(const bench_config *c);
+} dtype_sections;
+
+static const dtype_sections dtypes[N_DTYPES] = {
+    {"f32", bench_out_of_box_f32, bench_pipeline_f32, bench_general_f32, bench_long_f32},
+    {"f64", bench_out_of_box_f64, bench_pipeline_f64, bench_general_f64, bench_long_f64},
+    {"bf16", bench_out_of_box_bf16, bench_pipeline_bf16, bench_general_bf16, bench_long_bf16},
+    {"f16", bench_out_of_box_f16, bench_pipeline_f16, bench_general_f16, bench_long_f16},
+};
 
 /* Every default finishes in under a minute on 2 cores with the right BLAS kernels. */
 static const bench_shape default_shapes[] = {{128, 256, 4},    {512, 512, 8},    {1024, 768, 12},
@@ -24,7 +45,9 @@ typedef struct options {
     bench_config c;
     bench_shape shapes[MAX_SHAPES];
     size_t decode[MAX_DECODE];
-    bool shapes_given, reps_given, f64, pipeline, general, long_seq, fix_coretype, smoke, tiles;
+    bool dtype[N_DTYPES]; /* --dtype (--f64: f64 alone); default f32 */
+    char dtype_list[32];  /* the same, as the header prints it */
+    bool shapes_given, reps_given, pipeline, general, long_seq, fix_coretype, smoke, tiles;
     int threads;
     bench_format format;
 } options;
@@ -50,7 +73,12 @@ static void usage(FILE *f)
           "                       threads, tiles one after the other (a threaded BLAS's mode)\n"
           "  --reps N             exactly N timed runs per call (default 3 to 5, 2 s budget)\n"
           "  --peak-size N        the square GEMM that defines peak (default 2048)\n"
-          "  --f64                double precision (dgemm peak)\n"
+          "  --dtype T,...        storage types, T = f32|f64|bf16|f16, or all (default f32);\n"
+          "                       bf16 and f16 compute in float: their %%peak is of the sgemm,\n"
+          "                       and bf16's %%bf16 of the bf16 GEMM (oneDNN) of this run; with\n"
+          "                       f32 and a half type, speedup rows give each half type's speed\n"
+          "                       over f32's, per shape (pipeline and attention)\n"
+          "  --f64                double precision (dgemm peak): --dtype f64\n"
           "  --csv | --json       machine-readable rows on stdout (notes go to stderr)\n"
           "  --no-coretype-fix    do not re-execute with OPENBLAS_CORETYPE set when OpenBLAS\n"
           "                       runs kernels older than the CPU (see docs/PERFORMANCE.md)\n"
@@ -121,6 +149,22 @@ static void parse_shapes(options *o, char *list)
     o->shapes_given = true;
 }
 
+/* "f32,bf16" or "all": which types run; the list is kept for the header, in run order. */
+static void parse_dtypes(options *o, char *list)
+{
+    char *items[N_DTYPES * 2];
+    size_t n = split(list, items, N_DTYPES * 2, "--dtype");
+    memset(o->dtype, 0, sizeof o->dtype);
+    for (size_t i = 0; i < n; i++) {
+        bool all = strcmp(items[i], "all") == 0, found = all;
+        for (int t = 0; t < N_DTYPES; t++)
+            if (all || strcmp(items[i], dtypes[t].name) == 0)
+                found = o->dtype[t] = true;
+        if (!found)
+            bad("--dtype (f32, f64, bf16, f16 or all)", items[i]);
+    }
+}
+
 static void parse_decode(options *o, char *list)
 {
     char *items[MAX_DECODE];
@@ -155,6 +199,7 @@ static void set_defaults(options *o)
     o->c.long_reps = (bench_reps){1, 1, 0, 1.0};
     o->pipeline = o->general = o->fix_coretype = true;
     o->format = BENCH_TABLE;
+    o->dtype[F32] = true;
 }
 
 /* --smoke: every section at toy sizes, for the test suite (the checks matter, not the times). */
@@ -201,6 +246,10 @@ static bool parse_value_option(options *o, int argc, char **argv, int *i)
         char *list = strcpy(bench_alloc(strlen(v) + 1), v);
         parse_decode(o, list);
         bench_free(list);
+    } else if ((v = value_of(argc, argv, i, "--dtype"))) {
+        char *list = strcpy(bench_alloc(strlen(v) + 1), v);
+        parse_dtypes(o, list);
+        bench_free(list);
     } else if ((v = value_of(argc, argv, i, "--threads"))) {
         o->threads = (int)parse_size(v, "--threads");
     } else if ((v = value_of(argc, argv, i, "--reps"))) {
@@ -235,9 +284,10 @@ static void parse(options *o, int argc, char **argv)
         const char *a = argv[i];
         if (parse_value_option(o, argc, argv, &i))
             continue;
-        if (strcmp(a, "--f64") == 0)
-            o->f64 = true;
-        else if (strcmp(a, "--csv") == 0)
+        if (strcmp(a, "--f64") == 0) {
+            memset(o->dtype, 0, sizeof o->dtype);
+            o->dtype[F64] = true;
+        } else if (strcmp(a, "--csv") == 0)
             o->format = BENCH_CSV;
         else if (strcmp(a, "--json") == 0)
             o->format = BENCH_JSON;
@@ -259,6 +309,11 @@ static void parse(options *o, int argc, char **argv)
         set_smoke(o);
     o->c.shapes = o->shapes;
     o->c.decode_kv = o->decode;
+    for (int t = 0; t < N_DTYPES; t++)
+        if (o->dtype[t])
+            snprintf(o->dtype_list + strlen(o->dtype_list),
+                     sizeof o->dtype_list - strlen(o->dtype_list), "%s%s",
+                     o->dtype_list[0] ? "," : "", dtypes[t].name);
 }
 
 /* Say loudly when the BLAS runs kernels older than the CPU, and what was done about it. */
@@ -292,6 +347,44 @@ static void note_out_of_box(void)
                       set[0] ? set : " none of the OpenMP/OpenBLAS variables set");
 }
 
+/* Each half type's speed over f32's at every shape, pipeline and attention: the ratios the
+ * targets are stated in (issue 11), read off one run. ratio = f32's median / this type's. */
+static void speedups(const options *o, bench_pipeline_result (*results)[MAX_SHAPES], double bf16)
+{
+    if (!o->dtype[F32] || !o->pipeline || !(o->dtype[BF16] || o->dtype[F16]))
+        return;
+    bench_report_note("## speedup: each half type's speed over f32's (ratio = f32 median / its "
+                      "median); %%bf16 of the bf16 GEMM ceiling");
+    for (size_t i = 0; i < o->c.n_shapes; i++) {
+        for (int t = BF16; t <= F16; t++) {
+            if (!o->dtype[t])
+                continue;
+            bench_row *const rows[2] = {&results[t][i].pipeline, &results[t][i].mha};
+            const bench_row *const f32[2] = {&results[F32][i].pipeline, &results[F32][i].mha};
+            for (int k = 0; k < 2; k++) {
+                bench_row r = *rows[k];
+                r.suite = "speedup";
+                r.ratio = f32[k]->t.median / r.t.median;
+                r.ratio_of = "f32";
+                r.rss_bytes = bench_max_rss();
+                bench_report_row(&r);
+            }
+            const bench_shape *s = &o->c.shapes[i];
+            double p = f32[0]->t.median / rows[0]->t.median,
+                   a = f32[1]->t.median / rows[1]->t.median;
+            if (t == BF16 && bf16 > 0)
+                bench_report_note("# bf16 %zux%zux%zu: pipeline %.2fx f32 (target >= 1.6), "
+                                  "attention %.2fx (>= 1.5), pipeline %.1f %% of the bf16 GEMM "
+                                  "(>= 70 %%)",
+                                  s->seq, s->d_model, s->heads, p, a, rows[0]->bf16_pct);
+            else
+                bench_report_note("# %s %zux%zux%zu: pipeline %.2fx f32, attention %.2fx "
+                                  "(target without bf16 units: >= 0.8)",
+                                  dtypes[t].name, s->seq, s->d_model, s->heads, p, a);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     static options o; /* static: the option tables are a few KiB */
@@ -299,13 +392,16 @@ int main(int argc, char **argv)
     if (o.fix_coretype)
         bench_fix_coretype(argv); /* returns only if it did not re-execute */
     /* Out of the box first, while no thread count has been touched. */
-    static bench_stats out_of_box[MAX_SHAPES];
-    if (o.pipeline && o.threads <= 0) {
-        if (o.f64)
-            bench_out_of_box_f64(&o.c, out_of_box);
-        else
-            bench_out_of_box_f32(&o.c, out_of_box);
-        o.c.out_of_box = out_of_box;
+    static bench_stats out_of_box[N_DTYPES][MAX_SHAPES];
+    static bench_pipeline_result results[N_DTYPES][MAX_SHAPES];
+    bench_config cfg[N_DTYPES];
+    for (int t = 0; t < N_DTYPES; t++) {
+        cfg[t] = o.c;
+        cfg[t].results = results[t];
+        if (o.dtype[t] && o.pipeline && o.threads <= 0) {
+            dtypes[t].out_of_box(&cfg[t], out_of_box[t]);
+            cfg[t].out_of_box = out_of_box[t];
+        }
     }
     bench_set_threads(o.threads);
     bench_env env;
@@ -322,40 +418,66 @@ int main(int argc, char **argv)
                  o.c.reps.min, o.c.reps.max, o.c.reps.budget_s, o.c.reps.long_s);
     /* The ceilings always run on the BLAS's threads: --parallel tiles switches after them. */
     int workers = env.blas_threads > 0 ? env.blas_threads : o.threads;
-    o.c.ceiling_threads = workers;
+    for (int t = 0; t < N_DTYPES; t++)
+        cfg[t].ceiling_threads = workers;
     char parallel[160] = "blas: library tiles in turn, each GEMM on the BLAS's threads";
     if (o.tiles)
         snprintf(parallel, sizeof parallel,
                  "tiles: after the ceilings, BLAS 1 thread, library tiles on %d OpenMP workers",
                  workers);
-    const bench_meta meta = {o.f64 ? "f64" : "f32", MHA_BENCH_COMMIT, reps, o.threads, parallel};
+    /* The bf16 GEMM before the header, which prints it; its row follows the other ceilings. */
+    bench_row bf16_row = bench_row_empty("ceiling", "bf16_gemm");
+    char bf16_gemm[192] = "not measured (no bf16 in --dtype)";
+    if (o.dtype[BF16]) {
+        const char *impl;
+        bench_ceiling_bf16(&cfg[BF16], &bf16_row, &impl);
+        if (cfg[BF16].bf16_gflops > 0)
+            snprintf(bf16_gemm, sizeof bf16_gemm, "%.1f GFLOP/s (oneDNN matmul %zu^3, %s)",
+                     cfg[BF16].bf16_gflops, o.c.peak_n, impl);
+        else
+            snprintf(bf16_gemm, sizeof bf16_gemm, "0: none (%s); bf16 runs widened to float", impl);
+    }
+    const bench_meta meta = {o.dtype_list, MHA_BENCH_COMMIT, reps, o.threads, parallel, bf16_gemm};
     bench_report_begin(o.format, &env, &meta);
     note_coretype(&env);
-    if (o.c.out_of_box)
+    if (cfg[F32].out_of_box || cfg[F64].out_of_box || cfg[BF16].out_of_box || cfg[F16].out_of_box)
         note_out_of_box();
 
-    if (o.f64)
-        bench_ceilings_f64(&o.c, o.general);
-    else
-        bench_ceilings_f32(&o.c, o.general);
+    /* f32's ceilings serve the half types too; memcpy once. */
+    bool half = o.dtype[BF16] || o.dtype[F16];
+    if (o.dtype[F32] || half)
+        bench_ceilings_f32(&cfg[F32], o.general);
+    if (o.dtype[F64])
+        bench_ceilings_f64(&cfg[F64], o.general && !(o.dtype[F32] || half));
+    if (o.dtype[BF16] && cfg[BF16].bf16_gflops > 0) {
+        bf16_row.peak_pct =
+            cfg[F32].peak_gflops > 0 ? 100 * bf16_row.gflops / cfg[F32].peak_gflops : (double)NAN;
+        bf16_row.fma_pct =
+            cfg[F32].fma_gflops > 0 ? 100 * bf16_row.gflops / cfg[F32].fma_gflops : (double)NAN;
+        bf16_row.rss_bytes = bench_max_rss();
+        bench_report_row(&bf16_row);
+    }
+    for (int t = BF16; t <= F16; t++) {
+        cfg[t].peak_gflops = cfg[F32].peak_gflops;
+        cfg[t].fma_gflops = cfg[F32].fma_gflops;
+        cfg[t].copy_gbps = cfg[F32].copy_gbps;
+    }
+    if (o.dtype[F64] && (o.dtype[F32] || half))
+        cfg[F64].copy_gbps = cfg[F32].copy_gbps;
     if (o.tiles && !bench_parallel_tiles(workers))
         bench_report_note("# WARNING: --parallel tiles needs OpenBLAS and OpenMP; running as "
                           "--parallel blas");
-    if (o.f64) {
+    for (int t = 0; t < N_DTYPES; t++) {
+        if (!o.dtype[t])
+            continue;
         if (o.pipeline)
-            bench_pipeline_f64(&o.c);
+            dtypes[t].pipeline(&cfg[t]);
         if (o.general)
-            bench_general_f64(&o.c);
+            dtypes[t].general(&cfg[t]);
         if (o.long_seq)
-            bench_long_f64(&o.c);
-    } else {
-        if (o.pipeline)
-            bench_pipeline_f32(&o.c);
-        if (o.general)
-            bench_general_f32(&o.c);
-        if (o.long_seq)
-            bench_long_f32(&o.c);
+            dtypes[t].long_seq(&cfg[t]);
     }
+    speedups(&o, results, cfg[BF16].bf16_gflops);
     bench_report_end();
     return 0;
 }
