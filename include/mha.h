@@ -375,7 +375,8 @@ MHA_API mha_status mha_multi_head_attention_f64(const double *Q, const double *K
  *   out_bh= rows [0, seq_q)  of out + b·batch_stride_out + h·d_v,  row stride ld_out, d_v wide
  *   M_b   = seq_q × seq_kv   at mask + b·batch_stride_mask,        row stride ld_mask
  *   out_bh = softmax(scale · Q_bh·K_bgᵀ + M_b + C) · V_bg
- * where C[i][j] = −inf when (flags & MHA_CAUSAL) and j > i + (seq_kv − seq_q).
+ * where C[i][j] = −inf when (flags & MHA_CAUSAL) and j > i + (seq_kv − seq_q), and, with
+ * kv_lens, seq_kv is kv_lens[b] for item b (its keys past that length do not exist).
  *
  * A batch stride of 0 on an input shares that input across the batch (one mask
  * for all items is batch_stride_mask = 0, the default).
@@ -402,13 +403,22 @@ typedef struct mha_attention_desc {
      *  a region of at least two OpenMP threads, one of them idle when there is one worker, so
      *  that the BLAS stays serial and the result keeps its bits. */
     size_t n_threads;
+    /** Optional ragged batch (NULL, the default: every item has seq_kv keys): `batch` lengths,
+     *  kv_lens[b] <= seq_kv. Item b attends to keys [0, kv_lens[b]) of its K, V and mask rows
+     *  only, as if its seq_kv were kv_lens[b]: the causal alignment uses it too (query i sees
+     *  key j when j <= i + kv_lens[b] − seq_q), keys at and past kv_lens[b] are never read, and
+     *  a row that sees no key gives zeros and lse −inf. One padded cache then serves a batch of
+     *  sequences of different lengths without a mask. Read during the call only; ignored when
+     *  batch is 0. A length above seq_kv is MHA_ERR_INVALID_ARGUMENT. */
+    const size_t *kv_lens;
 } mha_attention_desc;
 
 /**
  * @brief Fills @p desc for one packed batch item: ld_q = n_heads·d_head,
  * ld_k = n_kv_heads·d_head, ld_v = n_kv_heads·d_v, ld_out = n_heads·d_v,
  * ld_mask = seq_kv, batch strides = seq × ld (batch_stride_mask = 0),
- * batch = 1, scale = 1/sqrt(d_head) (1 when d_head == 0), flags = 0, n_threads = 0.
+ * batch = 1, scale = 1/sqrt(d_head) (1 when d_head == 0), flags = 0, n_threads = 0,
+ * kv_lens = NULL.
  * Does not validate: mha_attention() does. No-op when @p desc is NULL.
  */
 MHA_API void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, size_t seq_kv,
@@ -454,13 +464,14 @@ MHA_API void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, siz
  *
  * @return MHA_OK; MHA_ERR_NULL_POINTER (desc, or a non-empty buffer);
  *         MHA_ERR_INVALID_ARGUMENT (n_heads or n_kv_heads 0, n_kv_heads not
- *         dividing n_heads, a leading dimension below its row width — ld_mask
- *         too, even when mask is NULL, as a BLAS checks every lda — a scale that
- *         is not finite in the working precision, unknown flags, output batch
- *         items that overlap each other); MHA_ERR_TOO_LARGE (in a call that is
- *         not empty, a value handed to the BLAS above INT_MAX — seq_kv, d_head,
- *         d_v, n_heads, ld_q, ld_k, ld_v, ld_out; or, in any call, the extent of
- *         a buffer that is passed overflowing size_t); MHA_ERR_OVERLAP;
+ *         dividing n_heads, a kv_lens entry above seq_kv, a leading
+ *         dimension below its row width — ld_mask too, even when mask is NULL,
+ *         as a BLAS checks every lda — a scale that is not finite in the
+ *         working precision, unknown flags, output batch items that overlap
+ *         each other); MHA_ERR_TOO_LARGE (in a call that is not empty, a value
+ *         handed to the BLAS above INT_MAX — seq_kv, d_head, d_v, n_heads,
+ *         ld_q, ld_k, ld_v, ld_out; or, in any call, the extent of a buffer
+ *         that is passed overflowing size_t); MHA_ERR_OVERLAP;
  *         MHA_ERR_OUT_OF_MEMORY. The descriptor's rules (the INVALID_ARGUMENT
  *         ones) are checked first, even for an empty call. Score rows are
  *         padded to 64 bytes only where the padded stride still fits an int.

@@ -154,18 +154,29 @@ typedef struct tile {
     STORE *out;
     REAL *lse;
     size_t m, ld_q, ld_out, lse_step, mask_step, first_i, i_step;
+    size_t n_kv; /* the batch item's keys: kv_lens[b], or seq_kv */
 } tile;
 
-/* Keys query i may see: all, or with the bottom-right causal mask, j ≤ i + seq_kv − seq_q. */
-static size_t visible_keys(const mha_attention_desc *d, size_t i)
+#ifndef MHA_ITEM_KEYS_DEFINED
+#define MHA_ITEM_KEYS_DEFINED
+/* Keys of batch item b: its kv_lens entry (a ragged batch), else seq_kv. */
+static size_t item_keys(const mha_attention_desc *d, size_t b)
+{
+    return d->kv_lens ? d->kv_lens[b] : d->seq_kv;
+}
+
+/* Keys query i of an item with n_kv keys may see: all, or with the bottom-right causal mask,
+ * j ≤ i + n_kv − seq_q (the alignment follows the item's own length). */
+static size_t visible_keys(const mha_attention_desc *d, size_t n_kv, size_t i)
 {
     if (!(d->flags & MHA_CAUSAL))
-        return d->seq_kv;
-    if (i + 1 + d->seq_kv <= d->seq_q) /* validated not to overflow */
+        return n_kv;
+    if (i + 1 + n_kv <= d->seq_q) /* n_kv ≤ seq_kv: validated not to overflow */
         return 0;
-    size_t n = i + 1 + d->seq_kv - d->seq_q;
-    return n < d->seq_kv ? n : d->seq_kv;
+    size_t n = i + 1 + n_kv - d->seq_q;
+    return n < n_kv ? n : n_kv;
 }
+#endif
 
 /* An empty buffer may be NULL and its strides mean nothing (mha.h), and in C even NULL + 0, an
  * offset that wraps, or memset(NULL, 0, 0) is undefined: offset and clear only non-empty ones. */
@@ -253,7 +264,7 @@ static void softmax_block(const mha_attention_desc *d, const mha_plan *plan, con
 #endif
     for (size_t r = 0; r < t->m; r++) {
         REAL *row = w->S + r * w->ld_s;
-        size_t visible = visible_keys(d, t->first_i + r * t->i_step);
+        size_t visible = visible_keys(d, t->n_kv, t->first_i + r * t->i_step);
         size_t n_vis = visible <= k0 ? 0 : visible - k0 < n_keys ? visible - k0 : n_keys;
         const REAL *mrow = t->mask ? t->mask + r * t->mask_step + k0 : NULL;
         REAL old_max = w->row_max[r];
@@ -384,7 +395,7 @@ static void run_tile(const mha_attention_desc *d, const mha_plan *plan, const ti
         w.row_sum[r] = 0;
     }
     /* Causal: no row of the tile sees past the last row's horizon, so those blocks are skipped. */
-    size_t n_keys = visible_keys(d, t->first_i + (t->m - 1) * t->i_step);
+    size_t n_keys = visible_keys(d, t->n_kv, t->first_i + (t->m - 1) * t->i_step);
     size_t block = plan->key_block ? plan->key_block : 1;
     /* n_keys == 0 (every row in the causal future) still runs one empty block, which writes
      * zeros: k == 0 gives beta·C. */
@@ -436,6 +447,7 @@ static tile tile_at(const mha_attention_desc *d, const mha_plan *plan, size_t in
     size_t g = h / group;
     t.m = m;
     t.first_i = i0;
+    t.n_kv = item_keys(d, b);
     bool keys = d->seq_kv != 0;
     t.q = AT(Q, d->d_head != 0, b * d->batch_stride_q + i0 * d->ld_q + h * d->d_head);
     t.k = AT(K, keys && d->d_head != 0, b * d->batch_stride_k + g * d->d_head);

@@ -102,6 +102,11 @@ static mha_status check_desc_rules(const mha_attention_desc *d, mha_dtype t)
     if (d->ld_q < q_w || d->ld_k < k_w || d->ld_v < v_w || d->ld_out < o_w ||
         d->ld_mask < d->seq_kv)
         return MHA_ERR_INVALID_ARGUMENT;
+    /* A ragged batch's lengths: each within the padded cache (its buffers are sized by seq_kv).
+     * An empty batch has none to read. */
+    for (size_t b = 0; d->kv_lens != NULL && b < d->batch; b++)
+        if (d->kv_lens[b] > d->seq_kv)
+            return MHA_ERR_INVALID_ARGUMENT;
     return MHA_OK;
 }
 

@@ -553,6 +553,29 @@ static void SFX(desc_scale_and_flags)(void **state)
     }
 }
 
+/* A ragged batch's lengths must stay within seq_kv (every entry is read, checked before anything
+ * is written); an empty batch reads none of them. */
+static void SFX(desc_kv_lens)(void **state)
+{
+    (void)state;
+    mha_attention_desc d = SFX(small_desc)();
+    size_t lens[2] = {d.seq_kv, d.seq_kv + 1};
+    d.batch = 1;
+    d.kv_lens = lens;
+    SFX(expect_desc)(&d, MHA_OK, "kv_lens = seq_kv");
+    lens[0] = 0;
+    SFX(expect_desc)(&d, MHA_OK, "kv_lens 0");
+    lens[0] = d.seq_kv + 1;
+    SFX(expect_desc)(&d, MHA_ERR_INVALID_ARGUMENT, "kv_lens above seq_kv");
+    lens[0] = SIZE_MAX;
+    SFX(expect_desc)(&d, MHA_ERR_INVALID_ARGUMENT, "kv_lens SIZE_MAX");
+    d.seq_q = 0; /* an empty call still checks the descriptor's rules */
+    SFX(expect_desc)(&d, MHA_ERR_INVALID_ARGUMENT, "kv_lens above seq_kv, seq_q 0");
+    d.batch = 0;
+    d.kv_lens = (const size_t *)(uintptr_t)8; /* never read: no item */
+    SFX(expect_desc)(&d, MHA_OK, "kv_lens of an empty batch");
+}
+
 /* Output batch items must not overlap each other; one after the other or interleaved row by row
  * (seq × batch × d) are the legal layouts. */
 static void SFX(desc_output_items)(void **state)

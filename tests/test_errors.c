@@ -123,6 +123,7 @@ static void desc_init(void **state)
     assert_true(d.scale == 0.25); /* 1/sqrt(16) */
     assert_int_equal(d.flags, 0);
     assert_int_equal(d.n_threads, 0);
+    assert_null(d.kv_lens);
     mha_attention_desc_init(&d, 1, 1, 1, 1, 0, 1);
     assert_true(d.scale == 1.0);
 }
@@ -144,6 +145,7 @@ int main(void)
         BOTH(desc_leading_dimensions),
         BOTH(desc_scale_and_flags),
         BOTH(desc_output_items),
+        BOTH(desc_kv_lens),
         BOTH(desc_too_large),
         BOTH(attention_buffer_rules),
         BOTH(overlap_is_by_span),

@@ -729,6 +729,29 @@ static void key_blocks(void **state)
     }
 }
 
+/* A ragged batch (kv_lens): lengths 0, below seq_q (causal rows that see nothing), odd and full,
+ * with GQA, masks, causal and padded strides; item b must equal the call on its first kv_lens[b]
+ * keys (the reference runs exactly that). Several query-row counts, so both the decode shapes and
+ * the tiled ones are covered, and lengths cross the small-block library's key blocks. */
+static void ragged_kv_lens(void **state)
+{
+    const prec *pr = *state;
+    rng r = rng_seeded(31);
+    const size_t lens[] = {0, 3, 80, 1, 47, 100};
+    for (size_t q = 0; q < 4; q++)
+        for (int causal = 0; causal < 2; causal++)
+            for (int masked = 0; masked < 2; masked++) {
+                const size_t seq_q = (size_t[]){1, 2, 5, 20}[q];
+                mha_attention_desc d;
+                mha_attention_desc_init(&d, seq_q, 100, 8, 2, 16, 8);
+                d.batch = sizeof lens / sizeof lens[0];
+                d.kv_lens = lens;
+                d.flags = causal ? MHA_CAUSAL : 0;
+                pad(&d, 1);
+                check_desc(pr, &r, &d, masked, masked ? 5 : 0, "ragged kv_lens");
+            }
+}
+
 #define BOTH(name)                                                                                 \
     cmocka_unit_test_prestate(name, (void *)&F32), cmocka_unit_test_prestate(name, (void *)&F64)
 /* The half types too (mha.h "Half precision"), on the same cases. */
@@ -751,6 +774,7 @@ int main(void)
         ALL(interleaved_layout),
         BOTH(split_kv_merge),
         ALL(key_blocks),
+        ALL(ragged_kv_lens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,7 +50,8 @@ class AttentionDesc(ctypes.Structure):
             "batch_stride_mask",
         )
     ] + [("scale", c_double), ("flags", c_uint), ("n_threads", c_size_t),
-         ("_spare", ctypes.c_byte * 256)]
+         ("kv_lens", c_void_p),  # const size_t *: NULL or `batch` lengths
+         ("_spare", ctypes.c_byte * 248)]
 
 
 class Runtime(ctypes.Structure):

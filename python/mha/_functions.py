@@ -105,9 +105,31 @@ def _mask_stack(mask, batch_shape, seq_q, seq_kv, dtype):
     return matrix_stack(mask, dtype)
 
 
-def attention(Q, K, V, n_heads, *, n_kv_heads=None, causal=False, mask=None, scale=None):
+def _kv_lens(kv_lens, batch, seq_kv):
+    """A ragged batch's key lengths as a size_t array: one int in [0, seq_kv] per flattened
+    batch item, in C order of the batch dims."""
+    lens = []
+    for n in kv_lens:
+        if isinstance(n, (bool, np.bool_)):
+            raise TypeError("attention: kv_lens must hold ints, not bool")
+        try:
+            lens.append(operator.index(n))
+        except TypeError:
+            raise TypeError(f"attention: kv_lens must hold ints, not {type(n).__name__}") from None
+    if len(lens) != batch:
+        raise ValueError(f"attention: kv_lens needs one length per batch item ({batch}), "
+                         f"got {len(lens)}")
+    for n in lens:
+        if not 0 <= n <= seq_kv:
+            raise ValueError(f"attention: kv_lens entries must be in [0, seq_kv={seq_kv}], got {n}")
+    return np.array(lens, dtype=np.uintp)
+
+
+def attention(Q, K, V, n_heads, *, n_kv_heads=None, causal=False, mask=None, scale=None,
+              kv_lens=None):
     """General attention; see docs/PYTHON.md. Q (…, seq_q, n_heads·d_head),
     K (…, seq_kv, n_kv_heads·d_head), V (…, seq_kv, n_kv_heads·d_v) -> (…, seq_q, n_heads·d_v).
+    kv_lens: optional ints, one per batch item (flattened): item b sees keys [0, kv_lens[b]).
     """
     (Q, K, V), dtype = _as_arrays((Q, K, V))
     n_heads = _count(n_heads, "n_heads")
@@ -133,6 +155,7 @@ def attention(Q, K, V, n_heads, *, n_kv_heads=None, causal=False, mask=None, sca
         raise TypeError(f"attention: causal must be a bool, not {type(causal).__name__}")
 
     batch = math.prod(batch_shape)
+    lens = None if kv_lens is None else _kv_lens(kv_lens, batch, seq_kv)
     q, k, v = (matrix_stack(a, dtype) for a in (Q, K, V))
     m = None if mask is None else _mask_stack(mask, batch_shape, seq_q, seq_kv, dtype)
     out = _new_output((*batch_shape, seq_q, n_heads * d_v), dtype)
@@ -148,6 +171,8 @@ def attention(Q, K, V, n_heads, *, n_kv_heads=None, causal=False, mask=None, sca
         # float() rejects complex with a TypeError; a non-finite scale is the library's to refuse.
         desc.scale = float(scale)
     desc.flags = _capi.MHA_CAUSAL if causal else 0
+    if lens is not None and batch > 0:
+        desc.kv_lens = lens.ctypes.data  # `lens` stays referenced until the call returns
     # out is packed: the ld_out and batch_stride_out from mha_attention_desc_init are right.
     _capi.attention(desc, q.array, k.array, v.array, None if m is None else m.array, out)
     return out

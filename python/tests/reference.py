@@ -20,8 +20,20 @@ def softmax_rows(S):
     return np.divide(E, total, out=np.zeros_like(E), where=total > 0)
 
 
-def attention(Q, K, V, n_heads, n_kv_heads=None, causal=False, mask=None, scale=None):
-    """One loop over (batch item, head) of softmax(scale·q·kᵀ + mask + causal)·v."""
+def attention(Q, K, V, n_heads, n_kv_heads=None, causal=False, mask=None, scale=None,
+              kv_lens=None):
+    """One loop over (batch item, head) of softmax(scale·q·kᵀ + mask + causal)·v; with kv_lens,
+    flattened item b is the same on its first kv_lens[b] keys."""
+    if kv_lens is not None:
+        Q, K, V = (np.asarray(a, np.float64) for a in (Q, K, V))
+        batch_shape = Q.shape[:-2]
+        out = np.zeros((*batch_shape, Q.shape[-2], n_heads * (V.shape[-1] // (n_kv_heads or n_heads))))
+        full = None if mask is None else np.broadcast_to(np.asarray(mask), (*batch_shape, *mask.shape[-2:]))
+        for n, b in enumerate(np.ndindex(*batch_shape)):
+            L = kv_lens[n]
+            m = None if full is None else full[b][:, :L]
+            out[b] = attention(Q[b], K[b][:L], V[b][:L], n_heads, n_kv_heads, causal, m, scale)
+        return out
     Q, K, V = (np.asarray(a, np.float64) for a in (Q, K, V))
     n_kv_heads = n_kv_heads or n_heads
     *batch_shape, seq_q, q_width = Q.shape

@@ -214,6 +214,21 @@ class General(Case):
         Q, K, V = self.qkv(20, (), 5, 7, 2, 2, 2, 2)
         self.check(Q, K, V, 2, causal=True, mask=rng(21).random((5, 7)) < 0.7)
 
+    def test_ragged_kv_lens(self):
+        # Lengths 0 (zeros), below seq_q (causal: early rows see nothing) and full, per item.
+        for causal in (False, True):
+            for dtype in (np.float32, np.float64):
+                with self.subTest(causal=causal, dtype=dtype):
+                    self.check(*self.qkv(23, (2, 2), 3, 7, 4, 2, 4, 3, dtype), 4, dtype,
+                               n_kv_heads=2, causal=causal, kv_lens=[7, 0, 2, 5])
+        Q, K, V = self.qkv(24, (2,), 1, 5, 2, 2, 2, 2)
+        with self.assertRaises(ValueError):
+            mha.attention(Q, K, V, 2, kv_lens=[6, 1])
+        with self.assertRaises(ValueError):
+            mha.attention(Q, K, V, 2, kv_lens=[1])
+        with self.assertRaises(TypeError):
+            mha.attention(Q, K, V, 2, kv_lens=[1.5, 1])
+
     def test_empty_shapes(self):
         for batch, seq_q, seq_kv in (((0,), 3, 3), ((2,), 0, 3), ((2,), 3, 0)):
             with self.subTest(batch=batch, seq_q=seq_q, seq_kv=seq_kv):
@@ -343,7 +358,7 @@ class Descriptor(unittest.TestCase):
             batch=1, seq_q=3, seq_kv=5, n_heads=4, n_kv_heads=2, d_head=6, d_v=7,
             ld_q=24, ld_k=12, ld_v=14, ld_out=28, ld_mask=5,
             batch_stride_q=72, batch_stride_k=60, batch_stride_v=70, batch_stride_out=84,
-            batch_stride_mask=0, scale=1 / np.sqrt(6), flags=0, n_threads=0))
+            batch_stride_mask=0, scale=1 / np.sqrt(6), flags=0, n_threads=0, kv_lens=None))
         self.assertEqual(bytes(d._spare), bytes(len(d._spare)))
 
 

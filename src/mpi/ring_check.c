@@ -40,7 +40,8 @@ mha_status mha_ring_check_local(const mha_ring_args *a)
     const mha_attention_desc *d = a->desc;
     if (d == NULL)
         return MHA_ERR_NULL_POINTER;
-    if (d->seq_q != d->seq_kv)
+    /* The ring's shards are whole sequences: a ragged batch (kv_lens) is not supported. */
+    if (d->seq_q != d->seq_kv || d->kv_lens != NULL)
         return MHA_ERR_INVALID_ARGUMENT;
     /* The descriptor's rules are mha_attention()'s, asked through its public workspace query.
      * The mask fields are neutralised: the ring call has no mask, so they must not matter. */

@@ -70,13 +70,17 @@ void ref_attention(const mha_attention_desc *d, const double *Q, const double *K
     if (!scores)
         abort(); /* test code: no way to go on */
     size_t group = d->n_heads / d->n_kv_heads;
-    for (size_t b = 0; b < d->batch; b++)
+    for (size_t b = 0; b < d->batch; b++) {
+        /* A ragged batch: item b is the same call with kv_lens[b] keys (the strides unchanged). */
+        mha_attention_desc item = *d;
+        if (d->kv_lens)
+            item.seq_kv = d->kv_lens[b];
         for (size_t h = 0; h < d->n_heads; h++)
             for (size_t i = 0; i < d->seq_q; i++) {
                 size_t g = h / group;
                 /* Empty buffers (possibly NULL, strides meaningless) are not offset: C leaves
                  * that undefined. */
-                bool qk = d->d_head != 0, keys = d->seq_kv != 0, vo = d->d_v != 0;
+                bool qk = d->d_head != 0, keys = item.seq_kv != 0, vo = d->d_v != 0;
                 const double *q = qk ? Q + b * d->batch_stride_q + i * d->ld_q + h * d->d_head : Q;
                 const double *k = qk && keys ? K + b * d->batch_stride_k + g * d->d_head : K;
                 const double *v = vo && keys ? V + b * d->batch_stride_v + g * d->d_v : V;
@@ -84,8 +88,9 @@ void ref_attention(const mha_attention_desc *d, const double *Q, const double *K
                     mask && keys ? mask + b * d->batch_stride_mask + i * d->ld_mask : NULL;
                 double *o = vo ? out + b * d->batch_stride_out + i * d->ld_out + h * d->d_v : out;
                 double *l = lse ? lse + (b * d->n_heads + h) * d->seq_q + i : NULL;
-                attend_row(d, q, k, v, m, i, scores, o, l);
+                attend_row(&item, q, k, v, m, i, scores, o, l);
             }
+    }
     free(scores);
 }
 
