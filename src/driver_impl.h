@@ -20,6 +20,7 @@
  * the score tile and the workspace independent of seq_kv (FlashAttention-2's schedule). */
 #include "blas.h"
 #include "convert.h"
+#include "decode_kernels.h"
 #include "driver.h"
 #include "mha_assert.h"
 #include "plan.h"
@@ -458,11 +459,17 @@ static tile tile_at(const mha_attention_desc *d, const mha_plan *plan, size_t in
     return t;
 }
 
+#include "decode_impl.h"
+
 void SFX(mha_attend)(const mha_attention_desc *d, const mha_plan *plan, const STORE *Q,
                      const STORE *K, const STORE *V, const REAL *mask, STORE *out, REAL *lse,
                      void *workspace)
 {
     uintptr_t aligned = ((uintptr_t)workspace + MHA_ALIGN - 1) & ~(uintptr_t)(MHA_ALIGN - 1);
+    if (plan->decode) {
+        decode_attend(d, plan, Q, K, V, mask, out, lse, (unsigned char *)aligned);
+        return;
+    }
     /* Tiles are independent: any worker may run any tile, and each tile's result does not
      * depend on which worker ran it or how many there are. Dynamic scheduling evens out the
      * causal tiles, whose cost grows with the query index. */

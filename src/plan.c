@@ -43,6 +43,33 @@
  * the number of workers whatever the backend does inside one GEMM. */
 #define PROJECT_MIN_ROWS 64u
 #define PROJECT_HALF_ROWS 256u
+/* The decode path (decode_impl.h) takes calls of at most this many query rows per kv group
+ * (seq_q × n_heads / n_kv_heads): decode (1 row × the group) and speculative decoding. Its kernels
+ * hold 8 rows in registers against each K row and re-read the row from L1 for the next 8, so the
+ * cache still streams once up to here; mha_bench's decode rows (docs/PERFORMANCE.md) justify it:
+ * MQA's 32 rows ran at memory speed where the stacked-heads GEMM did not. Tests override the
+ * three sizes (tests/meson.build). */
+#ifndef MHA_DECODE_MAX_ROWS
+#define MHA_DECODE_MAX_ROWS 32u
+#endif
+/* Keys per block of the decode's online softmax: the block's scores (rows × 64 floats) and its V
+ * rows (64 × d_v, 32 KiB at 128 floats) stay in L1 between the passes over K and over V. */
+#ifndef MHA_DECODE_BLOCK
+#define MHA_DECODE_BLOCK 64u
+#endif
+/* Split-KV (FlashDecoding): a call with fewer than DECODE_SPLIT_BELOW (batch item, kv group)
+ * pairs cuts every cache into chunks of MHA_DECODE_CHUNK keys, so that its work spreads over up
+ * to 16 workers; their partial results are merged through the lse in chunk order. Both are
+ * fixed sizes, decided from the shape alone, never from the workers: so the result has the same
+ * bits for any number of workers (mha.h). 4096 keys of 128 floats are 2 MiB of K and V a chunk,
+ * enough to amortise the merge (rows × d_v per chunk). */
+#ifndef MHA_DECODE_CHUNK
+#define MHA_DECODE_CHUNK 4096u
+#endif
+#define DECODE_SPLIT_BELOW 16u
+/* At most this many chunks: longer caches get longer chunks (still from the shape alone), so that
+ * the partial results, like the rest of the workspace, stop growing with seq_kv. */
+#define DECODE_MAX_CHUNKS 64u
 /* Below this much work (flops) a call stays on one worker: waking a second thread costs more. */
 #define PARALLEL_MIN_FLOPS 3.0e7
 
@@ -128,10 +155,54 @@ static bool tile_layout(const mha_attention_desc *d, mha_dtype t, size_t row_byt
     return true;
 }
 
+/* The decode path's plan: tiles are (batch item, kv group, chunk) work items of group·seq_q
+ * rows; each worker's workspace holds the rows' widened queries, one block of scores, the row
+ * statistics and the output accumulator; split-KV adds the chunks' partial results, shared. */
+static bool plan_decode(const mha_attention_desc *d, mha_dtype t, size_t rows, mha_plan *plan)
+{
+    size_t real = mha_dtype_real_size(t), pairs, bytes = 0, scores_at;
+    plan->decode = true;
+    plan->tile_rows = rows;
+    plan->key_block = MHA_DECODE_BLOCK;
+    plan->ld_s = round_up(MHA_DECODE_BLOCK, MHA_ALIGN / real);
+    plan->n_chunks = 1;
+    plan->chunk_keys = d->seq_kv;
+    if (!mha_mul_ok(d->batch, d->n_kv_heads, &pairs))
+        return false;
+    if (pairs < DECODE_SPLIT_BELOW && d->seq_kv > MHA_DECODE_CHUNK) {
+        size_t per = (d->seq_kv + DECODE_MAX_CHUNKS - 1) / DECODE_MAX_CHUNKS;
+        plan->chunk_keys = per > MHA_DECODE_CHUNK ? per : MHA_DECODE_CHUNK;
+        plan->n_chunks = (d->seq_kv + plan->chunk_keys - 1) / plan->chunk_keys;
+    }
+    size_t q_elems, s_elems, o_elems, part, shared = 0;
+    if (!mha_mul_ok(rows, d->d_head, &q_elems) || !mha_mul_ok(rows, plan->ld_s, &s_elems) ||
+        !mha_mul_ok(rows, d->d_v, &o_elems) || !add_region(&bytes, s_elems, real, &scores_at) ||
+        !add_region(&bytes, 2 * rows, real, &plan->stats_at) ||
+        !add_region(&bytes, o_elems, real, &plan->acc_at) ||
+        !add_region(&bytes, q_elems, real, &plan->a_wide_at) ||
+        !mha_mul_ok(pairs, plan->n_chunks, &plan->n_tiles))
+        return false;
+    plan->tile_bytes = bytes;
+    if (plan->n_chunks > 1 &&
+        (!mha_add_ok(o_elems, 2 * rows, &part) || !mha_mul_ok(part, plan->n_tiles, &part) ||
+         !add_region(&shared, part, real, &scores_at)))
+        return false;
+    plan->shared_bytes = shared;
+    /* Bytes of K and V streamed, counted as flops would be for the threading threshold. */
+    double flops = 2.0 * (double)d->batch * (double)d->n_heads * (double)d->seq_q *
+                   (double)d->seq_kv * (double)(d->d_head + d->d_v);
+    plan->workers = mha_plan_workers(d->n_threads, plan->n_tiles, flops);
+    plan->team = mha_plan_team(plan->workers, plan->n_tiles);
+    return mha_mul_ok(plan->tile_bytes, plan->workers, &plan->ws_bytes) &&
+           mha_add_ok(plan->ws_bytes, shared + MHA_ALIGN, &plan->ws_bytes);
+}
+
 bool mha_plan_attention(const mha_attention_desc *d, mha_dtype t, mha_plan *plan)
 {
     size_t elem = mha_dtype_real_size(t); /* the score tile is in the arithmetic's type */
-    size_t group = d->n_heads / d->n_kv_heads;
+    size_t group = d->n_heads / d->n_kv_heads, decode_rows;
+    if (mha_mul_ok(d->seq_q, group, &decode_rows) && decode_rows <= MHA_DECODE_MAX_ROWS)
+        return plan_decode(d, t, decode_rows, plan);
     /* Long key ranges are walked in blocks with an online softmax, so that the score tile (and
      * the workspace) stops growing with seq_kv; up to two blocks' worth take every key in one
      * pass, which is the same schedule with a single block. */
@@ -218,13 +289,14 @@ bool mha_plan_fit_workspace(mha_plan *plan, size_t bytes)
 {
     if (plan->ws_bytes == 0)
         return true;
-    size_t tiles = bytes < MHA_ALIGN ? 0 : (bytes - MHA_ALIGN) / plan->tile_bytes;
+    size_t fixed = MHA_ALIGN + plan->shared_bytes;
+    size_t tiles = bytes < fixed ? 0 : (bytes - fixed) / plan->tile_bytes;
     if (tiles == 0)
         return false;
     if (tiles < plan->workers) {
         plan->workers = tiles;
         plan->team = mha_plan_team(tiles, plan->n_tiles);
-        plan->ws_bytes = tiles * plan->tile_bytes + MHA_ALIGN;
+        plan->ws_bytes = tiles * plan->tile_bytes + fixed;
     }
     return true;
 }

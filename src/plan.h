@@ -15,9 +15,18 @@
 #define MHA_ALIGN 64
 
 typedef struct mha_plan {
-    bool stack_heads; /* a tile is the heads of one kv group at one query row (decode), not a
-                         block of query rows of one head */
-    size_t tile_rows; /* rows of the largest tile */
+    /* The decode path (decode_impl.h): a tile is one work item (batch item, kv group, chunk of
+     * keys) holding all group·seq_q query rows of the group, which streams each K and V row of
+     * the chunk once. Its tile_rows, key_block, ld_s, stats_at are as below; acc_at is the float
+     * (double) output accumulator and a_wide_at the query rows, widened. */
+    bool decode;
+    size_t chunk_keys;   /* decode: keys per work item (all of seq_kv when not split) */
+    size_t n_chunks;     /* decode: work items per (batch item, kv group); > 1 is split-KV */
+    size_t shared_bytes; /* decode split-KV: every chunk's partial result (REAL: rows × d_v,
+                            then the rows' maxima and sums), ahead of the workers' tiles */
+    bool stack_heads;    /* a tile is the heads of one kv group at one query row (decode), not a
+                            block of query rows of one head */
+    size_t tile_rows;    /* rows of the largest tile */
     size_t n_tiles; /* tiles in the whole call (batch × heads × blocks, or batch × groups × rows) */
     size_t key_block;  /* keys per block of the online softmax; seq_kv when one pass takes all */
     size_t ld_s;       /* score tile's row stride: key_block rounded up to MHA_ALIGN bytes (or
@@ -38,7 +47,7 @@ typedef struct mha_plan {
     size_t workers;               /* threads running tiles; each owns one tile's workspace */
     size_t team;     /* threads in the tile region: workers, or 2 to keep an OpenMP-built BLAS
                         serial under a single worker (mha_plan_team) */
-    size_t ws_bytes; /* workers × tile_bytes, plus alignment slack */
+    size_t ws_bytes; /* shared_bytes + workers × tile_bytes, plus alignment slack */
 } mha_plan;
 
 /* Workers for n_tiles independent work items worth `flops` in all, when the caller asked for

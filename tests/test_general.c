@@ -752,6 +752,59 @@ static void ragged_kv_lens(void **state)
             }
 }
 
+/* The decode path (few query rows per kv group: seq_q · n_heads / n_kv_heads ≤ 32) on every
+ * option: GQA and MQA, causal with seq_q > 1, masks with −inf, lse, d_v ≠ d_head and widths off
+ * the vector lanes, padded strides, batches with ragged lengths (0 included). Random
+ * combinations, each against the reference; the small-block copy of the library cuts these caches
+ * into many key blocks and split-KV chunks. */
+static void decode_path(void **state)
+{
+    const prec *pr = *state;
+    rng r = rng_seeded(41);
+    const size_t heads[][2] = {{8, 2}, {8, 1}, {32, 1}, {4, 4}, {6, 3}, {32, 8}};
+    const size_t widths[][2] = {{16, 16}, {7, 5}, {64, 32}, {33, 40}, {128, 128}, {1, 17}};
+    for (size_t k = 0; k < 36; k++) {
+        const size_t *hd = heads[k % 6], *w = widths[rng_range(&r, 0, 5)];
+        size_t group = hd[0] / hd[1], seq_q = rng_range(&r, 1, 3);
+        while (seq_q * group > 32)
+            seq_q--;
+        const size_t seq_kv = rng_range(&r, 1, 300);
+        mha_attention_desc d;
+        mha_attention_desc_init(&d, seq_q, seq_kv, hd[0], hd[1], w[0], w[1]);
+        d.flags = rng_range(&r, 0, 1) ? MHA_CAUSAL : 0;
+        d.batch = rng_range(&r, 1, 3);
+        size_t lens[3];
+        for (size_t b = 0; b < 3; b++)
+            lens[b] = b == 1 ? 0 : rng_range(&r, 0, seq_kv);
+        if (rng_range(&r, 0, 1))
+            d.kv_lens = lens;
+        if (rng_range(&r, 0, 1))
+            pad(&d, rng_range(&r, 1, 3));
+        bool mask = rng_range(&r, 0, 1);
+        check_desc(pr, &r, &d, mask, mask ? 4 : 0, "decode path");
+    }
+}
+
+/* Split-KV at the shipped chunk size: 32 query heads over one kv head at batch 1 (MQA), and over 2
+ * at batch 2, ragged, so that fewer (item, group) pairs than 16 cut the keys into chunks. */
+static void decode_split_kv(void **state)
+{
+    const prec *pr = *state;
+    rng r = rng_seeded(42);
+    const size_t lens[2] = {4097, 9000};
+    for (int causal = 0; causal < 2; causal++) {
+        mha_attention_desc d;
+        mha_attention_desc_init(&d, 1, 9000, 32, 1, 8, 8);
+        d.flags = causal ? MHA_CAUSAL : 0;
+        check_desc(pr, &r, &d, false, 0, "split-kv mqa");
+        mha_attention_desc_init(&d, 2, 9000, 16, 2, 4, 6);
+        d.flags = causal ? MHA_CAUSAL : 0;
+        d.batch = 2;
+        d.kv_lens = lens;
+        check_desc(pr, &r, &d, causal == 1, 9, "split-kv ragged");
+    }
+}
+
 #define BOTH(name)                                                                                 \
     cmocka_unit_test_prestate(name, (void *)&F32), cmocka_unit_test_prestate(name, (void *)&F64)
 /* The half types too (mha.h "Half precision"), on the same cases. */
@@ -775,6 +828,8 @@ int main(void)
         BOTH(split_kv_merge),
         ALL(key_blocks),
         ALL(ragged_kv_lens),
+        ALL(decode_path),
+        ALL(decode_split_kv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/* The decode kernels on AVX-512F, 16 float lanes: f32, bf16 and f16 caches, widened in registers
+ * (bf16: zero-extend and shift into the top half of a float; f16: VCVTPH2PS). Built into every
+ * x86-64 library; runs only where mha_decode_isa_best finds AVX-512F. */
+#include "decode_kernels.h"
+
+#if defined(MHA_X86_KERNELS)
+#include "convert.h"
+
+#include <immintrin.h>
+
+/* On these functions only, not the whole build: the library must still load on any x86-64. */
+#define TARGET __attribute__((target("avx512f")))
+
+typedef __m512 vec;
+#define W 16
+/* Query rows per register block: scores keep 8 accumulators; pv 4 rows × 4 vectors (64 columns)
+ * of the output, 16 of the 32 zmm registers, with 4 V vectors and a broadcast beside them. */
+#define SCORE_ROWS 8
+#define PV_ROWS 4
+#define PV_VECS 4
+
+static inline TARGET vec vzero(void)
+{
+    return _mm512_setzero_ps();
+}
+
+static inline TARGET vec vfma(vec a, vec b, vec c)
+{
+    return _mm512_fmadd_ps(a, b, c);
+}
+
+static inline TARGET vec vloadf(const float *p)
+{
+    return _mm512_loadu_ps(p);
+}
+
+static inline TARGET void vstoref(float *p, vec v)
+{
+    _mm512_storeu_ps(p, v);
+}
+
+static inline TARGET vec vset1(float a)
+{
+    return _mm512_set1_ps(a);
+}
+
+static inline TARGET float vsum(vec v)
+{
+    return _mm512_reduce_add_ps(v);
+}
+
+static inline TARGET vec vload_f32(const float *p)
+{
+    return _mm512_loadu_ps(p);
+}
+
+static inline TARGET vec vload_bf16(const mha_bf16 *p)
+{
+    const __m512i x = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)p));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(x, 16));
+}
+
+static inline TARGET vec vload_f16(const mha_f16 *p)
+{
+    return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)p));
+}
+
+static inline float f32_to_f(float x)
+{
+    return x;
+}
+
+/* clang-format off */
+#define KV float
+#define KV_NAME(kind) mha_decode_##kind##_avx512_f32
+#define vloadkv vload_f32
+#define KV_TO_F f32_to_f
+#include "decode_simd_impl.h"
+#undef KV
+#undef KV_NAME
+#undef vloadkv
+#undef KV_TO_F
+
+#define KV mha_bf16
+#define KV_NAME(kind) mha_decode_##kind##_avx512_bf16
+#define vloadkv vload_bf16
+#define KV_TO_F mha_bf16_to_float
+#include "decode_simd_impl.h"
+#undef KV
+#undef KV_NAME
+#undef vloadkv
+#undef KV_TO_F
+
+#define KV mha_f16
+#define KV_NAME(kind) mha_decode_##kind##_avx512_f16
+#define vloadkv vload_f16
+#define KV_TO_F mha_f16_to_float
+#include "decode_simd_impl.h"
+/* clang-format on */
+#endif

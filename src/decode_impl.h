@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: MIT */
+/* The decode path of the attention driver (plan->decode), written once over a type's traits and
+ * included by driver_impl.h. For calls with few query rows per kv head (decode, speculative
+ * decoding: seq_q · n_heads/n_kv_heads ≤ MHA_DECODE_MAX_ROWS) the GEMMs have a handful of rows
+ * and the call is bound by the bytes of K and V it reads. So a work item takes every query row of
+ * one kv group at once — R = group · seq_q rows, row r = (head h0 + r / seq_q, query r % seq_q) —
+ * and streams each K row and each V row of its keys exactly once:
+ *
+ * for each block of plan->key_block keys:
+ *   S = scale · Q_rows · K_blockᵀ     decode kernel: one K row at a time against all R rows
+ *   online softmax of S               the row kernels of the GEMM path (mask, running max/sum)
+ *   O += S · V_block                  decode kernel: one V row at a time into all R rows
+ * then O_r /= sum_r; lse_r = max_r + log(sum_r).
+ *
+ * Split-KV (FlashDecoding): with plan->n_chunks > 1 every (batch item, kv group) is cut into
+ * chunks of plan->chunk_keys keys, each its own work item whose unnormalised output, row maxima
+ * and row sums go to the shared workspace; after a barrier the chunks are merged in chunk order.
+ * The merge is mha_attention_merge()'s through the log-sum-exps, lse_c = m_c + log l_c, with each
+ * lse kept as its two parts: e^(lse_c − M) = e^(m_c − M)·l_c. A float lse near 1e4 is only good to
+ * 5e-4, which the merged weights would inherit; m_c − M is exact for nearby maxima. Chunks and
+ * merge order come from the shape alone, so any number of workers gives the same bits. */
+
+#define DECODE_SCORES SFX(scores)
+#define DECODE_PV SFX(pv)
+
+/* One work item's rows, keys and workspace. */
+typedef struct decode_item {
+    size_t b, g, chunk;
+    size_t n_kv;           /* the batch item's keys (kv_lens) */
+    size_t k_begin, k_end; /* the keys this item reads: its chunk, cut at the last visible one */
+    REAL *q, *S, *row_max, *row_sum, *O;
+} decode_item;
+
+/* Query index of row r (rows run over the group's heads, seq_q rows each). */
+static size_t decode_query(const mha_attention_desc *d, size_t r)
+{
+    return r % d->seq_q;
+}
+
+static size_t decode_head(const mha_attention_desc *d, const decode_item *it, size_t r)
+{
+    return it->g * (d->n_heads / d->n_kv_heads) + r / d->seq_q;
+}
+
+/* The query rows, widened (half types) or copied, packed rows × d_head in REAL. */
+static void decode_load_q(const mha_attention_desc *d, const decode_item *it, size_t rows,
+                          const STORE *Q)
+{
+    if (d->d_head == 0)
+        return;
+    for (size_t r = 0; r < rows; r++) {
+        const STORE *src = Q + it->b * d->batch_stride_q + decode_query(d, r) * d->ld_q +
+                           decode_head(d, it, r) * d->d_head;
+#ifdef WIDEN
+        WIDEN(src, it->q + r * d->d_head, d->d_head);
+#else
+        memcpy(it->q + r * d->d_head, src, d->d_head * sizeof *src);
+#endif
+    }
+}
+
+/* The online softmax of one block of scores (keys [k0, k0 + n)), as softmax_block does for a
+ * tile: each row against its running max, the mask added, keys past the row's last visible one
+ * weighing 0; when a row's max grows, its sum and output so far shrink by exp(old − new). */
+static void decode_softmax(const mha_attention_desc *d, const decode_item *it, size_t rows,
+                           const REAL *mask, size_t ld_s, size_t k0, size_t n)
+{
+    SOFTMAX_ROW_FN *const softmax_row = SOFTMAX_PICK();
+    for (size_t r = 0; r < rows; r++) {
+        const size_t i = decode_query(d, r);
+        const size_t visible = visible_keys(d, it->n_kv, i);
+        const size_t n_vis = visible <= k0 ? 0 : visible - k0 < n ? visible - k0 : n;
+        const REAL *mrow = mask ? mask + it->b * d->batch_stride_mask + i * d->ld_mask + k0 : NULL;
+        REAL *row = it->S + r * ld_s, old_max = it->row_max[r];
+        REAL sum = softmax_row(row, mrow, n_vis, &it->row_max[r]);
+        if (it->row_max[r] > old_max) {                  /* false for NaN: the sum carries it */
+            REAL shrink = EXP(old_max - it->row_max[r]); /* 0 when nothing was seen yet */
+            it->row_sum[r] *= shrink;
+            if (k0 != it->k_begin)
+                for (size_t c = 0; c < d->d_v; c++)
+                    it->O[r * d->d_v + c] *= shrink;
+        }
+        it->row_sum[r] += sum;
+        zero_row(row + n_vis, n - n_vis);
+    }
+}
+
+/* Row r normalised in place: O_r / sum_r, or zeros when the row saw no key (never NaN); returns
+ * its lse (−inf for such a row). */
+static REAL decode_normalise(const mha_attention_desc *d, const decode_item *it, size_t r)
+{
+    REAL *o = it->O + r * d->d_v;
+    if (it->row_sum[r] == 0) {
+        zero_row(o, d->d_v);
+        return -(REAL)INFINITY;
+    }
+    REAL inv = 1 / it->row_sum[r];
+    for (size_t c = 0; c < d->d_v; c++)
+        o[c] *= inv;
+    return it->row_max[r] + LOG(it->row_sum[r]);
+}
+
+/* Row r's output (REAL, d_v wide) into the caller's out and lse: rounded once (half types). */
+static void decode_store_row(const mha_attention_desc *d, size_t b, size_t h, size_t i,
+                             const REAL *o, REAL l, STORE *out, REAL *lse)
+{
+    if (d->d_v != 0) {
+        STORE *dst = out + b * d->batch_stride_out + i * d->ld_out + h * d->d_v;
+#ifdef WIDEN
+        NARROW(o, dst, d->d_v);
+#else
+        memcpy(dst, o, d->d_v * sizeof *o);
+#endif
+    }
+    if (lse)
+        lse[(b * d->n_heads + h) * d->seq_q + i] = l;
+}
+
+/* The partial result of chunk `chunk` of pair (b, g) in the shared workspace: rows × d_v
+ * outputs (unnormalised), then the rows' maxima, then their sums. */
+static REAL *decode_partial(const mha_attention_desc *d, const mha_plan *plan, REAL *shared,
+                            size_t pair, size_t chunk)
+{
+    return shared + (pair * plan->n_chunks + chunk) * plan->tile_rows * (d->d_v + 2);
+}
+
+/* One work item: its keys in blocks, then its rows normalised into out (one chunk) or into its
+ * partial slot (split-KV). */
+static void decode_run(const mha_attention_desc *d, const mha_plan *plan, const decode_item *it,
+                       const STORE *Q, const STORE *K, const STORE *V, const REAL *mask, STORE *out,
+                       REAL *lse, REAL *shared)
+{
+    const mha_decode_isa *isa = mha_decode_isa_best(); /* asked once per item, no state kept */
+    SFX(mha_decode_scores_fn) *const scores = isa->DECODE_SCORES;
+    SFX(mha_decode_pv_fn) *const pv = isa->DECODE_PV;
+    const size_t rows = plan->tile_rows, block = plan->key_block;
+    decode_load_q(d, it, rows, Q);
+    for (size_t r = 0; r < rows; r++) {
+        it->row_max[r] = -(REAL)INFINITY;
+        it->row_sum[r] = 0;
+    }
+    zero_row(it->O, rows * d->d_v);
+    const STORE *k = AT(K, d->d_head != 0, it->b * d->batch_stride_k + it->g * d->d_head);
+    const STORE *v = AT(V, d->d_v != 0, it->b * d->batch_stride_v + it->g * d->d_v);
+    for (size_t k0 = it->k_begin; k0 < it->k_end; k0 += block) {
+        const size_t n = it->k_end - k0 < block ? it->k_end - k0 : block;
+        const STORE *kb = AT(k, d->d_head != 0, k0 * d->ld_k);
+        const STORE *vb = AT(v, d->d_v != 0, k0 * d->ld_v);
+        scores(it->q, rows, d->d_head, kb, d->ld_k, n, (REAL)d->scale, it->S, plan->ld_s, vb,
+               d->ld_v, d->d_v);
+        decode_softmax(d, it, rows, mask, plan->ld_s, k0, n);
+        pv(it->S, plan->ld_s, rows, n, vb, d->ld_v, d->d_v, it->O);
+    }
+    if (plan->n_chunks == 1) {
+        for (size_t r = 0; r < rows; r++) {
+            REAL l = decode_normalise(d, it, r);
+            decode_store_row(d, it->b, decode_head(d, it, r), decode_query(d, r),
+                             it->O + r * d->d_v, l, out, lse);
+        }
+        return;
+    }
+    REAL *part = decode_partial(d, plan, shared, it->b * d->n_kv_heads + it->g, it->chunk);
+    if (d->d_v != 0)
+        memcpy(part, it->O, rows * d->d_v * sizeof *part);
+    memcpy(part + rows * d->d_v, it->row_max, 2 * rows * sizeof *part); /* maxima, then sums */
+}
+
+/* Split-KV: pair (b, g)'s chunks folded into chunk 0's slot in chunk order — per row,
+ * M = max(m_a, m_b), w = e^(m − M) for each side, O = w_a·O_a + w_b·O_b, l = w_a·l_a + w_b·l_b —
+ * then normalised and stored. A side that saw no key (m = −inf, l = 0) weighs 0. */
+static void decode_merge(const mha_attention_desc *d, const mha_plan *plan, size_t pair,
+                         REAL *shared, STORE *out, REAL *lse)
+{
+    const size_t rows = plan->tile_rows;
+    decode_item it = {0};
+    it.b = pair / d->n_kv_heads;
+    it.g = pair % d->n_kv_heads;
+    it.O = decode_partial(d, plan, shared, pair, 0);
+    it.row_max = it.O + rows * d->d_v;
+    it.row_sum = it.row_max + rows;
+    for (size_t c = 1; c < plan->n_chunks; c++) {
+        const REAL *o = decode_partial(d, plan, shared, pair, c);
+        const REAL *m = o + rows * d->d_v, *l = m + rows;
+        for (size_t r = 0; r < rows; r++) {
+            const REAL ma = it.row_max[r], big = ma > m[r] ? ma : m[r];
+            if (!(big > -(REAL)INFINITY)) /* neither side saw a key (or a NaN max) */
+                continue;
+            const REAL wa = EXP(ma - big), wb = EXP(m[r] - big);
+            REAL *oa = it.O + r * d->d_v;
+            for (size_t k = 0; k < d->d_v; k++)
+                oa[k] = wa * oa[k] + wb * o[r * d->d_v + k];
+            it.row_sum[r] = wa * it.row_sum[r] + wb * l[r];
+            it.row_max[r] = big;
+        }
+    }
+    for (size_t r = 0; r < rows; r++) {
+        REAL l = decode_normalise(d, &it, r);
+        decode_store_row(d, it.b, decode_head(d, &it, r), decode_query(d, r), it.O + r * d->d_v, l,
+                         out, lse);
+    }
+}
+
+/* Item `index` in the call's fixed order (batch item, kv group, chunk), on this worker's
+ * workspace. */
+static decode_item decode_item_at(const mha_attention_desc *d, const mha_plan *plan, size_t index,
+                                  unsigned char *own)
+{
+    decode_item it;
+    const size_t pair = index / plan->n_chunks;
+    it.b = pair / d->n_kv_heads;
+    it.g = pair % d->n_kv_heads;
+    it.chunk = index % plan->n_chunks;
+    it.n_kv = item_keys(d, it.b);
+    /* Causal: no row sees past the last query's horizon (visible_keys grows with i). */
+    const size_t last = visible_keys(d, it.n_kv, d->seq_q - 1);
+    const size_t begin = it.chunk * plan->chunk_keys;
+    const size_t end = begin + plan->chunk_keys;
+    it.k_begin = begin < last ? begin : last;
+    it.k_end = end < last ? end : last;
+    it.S = (REAL *)own;
+    it.row_max = (REAL *)(own + plan->stats_at);
+    it.row_sum = it.row_max + plan->tile_rows;
+    it.O = (REAL *)(own + plan->acc_at);
+    it.q = (REAL *)(own + plan->a_wide_at);
+    return it;
+}
+
+static void decode_attend(const mha_attention_desc *d, const mha_plan *plan, const STORE *Q,
+                          const STORE *K, const STORE *V, const REAL *mask, STORE *out, REAL *lse,
+                          unsigned char *base)
+{
+    REAL *shared = (REAL *)base;
+    unsigned char *tiles = base + plan->shared_bytes;
+    const size_t pairs = plan->n_tiles / plan->n_chunks;
+    size_t next = 0, next_merge = 0;
+#ifdef _OPENMP
+#pragma omp parallel num_threads((int)plan->team) if (plan->team > 1)
+#endif
+    {
+        size_t worker = worker_index(), index;
+        unsigned char *own = tiles + worker * plan->tile_bytes;
+        while (worker < plan->workers && (index = claim_tile(&next)) < plan->n_tiles) {
+            decode_item it = decode_item_at(d, plan, index, own);
+            decode_run(d, plan, &it, Q, K, V, mask, out, lse, shared);
+        }
+        if (plan->n_chunks > 1) {
+            /* Every chunk's partial is written before any pair is merged. */
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+            while (worker < plan->workers && (index = claim_tile(&next_merge)) < pairs)
+                decode_merge(d, plan, index, shared, out, lse);
+        }
+    }
+}
+
+#undef DECODE_SCORES
+#undef DECODE_PV

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* The decode kernels (few query rows against a long KV cache) by name, and the table that
+ * dispatches them: shared by the driver (decode_impl.h), the runtime report and tests. Two
+ * kernels per stored type, both streaming the cache once:
+ *   scores: S[r·ld_s + j] = scale · q_r · k_j      each K row loaded once for every query row
+ *   pv:     O[r·d_v + c] += Σ_j S[r·ld_s + j]·v_j[c] each V row loaded once for every query row
+ * q (rows × d, packed), S and O are in the arithmetic's type (float for f32, bf16, f16; double for
+ * f64); K and V rows stay in the caller's storage and are converted in registers as they stream,
+ * so a half cache reads half the bytes. */
+#ifndef MHA_DECODE_KERNELS_H
+#define MHA_DECODE_KERNELS_H
+
+#include "cpu.h"
+#include "mha.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* scores: k is row 0 of the n keys (row stride ld_k), d wide. v, ld_v, d_v name the V rows of the
+ * same keys, which the vector kernels prefetch while K streams, so that pv finds them in cache
+ * (v may be NULL when d_v is 0). pv: P is rows × n (row stride ld_p). rows ≥ 1; n, d, d_v may be
+ * 0. Empty operands may be NULL. */
+#define MHA_DECODE_FN_TYPES(sfx, store, real)                                                      \
+    typedef void mha_decode_scores_fn##sfx(const real *q, size_t rows, size_t d, const store *k,   \
+                                           size_t ld_k, size_t n, real scale, real *S,             \
+                                           size_t ld_s, const store *v, size_t ld_v, size_t d_v);  \
+    typedef void mha_decode_pv_fn##sfx(const real *P, size_t ld_p, size_t rows, size_t n,          \
+                                       const store *v, size_t ld_v, size_t d_v, real *O);
+
+MHA_DECODE_FN_TYPES(_f32, float, float)
+MHA_DECODE_FN_TYPES(_f64, double, double)
+MHA_DECODE_FN_TYPES(_bf16, mha_bf16, float)
+MHA_DECODE_FN_TYPES(_f16, mha_f16, float)
+
+#define MHA_DECODE_DECLARE(isa)                                                                    \
+    mha_decode_scores_fn_f32 mha_decode_scores_##isa##_f32;                                        \
+    mha_decode_pv_fn_f32 mha_decode_pv_##isa##_f32;                                                \
+    mha_decode_scores_fn_bf16 mha_decode_scores_##isa##_bf16;                                      \
+    mha_decode_pv_fn_bf16 mha_decode_pv_##isa##_bf16;                                              \
+    mha_decode_scores_fn_f16 mha_decode_scores_##isa##_f16;                                        \
+    mha_decode_pv_fn_f16 mha_decode_pv_##isa##_f16;
+
+/* Portable C: the fallback, and the only double kernels (a double decode is memory-bound at twice
+ * the bytes; the compiler vectorises these loops well enough for the f64 path's users). */
+MHA_DECODE_DECLARE(scalar)
+mha_decode_scores_fn_f64 mha_decode_scores_scalar_f64;
+mha_decode_pv_fn_f64 mha_decode_pv_scalar_f64;
+
+#if defined(MHA_X86_KERNELS)
+MHA_DECODE_DECLARE(avx512)
+MHA_DECODE_DECLARE(avx2)
+#endif
+
+/* One instruction set's decode kernels: the library and the tests walk this one table. */
+typedef struct mha_decode_isa {
+    const char *name;   /* "avx512f", "avx2" or "scalar" */
+    bool (*runs)(void); /* does this CPU (and its OS) run them */
+    mha_decode_scores_fn_f32 *scores_f32;
+    mha_decode_pv_fn_f32 *pv_f32;
+    mha_decode_scores_fn_f64 *scores_f64;
+    mha_decode_pv_fn_f64 *pv_f64;
+    mha_decode_scores_fn_bf16 *scores_bf16;
+    mha_decode_pv_fn_bf16 *pv_bf16;
+    mha_decode_scores_fn_f16 *scores_f16;
+    mha_decode_pv_fn_f16 *pv_f16;
+} mha_decode_isa;
+
+/* Every kernel set of this build, fastest first; the last (portable) runs anywhere. */
+extern const mha_decode_isa mha_decode_isas[];
+extern const size_t mha_decode_isa_count;
+
+/* The first row this CPU runs: a few flag tests, no state kept (ask once per work item). */
+const mha_decode_isa *mha_decode_isa_best(void);
+
+#endif

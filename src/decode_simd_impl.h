@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/* The vector decode kernels of one stored type on one instruction set (formulas in
+ * decode_kernels.h). The ISA file defines the vector operations (vec, W lanes, TARGET, vzero,
+ * vfma(a, b, c) = a·b + c, vloadf, vstoref, vset1, vsum), then, per stored type, KV, KV_NAME(kind)
+ * (the kernel's name), vloadkv (W elements of KV widened to floats) and KV_TO_F (one element),
+ * and includes this file.
+ *
+ * Bandwidth is the whole game: every K and V row of the work item is read from memory exactly
+ * once, for all its query rows. K rows of one kv head sit ld_k elements apart (n_kv_heads · d_head
+ * in a packed cache: a page apart for 32 heads of 128), which defeats the hardware's in-page
+ * streamer, so the kernels prefetch PF_ROWS rows ahead themselves, and the scores pass prefetches
+ * the V rows of the same keys, which pv reads next (a key block's V rows stay in L1/L2). */
+
+#define INLINE static inline __attribute__((always_inline)) TARGET
+#ifndef PF_ROWS
+#define PF_ROWS 12
+#endif
+
+/* Prefetch `bytes` bytes from p, one line at a time. */
+INLINE void KV_NAME(prefetch)(const KV *p, size_t bytes)
+{
+    for (size_t b = 0; b < bytes; b += 64)
+        _mm_prefetch((const char *)p + b, _MM_HINT_T0);
+}
+
+/* s[r·ld_s] = scale · q_r · k for RB query rows (q row stride d): the K row's vectors are
+ * loaded once and multiplied into RB accumulators held in registers; each sums across lanes at
+ * the end, the d % W tail in scalars. */
+INLINE void KV_NAME(dot_rows)(const float *q, size_t d, size_t dv, const KV *kr, float scale,
+                              float *s, size_t ld_s, const int RB)
+{
+    vec acc[SCORE_ROWS];
+#pragma GCC unroll 8
+    for (int r = 0; r < RB; r++)
+        acc[r] = vzero();
+    for (size_t c = 0; c < dv; c += W) {
+        const vec kv = vloadkv(kr + c);
+#pragma GCC unroll 8
+        for (int r = 0; r < RB; r++)
+            acc[r] = vfma(vloadf(q + (size_t)r * d + c), kv, acc[r]);
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < RB; r++) {
+        float t = vsum(acc[r]);
+        for (size_t c = dv; c < d; c++)
+            t += q[(size_t)r * d + c] * KV_TO_F(kr[c]);
+        s[(size_t)r * ld_s] = scale * t;
+    }
+}
+
+TARGET void KV_NAME(scores)(const float *q, size_t rows, size_t d, const KV *k, size_t ld_k,
+                            size_t n, float scale, float *S, size_t ld_s, const KV *v, size_t ld_v,
+                            size_t d_v)
+{
+    const size_t dv = d / W * W;
+    for (size_t j = 0; j < n; j++) {
+        const KV *kr = d ? k + j * ld_k : k;
+        if (d && j + PF_ROWS < n)
+            KV_NAME(prefetch)(kr + PF_ROWS * ld_k, d * sizeof(KV));
+        if (d_v)
+            KV_NAME(prefetch)(v + j * ld_v, d_v * sizeof(KV));
+        size_t r0 = 0;
+        for (; r0 + SCORE_ROWS <= rows; r0 += SCORE_ROWS)
+            KV_NAME(dot_rows)(q + r0 * d, d, dv, kr, scale, S + r0 * ld_s + j, ld_s, SCORE_ROWS);
+        const float *qr = q + r0 * d;
+        float *sr = S + r0 * ld_s + j;
+        /* The last rows % SCORE_ROWS, each count its own unrolled copy. */
+        switch (rows - r0) {
+        case 1:
+            KV_NAME(dot_rows)(qr, d, dv, kr, scale, sr, ld_s, 1);
+            break;
+        case 2:
+            KV_NAME(dot_rows)(qr, d, dv, kr, scale, sr, ld_s, 2);
+            break;
+        case 3:
+            KV_NAME(dot_rows)(qr, d, dv, kr, scale, sr, ld_s, 3);
+            break;
+        case 4:
+            KV_NAME(dot_rows)(qr, d, dv, kr, scale, sr, ld_s, 4);
+            break;
+        case 5:
+            KV_NAME(dot_rows)(qr, d, dv, kr, scale, sr, ld_s, 5);
+            break;
+        case 6:
+            KV_NAME(dot_rows)(qr, d, dv, kr, scale, sr, ld_s, 6);
+            break;
+        case 7:
+            KV_NAME(dot_rows)(qr, d, dv, kr, scale, sr, ld_s, 7);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+/* O[r][c..c + CB·W) += Σ_j P[r][j]·v_j[c..] for RB rows: RB × CB accumulators in registers over
+ * all n keys, each V vector loaded once per RB rows. */
+INLINE void KV_NAME(pv_tile)(const float *P, size_t ld_p, size_t n, const KV *v, size_t ld_v,
+                             float *O, size_t d_v, const int RB, const int CB)
+{
+    vec acc[PV_ROWS][PV_VECS];
+#pragma GCC unroll 8
+    for (int r = 0; r < RB; r++)
+#pragma GCC unroll 8
+        for (int c = 0; c < CB; c++)
+            acc[r][c] = vloadf(O + (size_t)r * d_v + (size_t)c * W);
+    for (size_t j = 0; j < n; j++) {
+        vec vv[PV_VECS];
+#pragma GCC unroll 8
+        for (int c = 0; c < CB; c++)
+            vv[c] = vloadkv(v + j * ld_v + (size_t)c * W);
+#pragma GCC unroll 8
+        for (int r = 0; r < RB; r++) {
+            const vec p = vset1(P[(size_t)r * ld_p + j]);
+#pragma GCC unroll 8
+            for (int c = 0; c < CB; c++)
+                acc[r][c] = vfma(p, vv[c], acc[r][c]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < RB; r++)
+#pragma GCC unroll 8
+        for (int c = 0; c < CB; c++)
+            vstoref(O + (size_t)r * d_v + (size_t)c * W, acc[r][c]);
+}
+
+/* RB rows of pv_tile's, with CB = PV_VECS or 1 (the last vectors of a row). */
+INLINE void KV_NAME(pv_rows)(const float *P, size_t ld_p, size_t n, const KV *v, size_t ld_v,
+                             float *O, size_t d_v, const int RB, bool wide)
+{
+    if (wide)
+        KV_NAME(pv_tile)(P, ld_p, n, v, ld_v, O, d_v, RB, PV_VECS);
+    else
+        KV_NAME(pv_tile)(P, ld_p, n, v, ld_v, O, d_v, RB, 1);
+}
+
+TARGET void KV_NAME(pv)(const float *P, size_t ld_p, size_t rows, size_t n, const KV *v,
+                        size_t ld_v, size_t d_v, float *O)
+{
+    if (d_v == 0 || n == 0)
+        return;
+    const size_t dv = d_v / W * W;
+    for (size_t c0 = 0; c0 < dv;) {
+        const bool wide = c0 + (size_t)PV_VECS * W <= dv;
+        size_t r0 = 0;
+        for (; r0 + PV_ROWS <= rows; r0 += PV_ROWS) {
+            const float *pb = P + r0 * ld_p;
+            KV_NAME(pv_rows)(pb, ld_p, n, v + c0, ld_v, O + r0 * d_v + c0, d_v, PV_ROWS, wide);
+        }
+        const float *pr = P + r0 * ld_p;
+        float *orow = O + r0 * d_v + c0;
+        switch (rows - r0) {
+        case 1:
+            KV_NAME(pv_rows)(pr, ld_p, n, v + c0, ld_v, orow, d_v, 1, wide);
+            break;
+        case 2:
+            KV_NAME(pv_rows)(pr, ld_p, n, v + c0, ld_v, orow, d_v, 2, wide);
+            break;
+        case 3:
+            KV_NAME(pv_rows)(pr, ld_p, n, v + c0, ld_v, orow, d_v, 3, wide);
+            break;
+        default:
+            break;
+        }
+        c0 += wide ? (size_t)PV_VECS * W : W;
+    }
+    /* The d_v % W last columns, in scalars. */
+    for (size_t j = 0; j < n && dv < d_v; j++)
+        for (size_t r = 0; r < rows; r++) {
+            const float p = P[r * ld_p + j];
+            for (size_t c = dv; c < d_v; c++)
+                O[r * d_v + c] += p * KV_TO_F(v[j * ld_v + c]);
+        }
+}
+
+#undef INLINE

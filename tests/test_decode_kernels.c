@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/* The decode kernels (src/decode_kernels.h): every instruction set this CPU runs, for every
+ * stored type, against the portable C row of the same table, on random shapes whose widths fall
+ * on and off the vector lanes and whose row counts cross the register blocks. Only the order of
+ * the float sums differs between them, so they agree to a few float ulps of the terms' size. */
+#include "common/test_util.h"
+#include "convert.h"
+#include "decode_kernels.h"
+
+#include <math.h>
+
+enum { MAX_ROWS = 32, MAX_D = 80, MAX_N = 40, PAD = 3 };
+
+typedef enum kv_type { KV_F32, KV_BF16, KV_F16 } kv_type;
+
+/* n elements of one stored type, from floats in [−1, 1] (rounded to the type). */
+static void *stored(rng *r, kv_type t, size_t n)
+{
+    float *f = xcalloc(n, sizeof *f);
+    for (size_t i = 0; i < n; i++)
+        f[i] = (float)rng_uniform(r, -1, 1);
+    if (t == KV_F32)
+        return f;
+    void *h = xcalloc(n, 2);
+    if (t == KV_BF16)
+        mha_narrow_bf16_scalar(f, h, n);
+    else
+        mha_narrow_f16_scalar(f, h, n);
+    free(f);
+    return h;
+}
+
+static void scores(const mha_decode_isa *isa, kv_type t, const float *q, size_t rows, size_t d,
+                   const void *k, size_t ld_k, size_t n, float *S, size_t ld_s, const void *v,
+                   size_t ld_v, size_t d_v)
+{
+    switch (t) {
+    case KV_F32:
+        isa->scores_f32(q, rows, d, k, ld_k, n, 0.5f, S, ld_s, v, ld_v, d_v);
+        break;
+    case KV_BF16:
+        isa->scores_bf16(q, rows, d, k, ld_k, n, 0.5f, S, ld_s, v, ld_v, d_v);
+        break;
+    case KV_F16:
+        isa->scores_f16(q, rows, d, k, ld_k, n, 0.5f, S, ld_s, v, ld_v, d_v);
+        break;
+    }
+}
+
+static void pv(const mha_decode_isa *isa, kv_type t, const float *P, size_t ld_p, size_t rows,
+               size_t n, const void *v, size_t ld_v, size_t d_v, float *O)
+{
+    switch (t) {
+    case KV_F32:
+        isa->pv_f32(P, ld_p, rows, n, v, ld_v, d_v, O);
+        break;
+    case KV_BF16:
+        isa->pv_bf16(P, ld_p, rows, n, v, ld_v, d_v, O);
+        break;
+    case KV_F16:
+        isa->pv_f16(P, ld_p, rows, n, v, ld_v, d_v, O);
+        break;
+    }
+}
+
+/* |a − b| ≤ 1e-5 · (terms + 1): the sums hold up to MAX_D or MAX_N terms of magnitude ≤ 1. */
+static void same_up_to_order(const char *what, const float *a, const float *b, size_t n,
+                             size_t terms)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!(fabsf(a[i] - b[i]) <= 1e-5f * (float)(terms + 1)))
+            fail_msg("%s: element %zu is %.9g, portable C gives %.9g", what, i, (double)a[i],
+                     (double)b[i]);
+}
+
+static void every_isa_matches_portable(void **state)
+{
+    (void)state;
+    const mha_decode_isa *portable = &mha_decode_isas[mha_decode_isa_count - 1];
+    rng r = rng_seeded(51);
+    for (size_t i = 0; i + 1 < mha_decode_isa_count; i++) {
+        const mha_decode_isa *isa = &mha_decode_isas[i];
+        if (!isa->runs())
+            continue;
+        for (int round = 0; round < 60; round++)
+            for (kv_type t = KV_F32; t <= KV_F16; t++) {
+                const size_t rows = rng_range(&r, 1, MAX_ROWS), d = rng_range(&r, 0, MAX_D);
+                const size_t d_v = rng_range(&r, 0, MAX_D), n = rng_range(&r, 0, MAX_N);
+                const size_t ld_k = d + rng_range(&r, 0, PAD), ld_v = d_v + rng_range(&r, 0, PAD);
+                const size_t ld_s = n + rng_range(&r, 0, PAD);
+                float *q = stored(&r, KV_F32, rows * d + 1), *P = stored(&r, KV_F32, rows * ld_s);
+                void *k = stored(&r, t, n * ld_k + 1), *v = stored(&r, t, n * ld_v + 1);
+                float *S = xcalloc(rows * ld_s + 1, 4), *S0 = xcalloc(rows * ld_s + 1, 4);
+                float *O = stored(&r, KV_F32, rows * d_v + 1), *O0 = xcalloc(rows * d_v + 1, 4);
+                memcpy(O0, O, (rows * d_v + 1) * 4);
+                scores(isa, t, q, rows, d, k, ld_k, n, S, ld_s, v, ld_v, d_v);
+                scores(portable, t, q, rows, d, k, ld_k, n, S0, ld_s, v, ld_v, d_v);
+                same_up_to_order(isa->name, S, S0, rows * ld_s, d);
+                pv(isa, t, P, ld_s, rows, n, v, ld_v, d_v, O);
+                pv(portable, t, P, ld_s, rows, n, v, ld_v, d_v, O0);
+                same_up_to_order(isa->name, O, O0, rows * d_v + 1, n);
+                free(q), free(P), free(k), free(v), free(S), free(S0), free(O), free(O0);
+            }
+    }
+}
+
+/* The portable row runs anywhere and is the last; best() picks a row that runs. */
+static void table_is_well_formed(void **state)
+{
+    (void)state;
+    assert_true(mha_decode_isa_count >= 1);
+    assert_string_equal(mha_decode_isas[mha_decode_isa_count - 1].name, "scalar");
+    assert_true(mha_decode_isas[mha_decode_isa_count - 1].runs());
+    assert_true(mha_decode_isa_best()->runs());
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(table_is_well_formed),
+        cmocka_unit_test(every_isa_matches_portable),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
