@@ -13,7 +13,7 @@
 
 #define INLINE static inline __attribute__((always_inline)) TARGET
 #ifndef PF_ROWS
-#define PF_ROWS 12
+#define PF_ROWS 16
 #endif
 
 /* Prefetch `bytes` bytes from p, one line at a time. */

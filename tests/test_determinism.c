@@ -16,7 +16,7 @@ typedef struct shape {
 static const shape shapes[] = {
     {1, 256, 256, 4, 4, 64, 64, MHA_CAUSAL}, /* prefill: threaded GEMMs, 1+ blocks per head */
     {2, 700, 300, 2, 1, 32, 16, 0},          /* several query blocks, GQA, cross lengths */
-    {3, 1, 513, 8, 2, 64, 64, 0},            /* decode: heads of a group stacked */
+    {3, 1, 513, 8, 2, 64, 64, 0},            /* decode: the decode path's kernels */
     {1, 97, 131, 3, 3, 7, 5, MHA_CAUSAL},    /* odd sizes: the GEMM kernels' edge paths */
 };
 
@@ -87,6 +87,77 @@ static void same_bits_every_run(void **state)
         }
 }
 
+/* Any number of workers gives the same bits (mha.h): n_threads 1, 2 and 3 on the decode path
+ * (split-KV included: MQA at batch 1 over 9000 keys is cut into chunks, as are the small-block
+ * library's caches above 40 keys), a ragged batch, and a tiled call, in every storage type. */
+static void same_bits_any_workers(void **state)
+{
+    (void)state;
+    rng r = rng_seeded(13);
+    const size_t lens[3] = {0, 5000, 9000};
+    const shape cases[] = {
+        {1, 1, 9000, 32, 1, 64, 64, 0},          /* MQA decode, split-KV */
+        {3, 2, 9000, 16, 4, 32, 16, MHA_CAUSAL}, /* speculative rows, ragged below */
+        {2, 1, 513, 8, 2, 64, 64, 0},            /* decode, one chunk per group */
+        {1, 200, 300, 4, 2, 16, 16, MHA_CAUSAL}, /* tiles */
+    };
+    for (size_t s = 0; s < sizeof cases / sizeof cases[0]; s++)
+        for (int type = 0; type < 4; type++) { /* float, double, bf16, f16 */
+            const shape *sh = &cases[s];
+            const size_t e = type == 1 ? 8 : type == 0 ? 4 : 2, re = type == 1 ? 8 : 4;
+            mha_attention_desc d;
+            mha_attention_desc_init(&d, sh->seq_q, sh->seq_kv, sh->n_heads, sh->n_kv, sh->d_head,
+                                    sh->d_v);
+            d.batch = sh->batch;
+            d.flags = sh->flags;
+            if (s == 1)
+                d.kv_lens = lens;
+            const size_t nq = d.batch * d.batch_stride_q, nk = d.batch * d.batch_stride_k,
+                         nv = d.batch * d.batch_stride_v, no = d.batch * d.batch_stride_out,
+                         nl = d.batch * d.n_heads * d.seq_q;
+            float *f = values(&r, nq + nk + nv, false);
+            void *in = values(&r, nq + nk + nv, type == 1);
+            if (type >= 2) /* halves from the floats, through the library's rounding */
+                assert_int_equal(type == 2 ? mha_convert_f32_to_bf16(f, in, nq + nk + nv)
+                                           : mha_convert_f32_to_f16(f, in, nq + nk + nv),
+                                 MHA_OK);
+            unsigned char *Q = in, *K = Q + nq * e, *V = K + nk * e;
+            unsigned char *first = NULL, *first_lse = NULL;
+            for (size_t threads = 1; threads <= 3; threads++) {
+                d.n_threads = threads;
+                unsigned char *out = xcalloc(no, e), *lse = xcalloc(nl, re);
+                mha_status st;
+                switch (type) {
+                case 0:
+                    st = mha_attention(&d, (float *)Q, (float *)K, (float *)V, NULL, (float *)out,
+                                       (float *)lse);
+                    break;
+                case 1:
+                    st = mha_attention_f64(&d, (double *)Q, (double *)K, (double *)V, NULL,
+                                           (double *)out, (double *)lse);
+                    break;
+                case 2:
+                    st = mha_attention_bf16(&d, (mha_bf16 *)Q, (mha_bf16 *)K, (mha_bf16 *)V, NULL,
+                                            (mha_bf16 *)out, (float *)lse);
+                    break;
+                default:
+                    st = mha_attention_f16(&d, (mha_f16 *)Q, (mha_f16 *)K, (mha_f16 *)V, NULL,
+                                           (mha_f16 *)out, (float *)lse);
+                    break;
+                }
+                assert_int_equal(st, MHA_OK);
+                if (first == NULL) {
+                    first = out, first_lse = lse;
+                    continue;
+                }
+                if (memcmp(out, first, no * e) != 0 || memcmp(lse, first_lse, nl * re) != 0)
+                    fail_msg("case %zu, type %d: %zu workers differ from one", s, type, threads);
+                free(out), free(lse);
+            }
+            free(first), free(first_lse), free(f), free(in);
+        }
+}
+
 /* The seed operations too: the same bits run after run. */
 static void seed_ops_same_bits(void **state)
 {
@@ -118,6 +189,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(same_bits_every_run),
+        cmocka_unit_test(same_bits_any_workers),
         cmocka_unit_test(seed_ops_same_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
