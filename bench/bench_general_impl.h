@@ -89,8 +89,76 @@ static void causal_vs_full(const bench_config *c)
     attn_free(&a);
 }
 
-/* Decode: one query row against a long KV cache, 32 query heads sharing 8 kv heads of 128.
- * Memory-bound: its rate is the K and V bytes read per call over the time, next to memcpy's. */
+/* A decode row's rates: K and V bytes read per call over the time, next to memcpy's, and the
+ * tokens per second of a 32-layer model whose every layer makes this call. */
+static void set_decode_rates(bench_row *row, const bench_config *c, double bytes)
+{
+    row->gbps = bench_rate_g(bytes, row->t.median);
+    row->copy_pct = c->copy_gbps > 0 ? 100 * row->gbps / c->copy_gbps : (double)NAN;
+    row->tok_s = 1 / (32 * row->t.median);
+}
+
+static mha_status run_ragged(const void *ctx)
+{
+    const attn_call *a = ctx;
+    return PUB(mha_attention)(&a->d, a->Q, a->K, a->V, NULL, a->out, NULL);
+}
+
+/* A ragged batch (kv_lens): 8 caches of 1024 to max_kv keys, evenly spread, in one padded cache of
+ * max_kv keys, 32 query heads over 8 kv heads of 128. Each item is checked on its own against the
+ * reference (sampled rows) before the batch is timed. */
+static void decode_ragged(const bench_config *c, size_t max_kv)
+{
+    enum { ITEMS = 8 };
+    size_t lens[ITEMS];
+    double keys = 0;
+    for (size_t b = 0; b < ITEMS; b++) {
+        lens[b] = 1024 + (max_kv > 1024 ? (max_kv - 1024) * b / (ITEMS - 1) : 0);
+        lens[b] = lens[b] < max_kv ? lens[b] : max_kv;
+        keys += (double)lens[b];
+    }
+    mha_attention_desc d;
+    mha_attention_desc_init(&d, 1, max_kv, 32, 8, 128, 128);
+    d.batch = ITEMS;
+    d.kv_lens = lens;
+    attn_call a;
+    rng r = rng_seeded(19);
+    size_t nq = bench_mul(ITEMS, d.batch_stride_q), nk = bench_mul(ITEMS, d.batch_stride_k),
+           nv = bench_mul(ITEMS, d.batch_stride_v);
+    a.d = d;
+    a.Q = alloc_store(nq);
+    a.K = alloc_store(nk);
+    a.V = alloc_store(nv);
+    a.out = alloc_store(bench_mul(ITEMS, d.batch_stride_out));
+    fill(&r, a.Q, nq, 1);
+    fill(&r, a.K, nk, 1);
+    fill(&r, a.V, nv, 1);
+    double first_s = first_run(run_ragged, &a, "mha_attention ragged");
+    check k = {0};
+    for (size_t b = 0; b < ITEMS; b++) {
+        mha_attention_desc one;
+        mha_attention_desc_init(&one, 1, lens[b], 32, 8, 128, 128);
+        check kb =
+            check_attention(&one, a.Q + b * d.batch_stride_q, a.K + b * d.batch_stride_k,
+                            a.V + b * d.batch_stride_v, a.out + b * d.batch_stride_out, false);
+        check_or_die(&kb, "mha_attention", "decode ragged batch of 8");
+        if (b == 0 || kb.max_err > k.max_err)
+            k = kb;
+    }
+    bench_row row = row_of("general", "dec_ragged", &d);
+    row.t = time_call(&c->reps, first_s, run_ragged, &a, "mha_attention ragged");
+    set_rate(&row, c, 4.0 * keys * 32 * 128);
+    set_check(&row, &k, k.ref_s);
+    row.ws_bytes = workspace_of(&d);
+    set_decode_rates(&row, c, 2.0 * keys * 8 * 128 * sizeof(STORE));
+    emit(&row);
+    attn_free(&a);
+}
+
+/* Decode: one query row against a long KV cache, 32 query heads sharing 8 kv heads of 128, at each
+ * length; then, at the longest, MQA (32 query heads over one kv head: split-KV spreads its single
+ * cache over the workers) and a ragged batch of 8 caches. Memory-bound: its rate is the K and V
+ * bytes read per call over the time, next to memcpy's. */
 static void decode(const bench_config *c)
 {
     size_t max_kv = 0;
@@ -106,11 +174,19 @@ static void decode(const bench_config *c)
         double bytes = 2.0 * (double)kv * 8 * 128 * sizeof(STORE);
         bench_row row =
             measure_attention(c, &c->reps, "general", "decode", &a, 4.0 * (double)kv * 32 * 128);
-        row.gbps = bench_rate_g(bytes, row.t.median);
-        row.copy_pct = c->copy_gbps > 0 ? 100 * row.gbps / c->copy_gbps : (double)NAN;
+        set_decode_rates(&row, c, bytes);
+        emit(&row);
+    }
+    if (c->n_decode > 0) { /* MQA over the longest cache, packed in the first eighth of K, V */
+        mha_attention_desc_init(&a.d, 1, max_kv, 32, 1, 128, 128);
+        bench_row row = measure_attention(c, &c->reps, "general", "dec_mqa", &a,
+                                          4.0 * (double)max_kv * 32 * 128);
+        set_decode_rates(&row, c, 2.0 * (double)max_kv * 128 * sizeof(STORE));
         emit(&row);
     }
     attn_free(&a);
+    if (c->n_decode > 0)
+        decode_ragged(c, max_kv / 2 > 1024 ? max_kv / 2 : max_kv);
 }
 
 /* GQA prefill (causal, 32 query heads over 8 kv heads of 64) against the same call with 32 kv

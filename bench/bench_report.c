@@ -21,7 +21,7 @@ typedef struct cell {
     bool bytes;
 } cell;
 
-enum { N_CELLS = 26 };
+enum { N_CELLS = 27 };
 
 static struct {
     bench_format format;
@@ -40,6 +40,7 @@ bench_row bench_row_empty(const char *suite, const char *op)
                        .bf16_pct = NAN,
                        .gbps = NAN,
                        .copy_pct = NAN,
+                       .tok_s = NAN,
                        .ratio = NAN,
                        .ratio_of = "",
                        .err = NAN,
@@ -90,6 +91,7 @@ static int cells_of(const bench_row *r, cell c[N_CELLS])
     c[n++] = num_cell("bf16_pct", 5, "%.1f", r->bf16_pct);
     c[n++] = num_cell("gbps", 7, "%.1f", r->gbps);
     c[n++] = num_cell("copy_pct", 6, "%.1f", r->copy_pct);
+    c[n++] = num_cell("tok_s", 7, "%.0f", r->tok_s);
     c[n++] = num_cell("ratio", 6, "%.3f", r->ratio);
     c[n++] = str_cell("ratio_of", -11, r->ratio_of);
     c[n++] = num_cell("max_err", 8, "%.1e", r->err);
@@ -105,11 +107,11 @@ static int cells_of(const bench_row *r, cell c[N_CELLS])
 static const char *title_of(const char *name)
 {
     static const char *const map[][2] = {
-        {"kv_heads", "kv"},      {"median_ms", "median_ms"}, {"gflops", "GFLOP/s"},
-        {"peak_pct", "%peak"},   {"fma_pct", "%fma"},        {"bf16_pct", "%bf16"},
-        {"gbps", "GB/s"},        {"copy_pct", "%copy"},      {"ratio_of", "of"},
-        {"max_err", "max_err"},  {"ref_x", "x_ref"},         {"ws_bytes", "ws"},
-        {"rss_bytes", "max_rss"}};
+        {"kv_heads", "kv"},    {"median_ms", "median_ms"}, {"gflops", "GFLOP/s"},
+        {"peak_pct", "%peak"}, {"fma_pct", "%fma"},        {"bf16_pct", "%bf16"},
+        {"gbps", "GB/s"},      {"copy_pct", "%copy"},      {"ratio_of", "of"},
+        {"tok_s", "tok/s"},    {"max_err", "max_err"},     {"ref_x", "x_ref"},
+        {"ws_bytes", "ws"},    {"rss_bytes", "max_rss"}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(name, map[i][0]) == 0)
             return map[i][1];

@@ -31,7 +31,9 @@ typedef struct bench_row {
     double fma_pct;          /* its share of the CPU's FMA register peak of this run */
     double bf16_pct;         /* bf16 rows: its share of the bf16 GEMM ceiling of this run */
     double gbps, copy_pct;   /* bytes moved per second and its share of memcpy's */
-    double ratio;            /* this call's time over the time of ratio_of */
+    double tok_s; /* decode rows: tokens per second of a 32-layer model's attention at this
+                     call's shape, 1 / (32 · median) — what users compare */
+    double ratio; /* this call's time over the time of ratio_of */
     const char *ratio_of;
     double err;        /* max |library − reference| */
     const char *check; /* "full", "rows" (sampled rows) or "-" */
