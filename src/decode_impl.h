@@ -25,9 +25,10 @@
 
 /* One work item's rows, keys and workspace. */
 typedef struct decode_item {
-    size_t b, g, chunk;
-    size_t n_kv;           /* the batch item's keys (kv_lens) */
-    size_t k_begin, k_end; /* the keys this item reads: its chunk, cut at the last visible one */
+    size_t b, g, ng, chunk; /* kv groups [g, g + ng) of batch item b */
+    size_t rows;            /* ng · plan->group_rows */
+    size_t n_kv;            /* the batch item's keys (kv_lens) */
+    size_t k_begin, k_end;  /* the keys this item reads: its chunk, cut at the last visible one */
     REAL *q, *S, *row_max, *row_sum, *O;
 } decode_item;
 
@@ -133,7 +134,7 @@ static void decode_run(const mha_attention_desc *d, const mha_plan *plan, const 
     const mha_decode_isa *isa = mha_decode_isa_best(); /* asked once per item, no state kept */
     SFX(mha_decode_scores_fn) *const scores = isa->DECODE_SCORES;
     SFX(mha_decode_pv_fn) *const pv = isa->DECODE_PV;
-    const size_t rows = plan->tile_rows, block = plan->key_block;
+    const size_t rows = it->rows, block = plan->key_block, gr = plan->group_rows;
     decode_load_q(d, it, rows, Q);
     for (size_t r = 0; r < rows; r++) {
         it->row_max[r] = -(REAL)INFINITY;
@@ -146,10 +147,13 @@ static void decode_run(const mha_attention_desc *d, const mha_plan *plan, const 
         const size_t n = it->k_end - k0 < block ? it->k_end - k0 : block;
         const STORE *kb = AT(k, d->d_head != 0, k0 * d->ld_k);
         const STORE *vb = AT(v, d->d_v != 0, k0 * d->ld_v);
-        scores(it->q, rows, d->d_head, kb, d->ld_k, n, (REAL)d->scale, it->S, plan->ld_s, vb,
+        /* Every group's slice of a K row before the next row: whole rows, in order. */
+        scores(it->q, gr, it->ng, d->d_head, kb, d->ld_k, n, (REAL)d->scale, it->S, plan->ld_s, vb,
                d->ld_v, d->d_v);
         decode_softmax(d, it, rows, mask, plan->ld_s, k0, n);
-        pv(it->S, plan->ld_s, rows, n, vb, d->ld_v, d->d_v, it->O);
+        for (size_t gi = 0; gi < it->ng; gi++)
+            pv(it->S + gi * gr * plan->ld_s, plan->ld_s, gr, n, AT(vb, d->d_v != 0, gi * d->d_v),
+               d->ld_v, d->d_v, it->O + gi * gr * d->d_v);
     }
     if (plan->n_chunks == 1) {
         for (size_t r = 0; r < rows; r++) {
@@ -159,10 +163,28 @@ static void decode_run(const mha_attention_desc *d, const mha_plan *plan, const 
         }
         return;
     }
-    REAL *part = decode_partial(d, plan, shared, it->b * d->n_kv_heads + it->g, it->chunk);
+    REAL *part = decode_partial(d, plan, shared,
+                                it->b * plan->n_gblocks + it->g / plan->item_groups, it->chunk);
+    const size_t slot = plan->tile_rows;
     if (d->d_v != 0)
         memcpy(part, it->O, rows * d->d_v * sizeof *part);
-    memcpy(part + rows * d->d_v, it->row_max, 2 * rows * sizeof *part); /* maxima, then sums */
+    memcpy(part + slot * d->d_v, it->row_max, rows * sizeof *part);
+    memcpy(part + slot * (d->d_v + 1), it->row_sum, rows * sizeof *part);
+}
+
+/* The rows and keys of chunk `chunk` of pair `pair` (batch item, block of kv groups); no
+ * workspace yet. */
+static decode_item decode_item_of(const mha_attention_desc *d, const mha_plan *plan, size_t pair,
+                                  size_t chunk)
+{
+    decode_item it = {0};
+    it.b = pair / plan->n_gblocks;
+    it.g = pair % plan->n_gblocks * plan->item_groups;
+    it.ng = d->n_kv_heads - it.g < plan->item_groups ? d->n_kv_heads - it.g : plan->item_groups;
+    it.rows = it.ng * plan->group_rows;
+    it.chunk = chunk;
+    it.n_kv = item_keys(d, it.b);
+    return it;
 }
 
 /* Split-KV: pair (b, g)'s chunks folded into chunk 0's slot in chunk order — per row,
@@ -171,16 +193,15 @@ static void decode_run(const mha_attention_desc *d, const mha_plan *plan, const 
 static void decode_merge(const mha_attention_desc *d, const mha_plan *plan, size_t pair,
                          REAL *shared, STORE *out, REAL *lse)
 {
-    const size_t rows = plan->tile_rows;
-    decode_item it = {0};
-    it.b = pair / d->n_kv_heads;
-    it.g = pair % d->n_kv_heads;
+    const size_t slot = plan->tile_rows;
+    decode_item it = decode_item_of(d, plan, pair, 0);
+    const size_t rows = it.rows;
     it.O = decode_partial(d, plan, shared, pair, 0);
-    it.row_max = it.O + rows * d->d_v;
-    it.row_sum = it.row_max + rows;
+    it.row_max = it.O + slot * d->d_v;
+    it.row_sum = it.row_max + slot;
     for (size_t c = 1; c < plan->n_chunks; c++) {
         const REAL *o = decode_partial(d, plan, shared, pair, c);
-        const REAL *m = o + rows * d->d_v, *l = m + rows;
+        const REAL *m = o + slot * d->d_v, *l = m + slot;
         for (size_t r = 0; r < rows; r++) {
             const REAL ma = it.row_max[r], big = ma > m[r] ? ma : m[r];
             if (!(big > -(REAL)INFINITY)) /* neither side saw a key (or a NaN max) */
@@ -205,12 +226,7 @@ static void decode_merge(const mha_attention_desc *d, const mha_plan *plan, size
 static decode_item decode_item_at(const mha_attention_desc *d, const mha_plan *plan, size_t index,
                                   unsigned char *own)
 {
-    decode_item it;
-    const size_t pair = index / plan->n_chunks;
-    it.b = pair / d->n_kv_heads;
-    it.g = pair % d->n_kv_heads;
-    it.chunk = index % plan->n_chunks;
-    it.n_kv = item_keys(d, it.b);
+    decode_item it = decode_item_of(d, plan, index / plan->n_chunks, index % plan->n_chunks);
     /* Causal: no row sees past the last query's horizon (visible_keys grows with i). */
     const size_t last = visible_keys(d, it.n_kv, d->seq_q - 1);
     const size_t begin = it.chunk * plan->chunk_keys;

@@ -16,14 +16,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* scores: k is row 0 of the n keys (row stride ld_k), d wide. v, ld_v, d_v name the V rows of the
- * same keys, which the vector kernels prefetch while K streams, so that pv finds them in cache
- * (v may be NULL when d_v is 0). pv: P is rows × n (row stride ld_p). rows ≥ 1; n, d, d_v may be
- * 0. Empty operands may be NULL. */
+/* scores: `groups` kv groups side by side, of `rows` query rows each: group gi's rows are q rows
+ * [gi·rows, (gi + 1)·rows) and S rows likewise, its keys k + gi·d (row stride ld_k, d wide), so
+ * key j of every group is one contiguous stretch of groups·d elements: the kernel walks the keys
+ * in order, all groups of one key before the next key, a plain stream for the hardware. v, ld_v,
+ * d_v name the V rows of the same keys (all groups, groups·d_v wide), which the vector kernels
+ * prefetch while K streams, so that pv finds them in cache (v may be NULL when d_v is 0).
+ * pv: one group, P is rows × n (row stride ld_p). rows, groups ≥ 1; n, d, d_v may be 0. Empty
+ * operands may be NULL. */
 #define MHA_DECODE_FN_TYPES(sfx, store, real)                                                      \
-    typedef void mha_decode_scores_fn##sfx(const real *q, size_t rows, size_t d, const store *k,   \
-                                           size_t ld_k, size_t n, real scale, real *S,             \
-                                           size_t ld_s, const store *v, size_t ld_v, size_t d_v);  \
+    typedef void mha_decode_scores_fn##sfx(                                                        \
+        const real *q, size_t rows, size_t groups, size_t d, const store *k, size_t ld_k,          \
+        size_t n, real scale, real *S, size_t ld_s, const store *v, size_t ld_v, size_t d_v);      \
     typedef void mha_decode_pv_fn##sfx(const real *P, size_t ld_p, size_t rows, size_t n,          \
                                        const store *v, size_t ld_v, size_t d_v, real *O);
 

@@ -2,21 +2,23 @@
 /* The portable decode kernels of one type (decode_kernels.h has the formulas): included by
  * decode_scalar.c after the type's traits and TO_REAL(x), the scalar widening of one element. */
 
-/* S[r·ld_s + j] = scale · Σ_c q[r·d + c]·k_j[c]: key-outer, so each K row is read once. */
-void SFX(mha_decode_scores_scalar)(const REAL *q, size_t rows, size_t d, const STORE *k,
-                                   size_t ld_k, size_t n, REAL scale, REAL *S, size_t ld_s,
-                                   const STORE *v, size_t ld_v, size_t d_v)
+/* S[r·ld_s + j] = scale · Σ_c q[r·d + c]·k_j[c], group by group: key-outer, so each K row is
+ * read once. */
+void SFX(mha_decode_scores_scalar)(const REAL *q, size_t rows, size_t groups, size_t d,
+                                   const STORE *k, size_t ld_k, size_t n, REAL scale, REAL *S,
+                                   size_t ld_s, const STORE *v, size_t ld_v, size_t d_v)
 {
     (void)v, (void)ld_v, (void)d_v;
-    for (size_t j = 0; j < n; j++) {
-        const STORE *kr = d ? k + j * ld_k : k;
-        for (size_t r = 0; r < rows; r++) {
-            REAL dot = 0;
-            for (size_t c = 0; c < d; c++)
-                dot += q[r * d + c] * TO_REAL(kr[c]);
-            S[r * ld_s + j] = scale * dot;
+    for (size_t j = 0; j < n; j++)
+        for (size_t gi = 0; gi < groups; gi++) {
+            const STORE *kr = d ? k + j * ld_k + gi * d : k;
+            for (size_t r = gi * rows; r < (gi + 1) * rows; r++) {
+                REAL dot = 0;
+                for (size_t c = 0; c < d; c++)
+                    dot += q[r * d + c] * TO_REAL(kr[c]);
+                S[r * ld_s + j] = scale * dot;
+            }
         }
-    }
 }
 
 /* O[r·d_v + c] += Σ_j P[r·ld_p + j]·v_j[c]: key-outer, each V row read once. */

@@ -48,17 +48,11 @@ INLINE void KV_NAME(dot_rows)(const float *q, size_t d, size_t dv, const KV *kr,
     }
 }
 
-TARGET void KV_NAME(scores)(const float *q, size_t rows, size_t d, const KV *k, size_t ld_k,
-                            size_t n, float scale, float *S, size_t ld_s, const KV *v, size_t ld_v,
-                            size_t d_v)
+/* One group's rows against one key row. */
+INLINE void KV_NAME(key_rows)(const float *q, size_t rows, size_t d, size_t dv, const KV *kr,
+                              float scale, float *S, size_t ld_s, size_t j)
 {
-    const size_t dv = d / W * W;
-    for (size_t j = 0; j < n; j++) {
-        const KV *kr = d ? k + j * ld_k : k;
-        if (d && j + PF_ROWS < n)
-            KV_NAME(prefetch)(kr + PF_ROWS * ld_k, d * sizeof(KV));
-        if (d_v)
-            KV_NAME(prefetch)(v + j * ld_v, d_v * sizeof(KV));
+    {
         size_t r0 = 0;
         for (; r0 + SCORE_ROWS <= rows; r0 += SCORE_ROWS)
             KV_NAME(dot_rows)(q + r0 * d, d, dv, kr, scale, S + r0 * ld_s + j, ld_s, SCORE_ROWS);
@@ -89,6 +83,25 @@ TARGET void KV_NAME(scores)(const float *q, size_t rows, size_t d, const KV *k, 
             break;
         default:
             break;
+        }
+    }
+}
+
+TARGET void KV_NAME(scores)(const float *q, size_t rows, size_t groups, size_t d, const KV *k,
+                            size_t ld_k, size_t n, float scale, float *S, size_t ld_s, const KV *v,
+                            size_t ld_v, size_t d_v)
+{
+    const size_t dv = d / W * W;
+    for (size_t j = 0; j < n; j++) {
+        const KV *kr = d ? k + j * ld_k : k;
+        if (d && j + PF_ROWS < n)
+            KV_NAME(prefetch)(kr + PF_ROWS * ld_k, groups * d * sizeof(KV));
+        if (d_v)
+            KV_NAME(prefetch)(v + j * ld_v, groups * d_v * sizeof(KV));
+        for (size_t gi = 0; gi < groups; gi++) {
+            const KV *kg = d ? kr + gi * d : kr;
+            KV_NAME(key_rows)
+            (q + gi * rows * d, rows, d, dv, kg, scale, S + gi * rows * ld_s, ld_s, j);
         }
     }
 }

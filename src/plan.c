@@ -162,12 +162,23 @@ static bool plan_decode(const mha_attention_desc *d, mha_dtype t, size_t rows, m
 {
     size_t real = mha_dtype_real_size(t), pairs, bytes = 0, scores_at;
     plan->decode = true;
+    /* Several kv groups per item when their rows fit MHA_DECODE_MAX_ROWS together: a packed
+     * cache stores the kv heads of one key side by side (n_kv_heads·d_head per row), so an item
+     * of all groups reads whole rows, which the hardware streams, where one group's slice of
+     * each row is a short stride apart (measured, 32/8 heads of 128, 32768 keys, f32, 2
+     * workers: 25.5 ms a call one group per item, 16.2 ms all 8 groups with the scores kernel
+     * walking whole rows). */
+    plan->group_rows = rows;
+    plan->item_groups =
+        MHA_DECODE_MAX_ROWS / rows < d->n_kv_heads ? MHA_DECODE_MAX_ROWS / rows : d->n_kv_heads;
+    plan->n_gblocks = (d->n_kv_heads + plan->item_groups - 1) / plan->item_groups;
+    rows *= plan->item_groups;
     plan->tile_rows = rows;
     plan->key_block = MHA_DECODE_BLOCK;
     plan->ld_s = round_up(MHA_DECODE_BLOCK, MHA_ALIGN / real);
     plan->n_chunks = 1;
     plan->chunk_keys = d->seq_kv;
-    if (!mha_mul_ok(d->batch, d->n_kv_heads, &pairs))
+    if (!mha_mul_ok(d->batch, plan->n_gblocks, &pairs))
         return false;
     if (pairs < DECODE_SPLIT_BELOW && d->seq_kv > MHA_DECODE_CHUNK) {
         size_t per = (d->seq_kv + DECODE_MAX_CHUNKS - 1) / DECODE_MAX_CHUNKS;

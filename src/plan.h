@@ -15,13 +15,16 @@
 #define MHA_ALIGN 64
 
 typedef struct mha_plan {
-    /* The decode path (decode_impl.h): a tile is one work item (batch item, kv group, chunk of
-     * keys) holding all group·seq_q query rows of the group, which streams each K and V row of
+    /* The decode path (decode_impl.h): a tile is one work item (batch item, kv groups, chunk of
+     * keys) holding all group·seq_q query rows of its groups, which streams each K and V row of
      * the chunk once. Its tile_rows, key_block, ld_s, stats_at are as below; acc_at is the float
      * (double) output accumulator and a_wide_at the query rows, widened. */
     bool decode;
+    size_t group_rows;   /* decode: query rows per kv group, seq_q · n_heads / n_kv_heads */
+    size_t item_groups;  /* decode: kv groups per work item (tile_rows = item_groups·group_rows) */
+    size_t n_gblocks;    /* decode: work items across the kv groups of a batch item */
     size_t chunk_keys;   /* decode: keys per work item (all of seq_kv when not split) */
-    size_t n_chunks;     /* decode: work items per (batch item, kv group); > 1 is split-KV */
+    size_t n_chunks;     /* decode: work items per (batch item, kv groups); > 1 is split-KV */
     size_t shared_bytes; /* decode split-KV: every chunk's partial result (REAL: rows × d_v,
                             then the rows' maxima and sums), ahead of the workers' tiles */
     bool stack_heads;    /* a tile is the heads of one kv group at one query row (decode), not a

@@ -30,19 +30,22 @@ static void *stored(rng *r, kv_type t, size_t n)
     return h;
 }
 
+/* rows = groups of `rows / groups` rows: keys of group gi at k + gi·d, ld_k ≥ groups·d. */
 static void scores(const mha_decode_isa *isa, kv_type t, const float *q, size_t rows, size_t d,
                    const void *k, size_t ld_k, size_t n, float *S, size_t ld_s, const void *v,
                    size_t ld_v, size_t d_v)
 {
+    const size_t groups = rows % 3 == 0 ? 3 : rows % 2 == 0 ? 2 : 1;
+    rows /= groups;
     switch (t) {
     case KV_F32:
-        isa->scores_f32(q, rows, d, k, ld_k, n, 0.5f, S, ld_s, v, ld_v, d_v);
+        isa->scores_f32(q, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, v, ld_v, d_v);
         break;
     case KV_BF16:
-        isa->scores_bf16(q, rows, d, k, ld_k, n, 0.5f, S, ld_s, v, ld_v, d_v);
+        isa->scores_bf16(q, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, v, ld_v, d_v);
         break;
     case KV_F16:
-        isa->scores_f16(q, rows, d, k, ld_k, n, 0.5f, S, ld_s, v, ld_v, d_v);
+        isa->scores_f16(q, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, v, ld_v, d_v);
         break;
     }
 }
@@ -86,7 +89,9 @@ static void every_isa_matches_portable(void **state)
             for (kv_type t = KV_F32; t <= KV_F16; t++) {
                 const size_t rows = rng_range(&r, 1, MAX_ROWS), d = rng_range(&r, 0, MAX_D);
                 const size_t d_v = rng_range(&r, 0, MAX_D), n = rng_range(&r, 0, MAX_N);
-                const size_t ld_k = d + rng_range(&r, 0, PAD), ld_v = d_v + rng_range(&r, 0, PAD);
+                /* Room for 3 groups' keys side by side (scores splits rows into groups). */
+                const size_t ld_k = 3 * d + rng_range(&r, 0, PAD);
+                const size_t ld_v = 3 * d_v + rng_range(&r, 0, PAD);
                 const size_t ld_s = n + rng_range(&r, 0, PAD);
                 float *q = stored(&r, KV_F32, rows * d + 1), *P = stored(&r, KV_F32, rows * ld_s);
                 void *k = stored(&r, t, n * ld_k + 1), *v = stored(&r, t, n * ld_v + 1);
