@@ -91,7 +91,7 @@ static int cells_of(const bench_row *r, cell c[N_CELLS])
     c[n++] = num_cell("bf16_pct", 5, "%.1f", r->bf16_pct);
     c[n++] = num_cell("gbps", 7, "%.1f", r->gbps);
     c[n++] = num_cell("copy_pct", 6, "%.1f", r->copy_pct);
-    c[n++] = num_cell("tok_s", 7, "%.0f", r->tok_s);
+    c[n++] = num_cell("tok_s", 7, "%.1f", r->tok_s);
     c[n++] = num_cell("ratio", 6, "%.3f", r->ratio);
     c[n++] = str_cell("ratio_of", -11, r->ratio_of);
     c[n++] = num_cell("max_err", 8, "%.1e", r->err);

@@ -460,10 +460,11 @@ MHA_API void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, siz
  * batch item and kv head it streams every K and V row once for all those rows
  * (AVX-512 or AVX2 kernels, chosen at run time, or portable C; half caches are
  * widened in registers), with the same online softmax over blocks of 64 keys.
- * When batch·n_kv_heads < 16, caches above 4096 keys are cut into at most 64
- * chunks of at least 4096 keys that workers take separately (split-KV), merged
- * in chunk order through their log-sum-exps: a cut that depends on the shape
- * only, so the bits do not depend on the number of workers.
+ * When there are fewer than 16 such (batch item, kv heads) work items, caches
+ * above 1024 keys are cut into chunks (at least 1024 keys, about 32 work items
+ * in all, at most 64 chunks) that workers take separately (split-KV), merged in
+ * chunk order through their log-sum-exps: a cut that depends on the shape only,
+ * so the bits do not depend on the number of workers.
  *
  * Empty call (MHA_OK, nothing written): batch or seq_q is 0, or d_v is 0 and
  * lse is NULL. With d_v == 0 and an lse, only the lse is computed (V and out are
@@ -510,10 +511,12 @@ MHA_API mha_status mha_attention_f64(const mha_attention_desc *desc, const doubl
  * are stacked (seq_q below that count), and workers is the number of tile
  * workers. For float and 2 workers: about 2 MiB at most, at any seq_kv.
  * Decode calls (see mha_attention()) need workers × R × (d_head + d_v + 66)
- * elements (R = seq_q·n_heads/n_kv_heads ≤ 32 rows, each region rounded up to
- * 64 bytes), plus, when split, batch·n_kv_heads·chunks·R·(d_v + 2) elements
- * for the chunks' partial results (chunks ≤ 64, so this too stops growing with
- * seq_kv): 140 KiB for float, 32 heads over 8 of 128, 32 768 keys.
+ * elements, where R ≤ 32 is a work item's rows (seq_q·n_heads/n_kv_heads per
+ * kv head, as many neighbouring kv heads as fit in 32 rows: B blocks of them),
+ * each region rounded up to 64 bytes; plus, when split, batch·B·chunks·R·
+ * (d_v + 2) elements for the chunks' partial results (chunks ≤ 64, so this too
+ * stops growing with seq_kv): 600 KiB for float, 32 heads over 8 of 128,
+ * 32 768 keys.
  * @return MHA_OK and *bytes set; or the status mha_attention() would return for
  *         the descriptor's shape errors with an lse and no mask (*bytes
  *         untouched).

@@ -120,7 +120,8 @@ MHA_MPI_API const char *mha_mpi_status_string(mha_status s);
  *
  * @return MHA_OK; MHA_ERR_NULL_POINTER (desc, or a non-empty buffer, on some rank);
  *         MHA_ERR_INVALID_ARGUMENT (a rule of mha_attention() broken, seq_q != seq_kv,
- *         shapes/scale/flags differing between ranks, comm MPI_COMM_NULL or an
+ *         a non-NULL kv_lens (ragged batches are not sharded), shapes/scale/flags differing
+ *         between ranks, comm MPI_COMM_NULL or an
  *         intercommunicator); MHA_ERR_TOO_LARGE (also: a shard message of more than INT_MAX
  *         elements); MHA_ERR_OVERLAP; MHA_ERR_OUT_OF_MEMORY; MHA_ERR_MPI (below).
  *

@@ -57,18 +57,20 @@
 #ifndef MHA_DECODE_BLOCK
 #define MHA_DECODE_BLOCK 64u
 #endif
-/* Split-KV (FlashDecoding): a call with fewer than DECODE_SPLIT_BELOW (batch item, kv group)
- * pairs cuts every cache into chunks of MHA_DECODE_CHUNK keys, so that its work spreads over up
- * to 16 workers; their partial results are merged through the lse in chunk order. Both are
- * fixed sizes, decided from the shape alone, never from the workers: so the result has the same
- * bits for any number of workers (mha.h). 4096 keys of 128 floats are 2 MiB of K and V a chunk,
- * enough to amortise the merge (rows × d_v per chunk). */
+/* Split-KV (FlashDecoding): a call with fewer than DECODE_SPLIT_BELOW (batch item, kv-group
+ * block) pairs cuts each cache into chunks, so that there are about DECODE_SPLIT_ITEMS work items
+ * to spread over the workers, each chunk at least MHA_DECODE_CHUNK keys (a multiple of the key
+ * block) and at most DECODE_MAX_CHUNKS of them (longer caches get longer chunks, so the partial
+ * results stop growing with seq_kv). The chunks' partial results are merged in chunk order.
+ * Every size here comes from the shape alone, never from the workers: so the result has the
+ * same bits for any number of workers (mha.h). Measured (32/8 heads of 128, batch 1, f32, 2
+ * workers): chunks of 4096 keys left a 4096-key call on one worker and an 8192-key one on two
+ * items; 32 items of 1024 keys even out whichever worker the machine slows down. */
 #ifndef MHA_DECODE_CHUNK
-#define MHA_DECODE_CHUNK 4096u
+#define MHA_DECODE_CHUNK 1024u
 #endif
 #define DECODE_SPLIT_BELOW 16u
-/* At most this many chunks: longer caches get longer chunks (still from the shape alone), so that
- * the partial results, like the rest of the workspace, stop growing with seq_kv. */
+#define DECODE_SPLIT_ITEMS 32u
 #define DECODE_MAX_CHUNKS 64u
 /* Below this much work (flops) a call stays on one worker: waking a second thread costs more. */
 #define PARALLEL_MIN_FLOPS 3.0e7
@@ -181,8 +183,12 @@ static bool plan_decode(const mha_attention_desc *d, mha_dtype t, size_t rows, m
     if (!mha_mul_ok(d->batch, plan->n_gblocks, &pairs))
         return false;
     if (pairs < DECODE_SPLIT_BELOW && d->seq_kv > MHA_DECODE_CHUNK) {
-        size_t per = (d->seq_kv + DECODE_MAX_CHUNKS - 1) / DECODE_MAX_CHUNKS;
-        plan->chunk_keys = per > MHA_DECODE_CHUNK ? per : MHA_DECODE_CHUNK;
+        size_t want = (DECODE_SPLIT_ITEMS + pairs - 1) / pairs; /* chunks per pair */
+        size_t per = (d->seq_kv + want - 1) / want,
+               least = (d->seq_kv + DECODE_MAX_CHUNKS - 1) / DECODE_MAX_CHUNKS;
+        per = per > least ? per : least; /* at most DECODE_MAX_CHUNKS chunks */
+        per = per > MHA_DECODE_CHUNK ? per : MHA_DECODE_CHUNK;
+        plan->chunk_keys = round_up(per, MHA_DECODE_BLOCK);
         plan->n_chunks = (d->seq_kv + plan->chunk_keys - 1) / plan->chunk_keys;
     }
     size_t q_elems, s_elems, o_elems, part, shared = 0;
