@@ -95,8 +95,11 @@ def main(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("table", type=Path)
     p.add_argument("--out", type=Path, default=Path("decode.svg"))
+    p.add_argument("--dtypes", default=None, help="comma-separated cache types to draw (all)")
     a = p.parse_args(argv)
     copy, series = parse(a.table.read_text().splitlines())
+    if a.dtypes:
+        series = {t: pts for t, pts in series.items() if t in a.dtypes.split(",")}
     if not series:
         sys.exit("decode_plot.py: no 'general decode' rows in " + str(a.table))
     a.out.write_text(svg(copy, series))
