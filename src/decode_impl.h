@@ -3,16 +3,17 @@
  * included by driver_impl.h. For calls with few query rows per kv head (decode, speculative
  * decoding: seq_q · n_heads/n_kv_heads ≤ MHA_DECODE_MAX_ROWS) the GEMMs have a handful of rows
  * and the call is bound by the bytes of K and V it reads. So a work item takes every query row of
- * one kv group at once — R = group · seq_q rows, row r = (head h0 + r / seq_q, query r % seq_q) —
- * and streams each K row and each V row of its keys exactly once:
+ * a few neighbouring kv groups at once (plan->item_groups of them, up to 32 rows: whole K rows of
+ * a packed cache) — row r = (head h0 + r / seq_q, query r % seq_q), group_rows = group · seq_q
+ * rows per kv group — and streams each K row and each V row of its keys exactly once:
  *
  * for each block of plan->key_block keys:
- *   S = scale · Q_rows · K_blockᵀ     decode kernel: one K row at a time against all R rows
+ *   S = scale · Q_rows · K_blockᵀ     decode kernel: one K row at a time against its group's rows
  *   online softmax of S               the row kernels of the GEMM path (mask, running max/sum)
- *   O += S · V_block                  decode kernel: one V row at a time into all R rows
+ *   O += S · V_block                  decode kernel: one V row at a time into its group's rows
  * then O_r /= sum_r; lse_r = max_r + log(sum_r).
  *
- * Split-KV (FlashDecoding): with plan->n_chunks > 1 every (batch item, kv group) is cut into
+ * Split-KV (FlashDecoding): with plan->n_chunks > 1 every (batch item, kv groups) is cut into
  * chunks of plan->chunk_keys keys, each its own work item whose unnormalised output, row maxima
  * and row sums go to the shared workspace; after a barrier the chunks are merged in chunk order.
  * The merge is mha_attention_merge()'s through the log-sum-exps, lse_c = m_c + log l_c, with each
@@ -141,8 +142,10 @@ static void decode_run(const mha_attention_desc *d, const mha_plan *plan, const 
         it->row_sum[r] = 0;
     }
     zero_row(it->O, rows * d->d_v);
-    const STORE *k = AT(K, d->d_head != 0, it->b * d->batch_stride_k + it->g * d->d_head);
-    const STORE *v = AT(V, d->d_v != 0, it->b * d->batch_stride_v + it->g * d->d_v);
+    /* K and V may be NULL when seq_kv is 0 (mha.h): offset only buffers that exist. */
+    const bool keys = d->seq_kv != 0;
+    const STORE *k = AT(K, keys && d->d_head != 0, it->b * d->batch_stride_k + it->g * d->d_head);
+    const STORE *v = AT(V, keys && d->d_v != 0, it->b * d->batch_stride_v + it->g * d->d_v);
     for (size_t k0 = it->k_begin; k0 < it->k_end; k0 += block) {
         const size_t n = it->k_end - k0 < block ? it->k_end - k0 : block;
         const STORE *kb = AT(k, d->d_head != 0, k0 * d->ld_k);
