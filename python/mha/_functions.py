@@ -121,7 +121,8 @@ def _kv_lens(kv_lens, batch, seq_kv):
                          f"got {len(lens)}")
     for n in lens:
         if not 0 <= n <= seq_kv:
-            raise ValueError(f"attention: kv_lens entries must be in [0, seq_kv={seq_kv}], got {n}")
+            raise ValueError(f"attention: kv_lens entries must be in [0, seq_kv={seq_kv}], "
+                             f"got {n}")
     return np.array(lens, dtype=np.uintp)
 
 

@@ -27,8 +27,12 @@ def attention(Q, K, V, n_heads, n_kv_heads=None, causal=False, mask=None, scale=
     if kv_lens is not None:
         Q, K, V = (np.asarray(a, np.float64) for a in (Q, K, V))
         batch_shape = Q.shape[:-2]
-        out = np.zeros((*batch_shape, Q.shape[-2], n_heads * (V.shape[-1] // (n_kv_heads or n_heads))))
-        full = None if mask is None else np.broadcast_to(np.asarray(mask), (*batch_shape, *mask.shape[-2:]))
+        d_v = V.shape[-1] // (n_kv_heads or n_heads)
+        out = np.zeros((*batch_shape, Q.shape[-2], n_heads * d_v))
+        full = None
+        if mask is not None:
+            mask = np.asarray(mask)
+            full = np.broadcast_to(mask, (*batch_shape, *mask.shape[-2:]))
         for n, b in enumerate(np.ndindex(*batch_shape)):
             L = kv_lens[n]
             m = None if full is None else full[b][:, :L]
