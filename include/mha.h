@@ -510,8 +510,8 @@ MHA_API mha_status mha_attention_f64(const mha_attention_desc *desc, const doubl
  * to 1024 keys and min(seq_q, 512) above, or the heads per kv head when they
  * are stacked (seq_q below that count), and workers is the number of tile
  * workers. For float and 2 workers: about 2 MiB at most, at any seq_kv.
- * Decode calls (see mha_attention()) need workers × R × (d_head + d_v + 66)
- * elements, where R ≤ 32 is a work item's rows (seq_q·n_heads/n_kv_heads per
+ * Decode calls (see mha_attention()) need workers × R × (d_head + d_v + K + 2)
+ * elements, K = min(seq_kv, 64), where R ≤ 32 is a work item's rows (seq_q·n_heads/n_kv_heads per
  * kv head, as many neighbouring kv heads as fit in 32 rows: B blocks of them),
  * each region rounded up to 64 bytes; plus, when split, batch·B·chunks·R·
  * (d_v + 2) elements for the chunks' partial results (chunks ≤ 64, so this too

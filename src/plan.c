@@ -176,8 +176,9 @@ static bool plan_decode(const mha_attention_desc *d, mha_dtype t, size_t rows, m
     plan->n_gblocks = (d->n_kv_heads + plan->item_groups - 1) / plan->item_groups;
     rows *= plan->item_groups;
     plan->tile_rows = rows;
-    plan->key_block = MHA_DECODE_BLOCK;
-    plan->ld_s = round_up(MHA_DECODE_BLOCK, MHA_ALIGN / real);
+    /* A short cache needs no more than its own keys' scores. */
+    plan->key_block = d->seq_kv < MHA_DECODE_BLOCK ? (d->seq_kv ? d->seq_kv : 1) : MHA_DECODE_BLOCK;
+    plan->ld_s = round_up(plan->key_block, MHA_ALIGN / real);
     plan->n_chunks = 1;
     plan->chunk_keys = d->seq_kv;
     if (!mha_mul_ok(d->batch, plan->n_gblocks, &pairs))

@@ -920,7 +920,8 @@ static void SFX(workspace_rules)(void **state)
                          MHA_ERR_OVERLAP);
         assert_true(is_sentinel(out_ws, half));
     }
-    /* Right beside the outputs, not over them: fine. */
+    /* Right beside the outputs, not over them: fine (and inside the arena). */
+    assert_true((size_t)((unsigned char *)(a + n) - (unsigned char *)(lse_ws + lse_n)) >= need);
     assert_int_equal(PUB(mha_attention_ws)(&d, Q, K, V, M, out_ws, lse_ws,
                                            (unsigned char *)(lse_ws + lse_n), need),
                      MHA_OK);
