@@ -501,7 +501,9 @@ MHA_API mha_status mha_attention_workspace_size_f64(const mha_attention_desc *de
  * @brief mha_attention() on a caller-owned workspace: no allocation at all.
  *
  * @param workspace        any alignment (it is aligned internally, the query
- *                         includes the slack); must not overlap any other buffer.
+ *                         includes the slack); its first min(workspace_bytes,
+ *                         queried size) bytes are the library's and must not
+ *                         overlap any other buffer (the rest is never touched).
  * @param workspace_bytes  its size. The queried size runs as many workers as
  *                         mha_attention() would; a smaller workspace runs fewer
  *                         (one worker needs the queried size for n_threads = 1);
