@@ -417,7 +417,7 @@ class RuntimeInfo(unittest.TestCase):
                       ("onednn avx512_core_amx", "onednn avx512_core_bf16", "float (widened)"))
         self.assertEqual(info["library"], mha.library_path)
         self.assertIn(info["blas_threading"], {"openmp", "pthreads", "sequential", "unknown"})
-        self.assertIn(info["softmax_isa"], {"avx512f", "avx2", "scalar"})
+        self.assertIn(info["softmax_isa"], {"avx512bf16", "avx512f", "avx2", "scalar"})
         self.assertIn(info["cpu_isa"], {"avx512f", "avx2", "sse2", ""})
         self.assertGreaterEqual(info["blas_threads"], 1)
         self.assertGreaterEqual(info["workers"], 1)
