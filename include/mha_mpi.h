@@ -135,7 +135,9 @@ MHA_MPI_API const char *mha_mpi_status_string(mha_status s);
  * on its descriptor and buffers, plus seq_q == seq_kv), then one MPI_Allreduce agrees on the
  * result: the status of the lowest-numbered rank that failed wins; if none failed, shapes that
  * differ between ranks give MHA_ERR_INVALID_ARGUMENT. Allocation and size checks that need
- * every shard's length are agreed the same way by a second MPI_Allreduce.
+ * every shard's length (and, zigzag, the lengths' own rule) are agreed the same way by a second
+ * MPI_Allreduce. Every allocation goes through libmha's allocator (its test copy can make any
+ * of them fail: tests/mpi/test_ring_oom.c).
  *
  * @return MHA_OK; MHA_ERR_NULL_POINTER (desc, or a non-empty buffer, on some rank);
  *         MHA_ERR_INVALID_ARGUMENT (a rule of mha_attention() broken, seq_q != seq_kv,
