@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The exported functions of libmha_mpi: the ring schedule in float and double, from one template
- * (ring_impl.h), and the status strings. */
+/* The exported functions of libmha_mpi: the ring schedule and its entry points in float and
+ * double, from one template (ring_impl.h), and the status strings. */
+#include "alloc.h"
 #include "mha_mpi.h"
 #include "ring_check.h"
 #include "ring_plan.h"
@@ -8,7 +9,6 @@
 #include <mpi.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* The tag of shard messages; they travel on a private duplicate communicator, so any value
@@ -54,15 +54,3 @@ const char *mha_mpi_status_string(mha_status s)
 #define SFX(name) name##_f64
 #define RING_MPI_TYPE MPI_DOUBLE
 #include "ring_impl.h"
-
-mha_status mha_ring_attention(const mha_attention_desc *desc, MPI_Comm comm, const float *Q,
-                              const float *K, const float *V, float *out, float *lse)
-{
-    return ring_attention_f32(desc, comm, Q, K, V, out, lse);
-}
-
-mha_status mha_ring_attention_f64(const mha_attention_desc *desc, MPI_Comm comm, const double *Q,
-                                  const double *K, const double *V, double *out, double *lse)
-{
-    return ring_attention_f64(desc, comm, Q, K, V, out, lse);
-}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The ring schedule, written once over REAL; ring.c includes it with REAL, PUB() (public name),
- * SFX() (internal suffix) and RING_MPI_TYPE (the MPI datatype) defined.
+/* The ring schedule and the exported functions of one precision, written once over REAL; ring.c
+ * includes it with REAL, PUB() (public name), SFX() (internal suffix) and RING_MPI_TYPE (the MPI
+ * datatype) defined.
  *
  * Step s (0 ≤ s < steps) on rank r of P, holding the packed K/V shard of rank src = (r − s) mod P:
  *
@@ -10,10 +11,12 @@
  *          MPI_Testall between blocks, so the transfer progresses meanwhile
  *   wait   for both transfers; the two buffers swap roles
  *
- * Causal, with shards in rank order: shard src is in r's past when src < r (all keys visible),
- * is r's own at s = 0 (rows and keys share positions: the causal mask j ≤ i), and in r's future
- * when src > r — which happens exactly when s > r, after every useful shard. So rank r runs r + 1
- * steps, and a shard stops at rank P − 1: no rank downstream of the wrap-around needs it. */
+ * Causal, each of this rank's pieces (chunks of the layout) sees a prefix of the shard's rows:
+ * the pieces of earlier chunks whole, then its own chunk up to the diagonal, nothing later
+ * (mha_ring_visible()); a piece that sees nothing is not computed. Contiguous, shard src is in
+ * r's future when src > r — which happens exactly when s > r, after every useful shard. So rank r
+ * runs r + 1 steps, and a shard stops at rank P − 1: no rank downstream of the wrap-around needs
+ * it. Zigzag, the front chunk of every shard is in every rank's past: all P steps run. */
 
 /* Everything one rank holds during a call. kv[2]: the transfer buffers; acc, acc_lse: the
  * running result over the shards seen so far (packed, n rows per batch item; the log-sum-exps in
@@ -32,10 +35,12 @@ typedef struct SFX(ring_ctx) {
     SFX(ring_bufs) * b;
 } SFX(ring_ctx);
 
+/* Through the core's allocator, so that the tests' copy can make any allocation fail. */
 static REAL *SFX(alloc_elems)(size_t n)
 {
-    /* One element at least, so that NULL always means failure. */
-    return malloc((n ? n : 1) * sizeof(REAL));
+    /* One element at least, so that NULL always means failure; n·sizeof(REAL) was checked by the
+     * plan. */
+    return mha_alloc((n ? n : 1) * sizeof(REAL));
 }
 
 static mha_status SFX(alloc_bufs)(const mha_ring_plan *p, SFX(ring_bufs) * b)
@@ -46,7 +51,7 @@ static mha_status SFX(alloc_bufs)(const mha_ring_plan *p, SFX(ring_bufs) * b)
     b->tmp = SFX(alloc_elems)(p->tmp_elems);
     b->acc_lse = SFX(alloc_elems)(p->acc_lse_elems);
     b->tmp_lse = SFX(alloc_elems)(p->tmp_lse_elems);
-    b->ws = malloc(p->ws_bytes ? p->ws_bytes : 1);
+    b->ws = mha_alloc(p->ws_bytes ? p->ws_bytes : 1);
     return b->kv[0] && b->kv[1] && b->acc && b->tmp && b->acc_lse && b->tmp_lse && b->ws
                ? MHA_OK
                : MHA_ERR_OUT_OF_MEMORY;
@@ -56,14 +61,14 @@ static mha_status SFX(alloc_bufs)(const mha_ring_plan *p, SFX(ring_bufs) * b)
 static void SFX(free_bufs)(SFX(ring_bufs) * b, bool keep_kv)
 {
     if (!keep_kv) {
-        free(b->kv[0]);
-        free(b->kv[1]);
+        mha_free(b->kv[0]);
+        mha_free(b->kv[1]);
     }
-    free(b->acc);
-    free(b->tmp);
-    free(b->acc_lse);
-    free(b->tmp_lse);
-    free(b->ws);
+    mha_free(b->acc);
+    mha_free(b->tmp);
+    mha_free(b->acc_lse);
+    mha_free(b->tmp_lse);
+    mha_free(b->ws);
 }
 
 /* This rank's K and V, caller's layout → one contiguous message: K (batch·n × k_w), V (batch·n ×
@@ -96,49 +101,70 @@ static void SFX(unpack_result)(const SFX(ring_ctx) * c, REAL *out, REAL *lse)
     if (lse == NULL)
         return;
     const size_t bh = d->batch * d->n_heads;
-    for (size_t r0 = 0; r0 < p->n; r0 += p->chunk_rows) {
-        size_t m = p->n - r0 < p->chunk_rows ? p->n - r0 : p->chunk_rows;
+    for (size_t r0 = 0, m; r0 < p->n; r0 += m) {
+        m = mha_ring_block_rows(p, r0);
         for (size_t k = 0; k < bh; k++) /* k = b·n_heads + h */
             memcpy(lse + k * p->n + r0, c->b->acc_lse + bh * r0 + k * m, m * sizeof(REAL));
     }
 }
 
-/* This rank's queries against one shard (`src_rows` rows, packed in kv), in blocks of chunk_rows
- * query rows. own: the shard is this rank's (step 0, the first computed): its blocks are written
- * straight into the running result; any other shard's are merged into it. Between blocks,
- * MPI_Testall on the transfers in flight drives their progress. */
-static mha_status SFX(attend_shard)(const SFX(ring_ctx) * c, const REAL *kv, size_t src_rows,
-                                    bool own, MPI_Request req[2])
+/* One block: this rank's query rows [r0, r0 + m) against the first `keys` keys of a packed shard
+ * of src_rows rows (causal: the last of them on the diagonal). own: the shard is this rank's
+ * (step 0, the first computed), so the block is written straight into the running result; any
+ * other shard's block is merged into it. */
+static mha_status SFX(attend_block)(const SFX(ring_ctx) * c, const REAL *kv, size_t src_rows,
+                                    size_t r0, size_t m, size_t keys, bool causal, bool own)
 {
     const mha_attention_desc *d = c->d;
     const mha_ring_plan *p = c->p;
     SFX(ring_bufs) *b = c->b;
-    const bool causal = own && (d->flags & MHA_CAUSAL);
     const size_t bh = d->batch * d->n_heads;
     const REAL *k = kv, *v = kv + mha_ring_v_offset(p, d->batch, src_rows);
-    for (size_t r0 = 0; r0 < p->n; r0 += p->chunk_rows) {
-        size_t m = p->n - r0 < p->chunk_rows ? p->n - r0 : p->chunk_rows;
-        /* Own shard, causal: rows [r0, r0 + m) see keys [0, r0 + m) only. */
-        size_t keys = causal ? r0 + m : src_rows;
-        REAL *o = own ? b->acc + r0 * p->o_w : b->tmp;
-        REAL *l = own ? b->acc_lse + bh * r0 : b->tmp_lse;
-        const mha_attention_desc bd =
-            mha_ring_block_desc(d, p, m, keys, src_rows, own ? p->n : m, causal);
-        mha_status s =
-            PUB(mha_attention_ws)(&bd, c->Q + r0 * d->ld_q, k, v, NULL, o, l, b->ws, p->ws_bytes);
-        for (size_t bi = 0; s == MHA_OK && !own && bi < d->batch; bi++) {
-            /* In place: acc and acc_lse are both an input and the output. */
-            REAL *acc = b->acc + (bi * p->n + r0) * p->o_w;
-            REAL *acc_lse = b->acc_lse + bh * r0 + bi * d->n_heads * m;
-            s = PUB(mha_attention_merge)(m, d->n_heads, d->d_v, p->o_w, acc, acc_lse,
-                                         b->tmp + bi * m * p->o_w, b->tmp_lse + bi * d->n_heads * m,
-                                         acc, acc_lse);
+    REAL *o = own ? b->acc + r0 * p->o_w : b->tmp;
+    REAL *l = own ? b->acc_lse + bh * r0 : b->tmp_lse;
+    const mha_attention_desc bd =
+        mha_ring_block_desc(d, p, m, keys, src_rows, own ? p->n : m, causal);
+    mha_status s =
+        PUB(mha_attention_ws)(&bd, c->Q + r0 * d->ld_q, k, v, NULL, o, l, b->ws, p->ws_bytes);
+    for (size_t bi = 0; s == MHA_OK && !own && bi < d->batch; bi++) {
+        /* In place: acc and acc_lse are both an input and the output. */
+        REAL *acc = b->acc + (bi * p->n + r0) * p->o_w;
+        REAL *acc_lse = b->acc_lse + bh * r0 + bi * d->n_heads * m;
+        s = PUB(mha_attention_merge)(m, d->n_heads, d->d_v, p->o_w, acc, acc_lse,
+                                     b->tmp + bi * m * p->o_w, b->tmp_lse + bi * d->n_heads * m,
+                                     acc, acc_lse);
+    }
+    return s; /* every block was validated by the plan: never an error */
+}
+
+/* This rank's queries against the shard of rank src (packed in kv), piece by piece, in blocks of
+ * chunk_rows query rows, each piece against the keys it sees (none: skipped). Between blocks,
+ * MPI_Testall on the transfers in flight drives their progress. */
+static mha_status SFX(attend_shard)(const SFX(ring_ctx) * c, const REAL *kv, int src, bool own,
+                                    MPI_Request req[2])
+{
+    const mha_ring_plan *p = c->p;
+    const size_t src_rows = (size_t)p->lengths[src];
+    mha_ring_piece kp[2];
+    mha_ring_pieces(p->layout, p->total, p->lengths, p->size, src, kp);
+    size_t start = 0;
+    for (int k = 0; k < 2; start += p->mine[k].rows, k++) {
+        size_t prefix;
+        bool diagonal;
+        mha_ring_visible(kp, p->mine[k].chunk, p->causal, &prefix, &diagonal);
+        if (prefix == 0 && !diagonal)
+            continue;
+        for (size_t off = 0, m; off < p->mine[k].rows; off += m) {
+            m = mha_ring_block_rows(p, start + off);
+            /* On the diagonal, rows [off, off + m) of the chunk see its keys [0, off + m). */
+            const size_t keys = diagonal ? prefix + off + m : prefix;
+            mha_status s = SFX(attend_block)(c, kv, src_rows, start + off, m, keys, diagonal, own);
+            if (s != MHA_OK)
+                return s;
+            int done;
+            if (MPI_Testall(2, req, &done, MPI_STATUSES_IGNORE) != MPI_SUCCESS)
+                return MHA_ERR_MPI;
         }
-        if (s != MHA_OK) /* every block was validated by the plan: not reached */
-            return s;
-        int done;
-        if (MPI_Testall(2, req, &done, MPI_STATUSES_IGNORE) != MPI_SUCCESS)
-            return MHA_ERR_MPI;
     }
     return MHA_OK;
 }
@@ -155,18 +181,17 @@ static mha_status SFX(run_ring)(const SFX(ring_ctx) * c, MPI_Comm ring, const ui
 {
     const mha_attention_desc *d = c->d;
     const mha_ring_plan *p = c->p;
-    const bool causal = d->flags & MHA_CAUSAL;
     const int r = p->rank, P = p->size, right = (r + 1) % P, left = (r + P - 1) % P;
-    const int steps = causal ? r + 1 : P;
+    const int steps = p->stop_at_last ? r + 1 : P;
     SFX(pack_shard)(d, p, K, V, c->b->kv[0]);
     for (int s = 0; s < steps; s++) {
         const int src = (r - s + P) % P, next_src = (r - s - 1 + P) % P;
         REAL *cur = c->b->kv[s % 2], *next = c->b->kv[(s + 1) % 2];
         MPI_Request req[2] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL};
         /* Receive what this rank will use next; send what the right neighbour will use next
-         * (causal: only shards of ranks up to r, and never across the wrap-around). */
+         * (contiguous causal: only shards of ranks up to r, and never across the wrap-around). */
         const bool recv = s + 1 < steps;
-        const bool send = s + 1 < P && (!causal || (r + 1 < P && s <= r));
+        const bool send = s + 1 < P && (!p->stop_at_last || (r + 1 < P && s <= r));
         int rc = MPI_SUCCESS;
         if (recv)
             rc = MPI_Irecv(next, SFX(message_count)(d, p, lengths[next_src]), RING_MPI_TYPE, left,
@@ -176,7 +201,7 @@ static mha_status SFX(run_ring)(const SFX(ring_ctx) * c, MPI_Comm ring, const ui
                            MHA_RING_TAG, ring, &req[1]);
         mha_status st = rc == MPI_SUCCESS ? MHA_OK : MHA_ERR_MPI;
         if (st == MHA_OK && p->n > 0 && lengths[src] > 0)
-            st = SFX(attend_shard)(c, cur, (size_t)lengths[src], s == 0, req);
+            st = SFX(attend_shard)(c, cur, src, s == 0, req);
         if (st == MHA_OK && MPI_Waitall(2, req, MPI_STATUSES_IGNORE) != MPI_SUCCESS)
             st = MHA_ERR_MPI;
         if (st != MHA_OK) {
@@ -187,22 +212,24 @@ static mha_status SFX(run_ring)(const SFX(ring_ctx) * c, MPI_Comm ring, const ui
     return MHA_OK;
 }
 
-static mha_status SFX(ring_attention)(const mha_attention_desc *d, MPI_Comm comm, const REAL *Q,
-                                      const REAL *K, const REAL *V, REAL *out, REAL *lse)
+static mha_status SFX(ring_attention)(const mha_attention_desc *d, MPI_Comm comm,
+                                      mha_ring_layout layout, const REAL *Q, const REAL *K,
+                                      const REAL *V, REAL *out, REAL *lse)
 {
     int rank, size;
     mha_status s = mha_ring_open(comm, &rank, &size);
     if (s != MHA_OK)
         return s;
-    const mha_ring_args a = {d, Q, K, V, out, lse, sizeof(REAL), PUB(mha_attention_workspace_size)};
-    uint64_t *lengths = malloc((size_t)size * sizeof *lengths);
+    const mha_ring_args a = {
+        d, layout, Q, K, V, out, lse, sizeof(REAL), PUB(mha_attention_workspace_size)};
+    uint64_t *lengths = mha_alloc((size_t)size * sizeof *lengths);
     s = mha_ring_check_local(&a);
     if (s == MHA_OK && lengths == NULL)
         s = MHA_ERR_OUT_OF_MEMORY;
     /* Collective from here on: every rank goes through the same agreements in the same order. */
-    s = mha_ring_agree_args(comm, rank, size, s, d);
+    s = mha_ring_agree_args(comm, rank, size, s, d, layout);
     if (s != MHA_OK || d->batch == 0 || d->d_v == 0) { /* error, or an empty call everywhere */
-        free(lengths);
+        mha_free(lengths);
         return s;
     }
     mha_ring_plan p;
@@ -233,6 +260,19 @@ static mha_status SFX(ring_attention)(const mha_attention_desc *d, MPI_Comm comm
             SFX(unpack_result)(&c, out, lse);
     }
     SFX(free_bufs)(&b, in_flight);
-    free(lengths);
+    mha_free(lengths);
     return s;
+}
+
+mha_status PUB(mha_ring_attention)(const mha_attention_desc *desc, MPI_Comm comm, const REAL *Q,
+                                   const REAL *K, const REAL *V, REAL *out, REAL *lse)
+{
+    return SFX(ring_attention)(desc, comm, MHA_RING_CONTIGUOUS, Q, K, V, out, lse);
+}
+
+mha_status PUB(mha_ring_attention_ex)(const mha_attention_desc *desc, MPI_Comm comm,
+                                      mha_ring_layout layout, const REAL *Q, const REAL *K,
+                                      const REAL *V, REAL *out, REAL *lse)
+{
+    return SFX(ring_attention)(desc, comm, layout, Q, K, V, out, lse);
 }
