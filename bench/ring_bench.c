@@ -181,21 +181,36 @@ static double exchange_only(const size_t *lens, size_t row_bytes, bool stop_at_l
     return MPI_Wtime() - t0;
 }
 
+/* One rank's n rows (the global rows rw) of Q, K, V and an output, and their descriptor. */
+typedef struct operands {
+    float *Q, *K, *V, *O;
+    mha_attention_desc d;
+} operands;
+
+static operands operands_of(const config *cf, const rows *rw, size_t n, bool causal)
+{
+    const size_t H = cf->n_heads, G = cf->n_kv_heads, D = cf->d_head;
+    operands op;
+    op.Q = xmalloc(n * H * D * 4), op.K = xmalloc(n * G * D * 4);
+    op.V = xmalloc(n * G * D * 4), op.O = xmalloc(n * H * D * 4);
+    fill_rows(op.Q, rw, H * D, 1);
+    fill_rows(op.K, rw, G * D, 2);
+    fill_rows(op.V, rw, G * D, 3);
+    mha_attention_desc_init(&op.d, n, n, H, G, D, D);
+    op.d.flags = causal ? MHA_CAUSAL : 0;
+    return op;
+}
+
 /* One line of the table: the ring in `layout` on `total` rows (lens[]: every rank's length). */
 static void run_case(const char *mode, const config *cf, mha_ring_layout layout, size_t total,
                      bool causal)
 {
     size_t *lens = xmalloc((size_t)size * sizeof *lens);
     const rows rw = split(layout, total, lens);
-    const size_t n = lens[rank], H = cf->n_heads, G = cf->n_kv_heads, D = cf->d_head;
-    float *Q = xmalloc(n * H * D * 4), *K = xmalloc(n * G * D * 4), *V = xmalloc(n * G * D * 4),
-          *O = xmalloc(n * H * D * 4);
-    fill_rows(Q, &rw, H * D, 1);
-    fill_rows(K, &rw, G * D, 2);
-    fill_rows(V, &rw, G * D, 3);
-    mha_attention_desc d;
-    mha_attention_desc_init(&d, n, n, H, G, D, D);
-    d.flags = causal ? MHA_CAUSAL : 0;
+    const size_t n = lens[rank], H = cf->n_heads, D = cf->d_head;
+    operands op = operands_of(cf, &rw, n, causal);
+    float *Q = op.Q, *K = op.K, *V = op.V, *O = op.O;
+    mha_attention_desc d = op.d;
 
     double *t = xmalloc((size_t)cf->reps * sizeof *t), *w = xmalloc((size_t)cf->reps * sizeof *w),
            *pl = xmalloc((size_t)cf->reps * sizeof *pl);
@@ -213,7 +228,7 @@ static void run_case(const char *mode, const config *cf, mha_ring_layout layout,
         sent = bytes_sent;
     }
     /* The same messages with nothing to hide them. */
-    size_t row_bytes = 2 * G * D * 4, max_n = 0;
+    size_t row_bytes = 2 * cf->n_kv_heads * cf->d_head * 4, max_n = 0;
     for (int r = 0; r < size; r++)
         max_n = lens[r] > max_n ? lens[r] : max_n;
     char *bufs[2] = {xmalloc(max_n * row_bytes), xmalloc(max_n * row_bytes)};
@@ -247,16 +262,11 @@ static void run_case(const char *mode, const config *cf, mha_ring_layout layout,
  * speedup (the one-rank ring adds only its copies and its blocks of 128 query rows). */
 static void run_single(const config *cf, size_t total, bool causal)
 {
-    const size_t H = cf->n_heads, G = cf->n_kv_heads, D = cf->d_head;
+    const size_t H = cf->n_heads, D = cf->d_head;
     const rows rw = {{0, total}, {total, 0}};
-    float *Q = xmalloc(total * H * D * 4), *K = xmalloc(total * G * D * 4),
-          *V = xmalloc(total * G * D * 4), *O = xmalloc(total * H * D * 4);
-    fill_rows(Q, &rw, H * D, 1);
-    fill_rows(K, &rw, G * D, 2);
-    fill_rows(V, &rw, G * D, 3);
-    mha_attention_desc d;
-    mha_attention_desc_init(&d, total, total, H, G, D, D);
-    d.flags = causal ? MHA_CAUSAL : 0;
+    operands op = operands_of(cf, &rw, total, causal);
+    float *Q = op.Q, *K = op.K, *V = op.V, *O = op.O;
+    mha_attention_desc d = op.d;
     double *t = xmalloc((size_t)cf->reps * sizeof *t);
     for (int rep = 0; rep < cf->reps + 1; rep++) {
         double t0 = MPI_Wtime();
