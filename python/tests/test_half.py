@@ -23,6 +23,7 @@ import mha  # noqa: E402
 from mha import _capi, _layout  # noqa: E402
 
 import reference  # noqa: E402
+from shared_cases import AttentionCases  # noqa: E402
 
 U = {"f16": 2.0**-11, "bf16": 2.0**-8}
 F16 = np.dtype(np.float16)
@@ -107,7 +108,7 @@ class HalfCase(unittest.TestCase):
             (*batch, seq_kv, n_kv_heads * d_v)))
 
 
-class Float16Inputs(HalfCase):
+class Float16Inputs(AttentionCases, HalfCase):
     """float16 arrays take the _f16 functions and come back float16."""
 
     def check(self, Q, K, V, n_heads, **kw):
@@ -154,20 +155,6 @@ class Float16Inputs(HalfCase):
         for batch in ((), (3,), (2, 3)):
             with self.subTest(batch=batch):
                 self.check(*self.qkv(53, batch, 5, 9, 2, 2, 4, 3), 2)
-
-    def test_gqa_and_mqa(self):
-        for n_kv_heads in (1, 2, 4):
-            with self.subTest(n_kv_heads=n_kv_heads):
-                self.check(*self.qkv(54, (2,), 6, 7, 4, n_kv_heads, 3, 5), 4,
-                           n_kv_heads=n_kv_heads)
-
-    def test_causal(self):
-        for seq_q, seq_kv in ((6, 6), (3, 8), (8, 3)):
-            with self.subTest(seq_q=seq_q, seq_kv=seq_kv):
-                out = self.check(*self.qkv(55, (2,), seq_q, seq_kv, 2, 1, 4, 4), 2, n_kv_heads=1,
-                                 causal=True)
-                if seq_q > seq_kv:
-                    np.testing.assert_array_equal(out[:, : seq_q - seq_kv], 0)
 
     def test_masks_bool_and_float(self):
         Q, K, V = self.qkv(56, (2, 3), 4, 6, 2, 2, 3, 3)

@@ -17,6 +17,7 @@ import mha  # noqa: E402
 from mha import _capi, _layout  # noqa: E402
 
 import reference  # noqa: E402
+from shared_cases import AttentionCases  # noqa: E402
 
 # Stated tolerances, |got − ref| <= atol + rtol·|ref|: float64 is a few ulp of O(1) values summed
 # over short rows; float32 rounds inputs, scores and the softmax to ~6e-8 relative each.
@@ -155,7 +156,7 @@ class Dtypes(Case):
             mha.compute_qkv(Q.astype(np.complex64), np.eye(4), np.eye(4), np.eye(4))
 
 
-class General(Case):
+class General(AttentionCases, Case):
     def check(self, Q, K, V, n_heads, dtype=np.float64, **kw):
         out = mha.attention(Q, K, V, n_heads, **kw)
         self.assertClose(out, reference.attention(Q, K, V, n_heads, **kw), dtype)
@@ -173,20 +174,6 @@ class General(Case):
             for batch in ((), (3,), (2, 3)):
                 with self.subTest(dtype=dtype, batch=batch):
                     self.check(*self.qkv(10, batch, 5, 9, 2, 2, 4, 3, dtype), 2, dtype)
-
-    def test_gqa_and_mqa(self):
-        for n_kv_heads in (1, 2, 4):
-            with self.subTest(n_kv_heads=n_kv_heads):
-                self.check(*self.qkv(11, (2,), 6, 7, 4, n_kv_heads, 3, 5), 4,
-                           n_kv_heads=n_kv_heads)
-
-    def test_causal_bottom_right(self):
-        for seq_q, seq_kv in ((6, 6), (3, 8), (8, 3)):
-            with self.subTest(seq_q=seq_q, seq_kv=seq_kv):
-                out = self.check(*self.qkv(12, (2,), seq_q, seq_kv, 2, 1, 4, 4), 2, n_kv_heads=1,
-                                 causal=True)
-                if seq_q > seq_kv:  # the first seq_q − seq_kv queries see no key: zeros
-                    np.testing.assert_array_equal(out[:, : seq_q - seq_kv], 0)
 
     def test_scale(self):
         self.check(*self.qkv(13, (), 4, 5, 2, 2, 3, 3), 2, scale=0.7)

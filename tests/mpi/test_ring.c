@@ -425,27 +425,35 @@ static void ring_causal_sends_only_what_is_needed(void)
 /* mha_ring_shard_rows() by hand: chunks of T / C rows, the first T mod C one row longer. */
 static void shard_rows_by_hand(void)
 {
+    /* Worked out on paper. T = 10, P = 2, zigzag: chunks 3, 3, 2, 2 → rank 0 rows 0–2 and 8–9,
+     * rank 1 3–5 and 6–7. T = 3, P = 2: chunks 1, 1, 1, 0 → rank 0 row 0 and an empty chunk at
+     * 3, rank 1 rows 1, 2. T = 13, P = 3: chunks 3, 2, 2, 2, 2, 2 → rank 2 holds chunks 2 (rows
+     * 5–6) and 3 (7–8), rank 0 chunks 0 (0–2) and 5 (11–12). Contiguous, T = 10, P = 3: rows
+     * 0–3, 4–6, 7–9; the second range empty, right after the first. */
+    static const struct {
+        mha_ring_layout layout;
+        size_t total;
+        int n_ranks, rank;
+        size_t first[2], count[2];
+    } cases[] = {
+        {MHA_RING_ZIGZAG, 10, 2, 0, {0, 8}, {3, 2}},
+        {MHA_RING_ZIGZAG, 10, 2, 1, {3, 6}, {3, 2}},
+        {MHA_RING_ZIGZAG, 3, 2, 0, {0, 3}, {1, 0}},
+        {MHA_RING_ZIGZAG, 3, 2, 1, {1, 2}, {1, 1}},
+        {MHA_RING_ZIGZAG, 13, 3, 2, {5, 7}, {2, 2}},
+        {MHA_RING_ZIGZAG, 13, 3, 0, {0, 11}, {3, 2}},
+        {MHA_RING_CONTIGUOUS, 10, 3, 1, {4, 7}, {3, 0}},
+        {MHA_RING_CONTIGUOUS, 10, 3, 0, {0, 4}, {4, 0}},
+    };
     size_t f[2], c[2];
-    /* T = 10, P = 2, zigzag: chunks 3, 3, 2, 2 → rank 0 rows 0–2 and 8–9, rank 1 3–5 and 6–7. */
-    CHECK_STATUS(mha_ring_shard_rows(MHA_RING_ZIGZAG, 10, 2, 0, f, c), MHA_OK);
-    CHECK(f[0] == 0 && c[0] == 3 && f[1] == 8 && c[1] == 2, "zigzag 10/2 rank 0");
-    CHECK_STATUS(mha_ring_shard_rows(MHA_RING_ZIGZAG, 10, 2, 1, f, c), MHA_OK);
-    CHECK(f[0] == 3 && c[0] == 3 && f[1] == 6 && c[1] == 2, "zigzag 10/2 rank 1");
-    /* T = 3, P = 2: chunks 1, 1, 1, 0 → rank 0 row 0 and an empty chunk at 3, rank 1 rows 1, 2. */
-    CHECK_STATUS(mha_ring_shard_rows(MHA_RING_ZIGZAG, 3, 2, 0, f, c), MHA_OK);
-    CHECK(f[0] == 0 && c[0] == 1 && f[1] == 3 && c[1] == 0, "zigzag 3/2 rank 0");
-    CHECK_STATUS(mha_ring_shard_rows(MHA_RING_ZIGZAG, 3, 2, 1, f, c), MHA_OK);
-    CHECK(f[0] == 1 && c[0] == 1 && f[1] == 2 && c[1] == 1, "zigzag 3/2 rank 1");
-    /* T = 13, P = 3: chunks 3, 2, 2, 2, 2, 2 → rank 2 holds chunks 2 (rows 5–6) and 3 (7–8). */
-    CHECK_STATUS(mha_ring_shard_rows(MHA_RING_ZIGZAG, 13, 3, 2, f, c), MHA_OK);
-    CHECK(f[0] == 5 && c[0] == 2 && f[1] == 7 && c[1] == 2, "zigzag 13/3 rank 2");
-    CHECK_STATUS(mha_ring_shard_rows(MHA_RING_ZIGZAG, 13, 3, 0, f, c), MHA_OK);
-    CHECK(f[0] == 0 && c[0] == 3 && f[1] == 11 && c[1] == 2, "zigzag 13/3 rank 0");
-    /* Contiguous, T = 10, P = 3: rows 0–3, 4–6, 7–9; the second range empty, right after. */
-    CHECK_STATUS(mha_ring_shard_rows(MHA_RING_CONTIGUOUS, 10, 3, 1, f, c), MHA_OK);
-    CHECK(f[0] == 4 && c[0] == 3 && f[1] == 7 && c[1] == 0, "contiguous 10/3 rank 1");
-    CHECK_STATUS(mha_ring_shard_rows(MHA_RING_CONTIGUOUS, 10, 3, 0, f, c), MHA_OK);
-    CHECK(f[0] == 0 && c[0] == 4, "contiguous 10/3 rank 0");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        CHECK_STATUS(mha_ring_shard_rows(cases[i].layout, cases[i].total, cases[i].n_ranks,
+                                         cases[i].rank, f, c),
+                     MHA_OK);
+        CHECK(f[0] == cases[i].first[0] && c[0] == cases[i].count[0] && f[1] == cases[i].first[1] &&
+                  c[1] == cases[i].count[1],
+              "shard rows worked out by hand");
+    }
     /* Errors write nothing. */
     f[0] = f[1] = c[0] = c[1] = 77;
     CHECK_STATUS(mha_ring_shard_rows(MHA_RING_ZIGZAG, 10, 2, 2, f, c), MHA_ERR_INVALID_ARGUMENT);
