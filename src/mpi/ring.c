@@ -51,6 +51,7 @@ const char *mha_mpi_status_string(mha_status s)
     return mha_status_string(s);
 }
 
+/* ring_impl.h undefines its parameters at its end. */
 #define STORE float
 #define REAL float
 #define PUB(name) name
@@ -58,12 +59,6 @@ const char *mha_mpi_status_string(mha_status s)
 #define RPUB(name) name
 #define RING_MPI_TYPE MPI_FLOAT
 #include "ring_impl.h"
-#undef STORE
-#undef REAL
-#undef PUB
-#undef SFX
-#undef RPUB
-#undef RING_MPI_TYPE
 
 #define STORE double
 #define REAL double
@@ -72,12 +67,6 @@ const char *mha_mpi_status_string(mha_status s)
 #define RPUB(name) name##_f64
 #define RING_MPI_TYPE MPI_DOUBLE
 #include "ring_impl.h"
-#undef STORE
-#undef REAL
-#undef PUB
-#undef SFX
-#undef RPUB
-#undef RING_MPI_TYPE
 
 /* The half types: stored and sent in 16 bits, computed in float. */
 #define STORE mha_bf16
@@ -89,15 +78,13 @@ const char *mha_mpi_status_string(mha_status s)
 #define WIDEN mha_convert_bf16_to_f32
 #define NARROW mha_convert_f32_to_bf16
 #include "ring_impl.h"
-#undef STORE
-#undef PUB
-#undef SFX
-#undef WIDEN
-#undef NARROW
 
 #define STORE mha_f16
+#define REAL float
 #define PUB(name) name##_f16
 #define SFX(name) name##_f16
+#define RPUB(name) name
+#define RING_MPI_TYPE MPI_UINT16_T
 #define WIDEN mha_convert_f16_to_f32
 #define NARROW mha_convert_f32_to_f16
 #include "ring_impl.h"

@@ -3,7 +3,8 @@
  * with STORE (the caller's matrices and the shards on the wire), REAL (the computation: the
  * running result, the lse), PUB() (public name), SFX() (internal suffix), RPUB() (the core's
  * functions on REAL) and RING_MPI_TYPE (the MPI datatype of STORE) defined, and for the half types
- * (STORE narrower than REAL) WIDEN and NARROW, the core's conversions between them.
+ * (STORE narrower than REAL) WIDEN and NARROW, the core's conversions between them. It undefines
+ * them all at its end, ready for the next precision.
  *
  * Half types: the shards travel in STORE (half the bytes of float); each rank widens its queries
  * once per call and each shard it holds once per step into float buffers, runs the float ring on
@@ -330,3 +331,12 @@ mha_status PUB(mha_ring_attention_ex)(const mha_attention_desc *desc, MPI_Comm c
 {
     return SFX(ring_attention)(desc, comm, layout, Q, K, V, out, lse);
 }
+
+#undef STORE
+#undef REAL
+#undef PUB
+#undef SFX
+#undef RPUB
+#undef RING_MPI_TYPE
+#undef WIDEN
+#undef NARROW
