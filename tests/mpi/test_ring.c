@@ -6,7 +6,8 @@
  * (zigzag: empty chunks and ranks, total < 2P), causal and not, GQA, batches and padded strides,
  * in double and float, and in bf16 and f16 (mha_ring_attention[_ex]_bf16/_f16, every case: against
  * the exact attention of the half inputs within one rounding, and against the single-process
- * mha_attention_bf16/_f16() within mha.h's half bound); mha_ring_shard_rows() by hand and as a
+ * mha_attention_bf16/_f16() within mha.h's half bound; their shards half the float bytes, their
+ * float lse's span in the error rules); mha_ring_shard_rows() by hand and as a
  * partition; the messages each rank sends (contiguous causal stops shards at the last rank);
  * isolation from the caller's own messages; and the collective error rules (the same status on
  * every rank, no data sent, outputs untouched, bounded time). tests/mpi/test_ring_oom.c has the
@@ -113,11 +114,15 @@ static bool close_to(double got, double want, double atol, double rtol)
 /* Messages the ring sends, counted through MPI's profiling interface: this definition of
  * MPI_Isend is the one the library's calls resolve to. */
 static long isend_calls;
+static long long isend_bytes; /* and their payload */
 
 int MPI_Isend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm,
               MPI_Request *request)
 {
+    int type_size = 0;
+    MPI_Type_size(datatype, &type_size);
     isend_calls++;
+    isend_bytes += (long long)count * type_size;
     return PMPI_Isend(buf, count, datatype, dest, tag, comm, request);
 }
 
@@ -346,6 +351,60 @@ static void check_half(const half_type *t, const ring_case *rc)
 
     free(Qh), free(Kh), free(Vh), free(Oh), free(Qe), free(Ke), free(Ve), free(Oe), free(Le);
     free(Os), free(Ls), free(q), free(k), free(v), free(o), free(of), free(l);
+}
+
+/* The half types' shards travel in 16 bits: a half call sends exactly half the bytes of the float
+ * one. Their lse is float, so its span is 4-byte elements: an out across the back half of the lse's
+ * bytes is MHA_ERR_OVERLAP on every rank, one right after it is fine; a NULL out on rank 0 fails
+ * every rank. On error nothing is sent and no byte of out or lse is written. */
+static void half_ring_bytes_and_errors(void)
+{
+    size_t *lens = xcalloc((size_t)size, sizeof *lens);
+    zigzag_lens(6 * (size_t)size, lens);
+    const size_t n = lens[rank], W = 2 * 4, nl = 2 * n, bytes = nl * 4 + n * W * 2;
+    float *xf = xcalloc(n * W, sizeof *xf), *of = xcalloc(n * W, sizeof *of);
+    for (size_t i = 0; i < n * W; i++)
+        xf[i] = (float)(i % 7) / 7;
+    mha_attention_desc d;
+    mha_attention_desc_init(&d, n, n, 2, 2, 4, 4);
+    long long before = isend_bytes;
+    CHECK_STATUS(mha_ring_attention_ex(&d, MPI_COMM_WORLD, MHA_RING_ZIGZAG, xf, xf, xf, of, NULL),
+                 MHA_OK);
+    const long long float_bytes = isend_bytes - before;
+    const struct {
+        size_t out_at; /* out's byte offset in buf, after the lse's nl floats */
+        int null_rank;
+        mha_status want;
+    } cases[] = {
+        {nl * 4, -1, MHA_OK},
+        {nl * 2, -1, MHA_ERR_OVERLAP},
+        {nl * 4, 0, MHA_ERR_NULL_POINTER},
+    };
+    const half_type *types[] = {&half_bf16, &half_f16};
+    for (int t = 0; t < 2; t++) {
+        void *x = halves_of_floats(types[t], xf, n * W);
+        unsigned char *buf = xcalloc(bytes, 1);
+        for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+            memset(buf, 0x5a, bytes);
+            void *out = rank == cases[k].null_rank ? NULL : buf + cases[k].out_at;
+            before = isend_bytes;
+            CHECK_STATUS(types[t]->ring(&d, MHA_RING_ZIGZAG, x, x, x, out, (float *)buf),
+                         cases[k].want);
+            const long long sent = isend_bytes - before;
+            if (cases[k].want == MHA_OK) {
+                CHECK(2 * sent == float_bytes, "%s: sent %lld bytes, float %lld", types[t]->name,
+                      sent, float_bytes);
+                continue;
+            }
+            bool untouched = true;
+            for (size_t i = 0; i < bytes; i++)
+                untouched &= buf[i] == 0x5a;
+            CHECK(sent == 0 && untouched, "%s case %zu: sent %lld bytes, outputs %s on error",
+                  types[t]->name, k, sent, untouched ? "untouched" : "written");
+        }
+        free(x), free(buf);
+    }
+    free(xf), free(of), free(lens);
 }
 
 /* Shard lengths lens[size] of a test (zigzag: zigzag_lens()): the ring on this rank's shard
@@ -1032,6 +1091,7 @@ int main(int argc, char **argv)
         {"zigzag_long_chunks", zigzag_long_chunks},
         {"ex_contiguous_is_plain", ex_contiguous_is_plain},
         {"zigzag_sends", zigzag_sends},
+        {"half_ring_bytes_and_errors", half_ring_bytes_and_errors},
         {"zigzag_errors_are_collective", zigzag_errors_are_collective},
         {"ring_errors_are_collective", ring_errors_are_collective},
         {"status_strings", status_strings},
