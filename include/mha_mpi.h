@@ -9,6 +9,8 @@
  * mha_ring_attention() (or mha_ring_attention_ex()) with its own rows of Q, K and V and gets its
  * own rows of the exact attention output over the whole sequence — what mha_attention() would
  * give on one process holding all of it. No rank ever holds more than two K/V shards at a time.
+ * Precisions: float, double (_f64), and the half types bf16 and f16 (_bf16, _f16: the shards travel
+ * in 16 bits, the blocks are computed in float, each output is rounded once).
  *
  * Two shard layouts (mha_ring_layout), chosen by the caller:
  *  - MHA_RING_CONTIGUOUS (mha_ring_attention()): rank r holds one run of rows [o_r, o_r + n_r),
