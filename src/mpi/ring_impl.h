@@ -98,7 +98,9 @@ static void SFX(pack_shard)(const mha_attention_desc *d, const mha_ring_plan *p,
 }
 
 /* This rank's queries as the blocks read them, and in *dq the descriptor that lays them out. Half
- * types: widened once per call into wide_q, packed (n rows of n_heads·d_head per batch item). */
+ * types: widened once per call into wide_q, packed (n rows of n_heads·d_head per batch item). The
+ * plan sized the workspace on the caller's descriptor; only the queries' strides differ here, and
+ * mha_attention()'s workspace depends on the shape alone (src/plan.c), not on strides. */
 static const REAL *SFX(real_queries)(const mha_attention_desc *d, const mha_ring_plan *p,
                                      const STORE *Q, REAL *wide_q, mha_attention_desc *dq)
 {
