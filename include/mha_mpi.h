@@ -9,6 +9,8 @@
  * mha_ring_attention() (or mha_ring_attention_ex()) with its own rows of Q, K and V and gets its
  * own rows of the exact attention output over the whole sequence — what mha_attention() would
  * give on one process holding all of it. No rank ever holds more than two K/V shards at a time.
+ * Precisions: float, double (_f64), and the half types bf16 and f16 (_bf16, _f16: the shards travel
+ * in 16 bits, the blocks are computed in float, each output is rounded once).
  *
  * Two shard layouts (mha_ring_layout), chosen by the caller:
  *  - MHA_RING_CONTIGUOUS (mha_ring_attention()): rank r holds one run of rows [o_r, o_r + n_r),
@@ -265,6 +267,49 @@ MHA_MPI_API mha_status mha_ring_attention_ex_f64(const mha_attention_desc *desc,
                                                  mha_ring_layout layout, const double *Q,
                                                  const double *K, const double *V, double *out,
                                                  double *lse);
+
+/**
+ * @brief Ring attention on half-precision matrices (bf16, f16): mha_ring_attention() and
+ * mha_ring_attention_ex() with Q, K, V and out stored in the half type; the lse stays float.
+ *
+ * Everything the float calls state holds (arguments, strides in elements, layouts, result,
+ * collective errors with outputs untouched, communication, threads), with the half contract of
+ * mha.h ("Half precision"):
+ *
+ * - The K/V shards travel in the half type (MPI_UINT16_T on the wire): half the bytes of float.
+ * - Numerics: each rank widens its queries once per call, and each shard it holds once per
+ *   step, to float (exactly: mha_convert_bf16_to_f32(), mha_convert_f16_to_f32()), computes
+ *   every block with float mha_attention() and merges the blocks with float
+ *   mha_attention_merge(); products are accumulated in float, scores, softmax and lse are float,
+ *   and each output element is rounded once to the half type (round to nearest even). The result
+ *   is the exact attention of the half inputs up to that one rounding (u/2 relative, u = 2^-8
+ *   bf16, 2^-11 f16) plus float rounding: within mha.h's half bound of mha_attention_bf16() and
+ *   mha_attention_f16(), though not bitwise equal to them (the ring merges float partials; the
+ *   single-process call may round P to bf16 on native bf16 units, the ring never does).
+ * - Memory per rank: the float ring's buffers, except that the two transfer buffers are in the
+ *   half type, plus a float copy of the shard held (the largest shard) and of this rank's queries.
+ *   The half call makes two more allocations than the float one; all are agreed collectively.
+ */
+MHA_MPI_API mha_status mha_ring_attention_bf16(const mha_attention_desc *desc, MPI_Comm comm,
+                                               const mha_bf16 *Q, const mha_bf16 *K,
+                                               const mha_bf16 *V, mha_bf16 *out, float *lse);
+
+/** mha_ring_attention_bf16() with a chosen layout, as mha_ring_attention_ex(). */
+MHA_MPI_API mha_status mha_ring_attention_ex_bf16(const mha_attention_desc *desc, MPI_Comm comm,
+                                                  mha_ring_layout layout, const mha_bf16 *Q,
+                                                  const mha_bf16 *K, const mha_bf16 *V,
+                                                  mha_bf16 *out, float *lse);
+
+/** mha_ring_attention_bf16() on IEEE binary16 (see there). */
+MHA_MPI_API mha_status mha_ring_attention_f16(const mha_attention_desc *desc, MPI_Comm comm,
+                                              const mha_f16 *Q, const mha_f16 *K, const mha_f16 *V,
+                                              mha_f16 *out, float *lse);
+
+/** mha_ring_attention_f16() with a chosen layout, as mha_ring_attention_ex(). */
+MHA_MPI_API mha_status mha_ring_attention_ex_f16(const mha_attention_desc *desc, MPI_Comm comm,
+                                                 mha_ring_layout layout, const mha_f16 *Q,
+                                                 const mha_f16 *K, const mha_f16 *V, mha_f16 *out,
+                                                 float *lse);
 
 #ifdef __cplusplus
 }

@@ -63,7 +63,8 @@ mha_status mha_ring_check_local(const mha_ring_args *a)
     const void *const ptrs[N_BUF] = {a->Q, a->K, a->V, a->out, a->lse};
     mha_span sp[N_BUF];
     for (int i = 0; i < N_BUF; i++)
-        if ((s = mha_span_of(ptrs[i], a->elem, ls[i], &sp[i])) != MHA_OK)
+        if ((s = mha_span_of(ptrs[i], i == OUT_LSE ? a->real_elem : a->elem, ls[i], &sp[i])) !=
+            MHA_OK)
             return s;
     /* Outputs against inputs and each other; inputs may alias each other. */
     for (int o = OUT_O; o < N_BUF; o++)
@@ -242,6 +243,7 @@ mha_status mha_ring_plan_call(const mha_ring_args *a, const uint64_t *lengths, i
     size_t kv_w, rows, total = 0, bytes;
     if (!mha_add_ok(p->k_w, p->v_w, &kv_w) || !mha_mul_ok(d->batch, p->max_n, &rows) ||
         !mha_mul_ok(rows, kv_w, &p->kv_elems) || !mha_mul_ok(d->batch, p->n, &rows) ||
+        !mha_mul_ok(rows, d->n_heads * d->d_head, &p->q_elems) ||
         !mha_mul_ok(rows, p->o_w, &p->acc_elems) ||
         !mha_mul_ok(rows, d->n_heads, &p->acc_lse_elems) ||
         !mha_mul_ok(d->batch, p->chunk_rows, &rows) || !mha_mul_ok(rows, p->o_w, &p->tmp_elems) ||
@@ -250,10 +252,21 @@ mha_status mha_ring_plan_call(const mha_ring_args *a, const uint64_t *lengths, i
     /* A shard travels as one message, and MPI counts in int. */
     if (p->kv_elems > (size_t)INT_MAX)
         return MHA_ERR_TOO_LARGE;
-    const size_t parts[] = {p->kv_elems,  p->kv_elems,      p->acc_elems,
-                            p->tmp_elems, p->acc_lse_elems, p->tmp_lse_elems};
+    /* The two transfer buffers in the matrices' type, the rest in the computation's; the half
+     * types add the widened shard and queries. */
+    const bool wide = a->real_elem != a->elem;
+    const size_t parts[][2] = {
+        {p->kv_elems, a->elem},
+        {p->kv_elems, a->elem},
+        {p->acc_elems, a->real_elem},
+        {p->tmp_elems, a->real_elem},
+        {p->acc_lse_elems, a->real_elem},
+        {p->tmp_lse_elems, a->real_elem},
+        {wide ? p->kv_elems : 0, a->real_elem},
+        {wide ? p->q_elems : 0, a->real_elem},
+    };
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
-        if (!mha_mul_ok(parts[i], a->elem, &bytes) || !mha_add_ok(total, bytes, &total))
+        if (!mha_mul_ok(parts[i][0], parts[i][1], &bytes) || !mha_add_ok(total, bytes, &total))
             return MHA_ERR_TOO_LARGE;
     if (p->empty)
         return MHA_OK;

@@ -19,7 +19,9 @@ typedef struct mha_ring_args {
     const mha_attention_desc *desc;
     mha_ring_layout layout;
     const void *Q, *K, *V, *out, *lse;
-    size_t elem; /* sizeof(float) or sizeof(double) */
+    size_t elem;      /* the matrices' element: sizeof(STORE) (float, double, a half type) */
+    size_t real_elem; /* the lse's and the computation's: sizeof(REAL); > elem for the half
+                         types, whose queries and shards are widened into buffers of their own */
     mha_ring_ws_query ws_query;
 } mha_ring_args;
 

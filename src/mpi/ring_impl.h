@@ -1,7 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* The ring schedule and the exported functions of one precision, written once over REAL; ring.c
- * includes it with REAL, PUB() (public name), SFX() (internal suffix) and RING_MPI_TYPE (the MPI
- * datatype) defined.
+/* The ring schedule and the exported functions of one precision, written once; ring.c includes it
+ * with STORE (the caller's matrices and the shards on the wire), REAL (the computation: the
+ * running result, the lse), PUB() (public name), SFX() (internal suffix), RPUB() (the core's
+ * functions on REAL) and RING_MPI_TYPE (the MPI datatype of STORE) defined, and for the half types
+ * (STORE narrower than REAL) WIDEN and NARROW, the core's conversions between them. It undefines
+ * them all at its end, ready for the next precision.
+ *
+ * Half types: the shards travel in STORE (half the bytes of float); each rank widens its queries
+ * once per call and each shard it holds once per step into float buffers, runs the float ring on
+ * them, and rounds the float result once into the caller's out.
  *
  * Step s (0 ≤ s < steps) on rank r of P, holding the packed K/V shard of rank src = (r − s) mod P:
  *
@@ -23,7 +30,10 @@
  * blocks of chunk_rows rows, each laid out as mha_attention() writes one block's); tmp, tmp_lse:
  * one block's partial result; ws: mha_attention_ws()'s workspace. */
 typedef struct SFX(ring_bufs) {
-    REAL *kv[2], *acc, *tmp, *acc_lse, *tmp_lse;
+    STORE *kv[2];
+    REAL *acc, *tmp, *acc_lse, *tmp_lse;
+    /* Half types only (else NULL): the shard held and the queries, widened. */
+    REAL *wide_kv, *wide_q;
     void *ws;
 } SFX(ring_bufs);
 
@@ -35,26 +45,22 @@ typedef struct SFX(ring_ctx) {
     SFX(ring_bufs) * b;
 } SFX(ring_ctx);
 
-/* Through the core's allocator, so that the tests' copy can make any allocation fail. */
-static REAL *SFX(alloc_elems)(size_t n)
-{
-    /* One element at least, so that NULL always means failure; n·sizeof(REAL) was checked by the
-     * plan. */
-    return mha_alloc((n ? n : 1) * sizeof(REAL));
-}
-
 static mha_status SFX(alloc_bufs)(const mha_ring_plan *p, SFX(ring_bufs) * b)
 {
-    b->kv[0] = SFX(alloc_elems)(p->kv_elems);
-    b->kv[1] = SFX(alloc_elems)(p->kv_elems);
-    b->acc = SFX(alloc_elems)(p->acc_elems);
-    b->tmp = SFX(alloc_elems)(p->tmp_elems);
-    b->acc_lse = SFX(alloc_elems)(p->acc_lse_elems);
-    b->tmp_lse = SFX(alloc_elems)(p->tmp_lse_elems);
+    b->kv[0] = mha_ring_alloc(p->kv_elems, sizeof(STORE));
+    b->kv[1] = mha_ring_alloc(p->kv_elems, sizeof(STORE));
+    b->acc = mha_ring_alloc(p->acc_elems, sizeof(REAL));
+    b->tmp = mha_ring_alloc(p->tmp_elems, sizeof(REAL));
+    b->acc_lse = mha_ring_alloc(p->acc_lse_elems, sizeof(REAL));
+    b->tmp_lse = mha_ring_alloc(p->tmp_lse_elems, sizeof(REAL));
     b->ws = mha_alloc(p->ws_bytes ? p->ws_bytes : 1);
-    return b->kv[0] && b->kv[1] && b->acc && b->tmp && b->acc_lse && b->tmp_lse && b->ws
-               ? MHA_OK
-               : MHA_ERR_OUT_OF_MEMORY;
+    bool ok = b->kv[0] && b->kv[1] && b->acc && b->tmp && b->acc_lse && b->tmp_lse && b->ws;
+#ifdef WIDEN
+    b->wide_kv = mha_ring_alloc(p->kv_elems, sizeof(REAL));
+    b->wide_q = mha_ring_alloc(p->q_elems, sizeof(REAL));
+    ok = ok && b->wide_kv && b->wide_q;
+#endif
+    return ok ? MHA_OK : MHA_ERR_OUT_OF_MEMORY;
 }
 
 /* keep_kv: MPI may still write into the transfer buffers (a failed call); leave them. */
@@ -68,36 +74,83 @@ static void SFX(free_bufs)(SFX(ring_bufs) * b, bool keep_kv)
     mha_free(b->tmp);
     mha_free(b->acc_lse);
     mha_free(b->tmp_lse);
+    mha_free(b->wide_kv);
+    mha_free(b->wide_q);
     mha_free(b->ws);
 }
 
 /* This rank's K and V, caller's layout → one contiguous message: K (batch·n × k_w), V (batch·n ×
  * v_w). */
-static void SFX(pack_shard)(const mha_attention_desc *d, const mha_ring_plan *p, const REAL *K,
-                            const REAL *V, REAL *buf)
+static void SFX(pack_shard)(const mha_attention_desc *d, const mha_ring_plan *p, const STORE *K,
+                            const STORE *V, STORE *buf)
 {
-    REAL *bv = buf + mha_ring_v_offset(p, d->batch, p->n);
+    STORE *bv = buf + mha_ring_v_offset(p, d->batch, p->n);
     for (size_t bi = 0; bi < d->batch; bi++)
         for (size_t i = 0; i < p->n; i++) {
             size_t row = bi * p->n + i;
             if (p->k_w)
                 memcpy(buf + row * p->k_w, K + bi * d->batch_stride_k + i * d->ld_k,
-                       p->k_w * sizeof(REAL));
+                       p->k_w * sizeof(STORE));
             if (p->v_w)
                 memcpy(bv + row * p->v_w, V + bi * d->batch_stride_v + i * d->ld_v,
-                       p->v_w * sizeof(REAL));
+                       p->v_w * sizeof(STORE));
         }
 }
 
-/* The running result → the caller's out (its layout) and lse (batch × n_heads × n). */
-static void SFX(unpack_result)(const SFX(ring_ctx) * c, REAL *out, REAL *lse)
+/* This rank's queries as the blocks read them, and in *dq the descriptor that lays them out. Half
+ * types: widened once per call into wide_q, packed (n rows of n_heads·d_head per batch item). The
+ * plan sized the workspace on the caller's descriptor; only the queries' strides differ here, and
+ * mha_attention()'s workspace depends on the shape alone (src/plan.c), not on strides. */
+static const REAL *SFX(real_queries)(const mha_attention_desc *d, const mha_ring_plan *p,
+                                     const STORE *Q, REAL *wide_q, mha_attention_desc *dq)
+{
+    *dq = *d;
+#ifdef WIDEN
+    const size_t q_w = d->n_heads * d->d_head;
+    for (size_t bi = 0; bi < d->batch && q_w; bi++)
+        for (size_t i = 0; i < p->n; i++) /* valid arguments: never an error */
+            (void)WIDEN(Q + bi * d->batch_stride_q + i * d->ld_q, wide_q + (bi * p->n + i) * q_w,
+                        q_w);
+    dq->ld_q = q_w;
+    dq->batch_stride_q = p->n * q_w;
+    return wide_q;
+#else
+    (void)p;
+    (void)wide_q;
+    return Q;
+#endif
+}
+
+/* The packed shard held (elems elements) as the blocks read it. Half types: widened once per
+ * step into wide_kv; K and V keep their offsets (mha_ring_v_offset()). */
+static const REAL *SFX(real_shard)(const SFX(ring_bufs) * b, const STORE *kv, size_t elems)
+{
+#ifdef WIDEN
+    (void)WIDEN(kv, b->wide_kv, elems); /* valid arguments: never an error */
+    return b->wide_kv;
+#else
+    (void)b;
+    (void)elems;
+    return kv;
+#endif
+}
+
+/* The running result → the caller's out (its layout; half types: each element rounded once) and
+ * lse (batch × n_heads × n). */
+static void SFX(unpack_result)(const SFX(ring_ctx) * c, STORE *out, REAL *lse)
 {
     const mha_attention_desc *d = c->d;
     const mha_ring_plan *p = c->p;
     for (size_t bi = 0; bi < d->batch && p->o_w; bi++)
-        for (size_t i = 0; i < p->n; i++)
-            memcpy(out + bi * d->batch_stride_out + i * d->ld_out,
-                   c->b->acc + (bi * p->n + i) * p->o_w, p->o_w * sizeof(REAL));
+        for (size_t i = 0; i < p->n; i++) {
+            STORE *dst = out + bi * d->batch_stride_out + i * d->ld_out;
+            const REAL *src = c->b->acc + (bi * p->n + i) * p->o_w;
+#ifdef NARROW
+            (void)NARROW(src, dst, p->o_w); /* valid arguments: never an error */
+#else
+            memcpy(dst, src, p->o_w * sizeof(REAL));
+#endif
+        }
     if (lse == NULL)
         return;
     const size_t bh = d->batch * d->n_heads;
@@ -125,14 +178,14 @@ static mha_status SFX(attend_block)(const SFX(ring_ctx) * c, const REAL *kv, siz
     const mha_attention_desc bd =
         mha_ring_block_desc(d, p, m, keys, src_rows, own ? p->n : m, causal);
     mha_status s =
-        PUB(mha_attention_ws)(&bd, c->Q + r0 * d->ld_q, k, v, NULL, o, l, b->ws, p->ws_bytes);
+        RPUB(mha_attention_ws)(&bd, c->Q + r0 * d->ld_q, k, v, NULL, o, l, b->ws, p->ws_bytes);
     for (size_t bi = 0; s == MHA_OK && !own && bi < d->batch; bi++) {
         /* In place: acc and acc_lse are both an input and the output. */
         REAL *acc = b->acc + (bi * p->n + r0) * p->o_w;
         REAL *acc_lse = b->acc_lse + bh * r0 + bi * d->n_heads * m;
-        s = PUB(mha_attention_merge)(m, d->n_heads, d->d_v, p->o_w, acc, acc_lse,
-                                     b->tmp + bi * m * p->o_w, b->tmp_lse + bi * d->n_heads * m,
-                                     acc, acc_lse);
+        s = RPUB(mha_attention_merge)(m, d->n_heads, d->d_v, p->o_w, acc, acc_lse,
+                                      b->tmp + bi * m * p->o_w, b->tmp_lse + bi * d->n_heads * m,
+                                      acc, acc_lse);
     }
     return s; /* every block was validated by the plan: never an error */
 }
@@ -177,7 +230,7 @@ static int SFX(message_count)(const mha_attention_desc *d, const mha_ring_plan *
 
 /* The P steps. On failure *in_flight tells whether a transfer may still be in progress. */
 static mha_status SFX(run_ring)(const SFX(ring_ctx) * c, MPI_Comm ring, const uint64_t *lengths,
-                                const REAL *K, const REAL *V, bool *in_flight)
+                                const STORE *K, const STORE *V, bool *in_flight)
 {
     const mha_attention_desc *d = c->d;
     const mha_ring_plan *p = c->p;
@@ -186,7 +239,7 @@ static mha_status SFX(run_ring)(const SFX(ring_ctx) * c, MPI_Comm ring, const ui
     SFX(pack_shard)(d, p, K, V, c->b->kv[0]);
     for (int s = 0; s < steps; s++) {
         const int src = (r - s + P) % P, next_src = (r - s - 1 + P) % P;
-        REAL *cur = c->b->kv[s % 2], *next = c->b->kv[(s + 1) % 2];
+        STORE *cur = c->b->kv[s % 2], *next = c->b->kv[(s + 1) % 2];
         MPI_Request req[2] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL};
         /* Receive what this rank will use next; send what the right neighbour will use next
          * (contiguous causal: only shards of ranks up to r, and never across the wrap-around). */
@@ -201,7 +254,9 @@ static mha_status SFX(run_ring)(const SFX(ring_ctx) * c, MPI_Comm ring, const ui
                            MHA_RING_TAG, ring, &req[1]);
         mha_status st = rc == MPI_SUCCESS ? MHA_OK : MHA_ERR_MPI;
         if (st == MHA_OK && p->n > 0 && lengths[src] > 0)
-            st = SFX(attend_shard)(c, cur, src, s == 0, req);
+            st = SFX(attend_shard)(
+                c, SFX(real_shard)(c->b, cur, (size_t)SFX(message_count)(d, p, lengths[src])), src,
+                s == 0, req);
         if (st == MHA_OK && MPI_Waitall(2, req, MPI_STATUSES_IGNORE) != MPI_SUCCESS)
             st = MHA_ERR_MPI;
         if (st != MHA_OK) {
@@ -213,15 +268,15 @@ static mha_status SFX(run_ring)(const SFX(ring_ctx) * c, MPI_Comm ring, const ui
 }
 
 static mha_status SFX(ring_attention)(const mha_attention_desc *d, MPI_Comm comm,
-                                      mha_ring_layout layout, const REAL *Q, const REAL *K,
-                                      const REAL *V, REAL *out, REAL *lse)
+                                      mha_ring_layout layout, const STORE *Q, const STORE *K,
+                                      const STORE *V, STORE *out, REAL *lse)
 {
     int rank, size;
     mha_status s = mha_ring_open(comm, &rank, &size);
     if (s != MHA_OK)
         return s;
-    const mha_ring_args a = {
-        d, layout, Q, K, V, out, lse, sizeof(REAL), PUB(mha_attention_workspace_size)};
+    const mha_ring_ws_query wsq = RPUB(mha_attention_workspace_size);
+    const mha_ring_args a = {d, layout, Q, K, V, out, lse, sizeof(STORE), sizeof(REAL), wsq};
     uint64_t *lengths = mha_alloc((size_t)size * sizeof *lengths);
     s = mha_ring_check_local(&a);
     if (s == MHA_OK && lengths == NULL)
@@ -249,7 +304,9 @@ static mha_status SFX(ring_attention)(const mha_attention_desc *d, MPI_Comm comm
         /* A private duplicate, so that ring messages never match the caller's own. */
         if (size > 1 && MPI_Comm_dup(comm, &ring) != MPI_SUCCESS)
             s = MHA_ERR_MPI;
-        const SFX(ring_ctx) c = {d, &p, Q, &b};
+        mha_attention_desc dq;
+        const REAL *q = SFX(real_queries)(d, &p, Q, b.wide_q, &dq);
+        const SFX(ring_ctx) c = {&dq, &p, q, &b};
         if (s == MHA_OK)
             s = SFX(run_ring)(&c, ring, lengths, K, V, &in_flight);
         /* After a failed transfer the duplicate is left alone: freeing it is collective. */
@@ -264,15 +321,24 @@ static mha_status SFX(ring_attention)(const mha_attention_desc *d, MPI_Comm comm
     return s;
 }
 
-mha_status PUB(mha_ring_attention)(const mha_attention_desc *desc, MPI_Comm comm, const REAL *Q,
-                                   const REAL *K, const REAL *V, REAL *out, REAL *lse)
+mha_status PUB(mha_ring_attention)(const mha_attention_desc *desc, MPI_Comm comm, const STORE *Q,
+                                   const STORE *K, const STORE *V, STORE *out, REAL *lse)
 {
     return SFX(ring_attention)(desc, comm, MHA_RING_CONTIGUOUS, Q, K, V, out, lse);
 }
 
 mha_status PUB(mha_ring_attention_ex)(const mha_attention_desc *desc, MPI_Comm comm,
-                                      mha_ring_layout layout, const REAL *Q, const REAL *K,
-                                      const REAL *V, REAL *out, REAL *lse)
+                                      mha_ring_layout layout, const STORE *Q, const STORE *K,
+                                      const STORE *V, STORE *out, REAL *lse)
 {
     return SFX(ring_attention)(desc, comm, layout, Q, K, V, out, lse);
 }
+
+#undef STORE
+#undef REAL
+#undef PUB
+#undef SFX
+#undef RPUB
+#undef RING_MPI_TYPE
+#undef WIDEN
+#undef NARROW

@@ -30,6 +30,7 @@ typedef struct mha_ring_plan {
     size_t chunk_rows;       /* query rows per block (the last block may be shorter) */
     size_t k_w, v_w, o_w;    /* row widths: n_kv_heads·d_head, n_kv_heads·d_v, n_heads·d_v */
     size_t kv_elems;         /* one transfer buffer: batch·max_n·(k_w + v_w) */
+    size_t q_elems;          /* this rank's queries, packed: batch·n·n_heads·d_head */
     size_t acc_elems;        /* running output: batch·n·o_w */
     size_t tmp_elems;        /* one block's partial output: batch·chunk_rows·o_w */
     size_t acc_lse_elems, tmp_lse_elems; /* their log-sum-exps: batch·n_heads·(n | chunk_rows) */

@@ -4,10 +4,14 @@
  * sequence (itself checked against the naive reference here), in both layouts (contiguous,
  * zigzag), for even, uneven (zigzag: chunks differing by one row), one-row and zero-row shards
  * (zigzag: empty chunks and ranks, total < 2P), causal and not, GQA, batches and padded strides,
- * in double and float; mha_ring_shard_rows() by hand and as a partition; the messages each rank
- * sends (contiguous causal stops shards at the last rank); isolation from the caller's own
- * messages; and the collective error rules (the same status on every rank, no data sent, outputs
- * untouched, bounded time). tests/mpi/test_ring_oom.c has the out-of-memory path.
+ * in double and float, and in bf16 and f16 (mha_ring_attention[_ex]_bf16/_f16, every case: against
+ * the exact attention of the half inputs within one rounding, and against the single-process
+ * mha_attention_bf16/_f16() within mha.h's half bound; their shards half the float bytes, their
+ * float lse's span in the error rules); mha_ring_shard_rows() by hand and as a
+ * partition; the messages each rank sends (contiguous causal stops shards at the last rank);
+ * isolation from the caller's own messages; and the collective error rules (the same status on
+ * every rank, no data sent, outputs untouched, bounded time). tests/mpi/test_ring_oom.c has the
+ * out-of-memory path.
  *
  * Plain C rather than cmocka: a failed check must not leave the test function, or this rank
  * would skip collectives that the others are waiting in. Failures are printed by the rank that
@@ -110,11 +114,15 @@ static bool close_to(double got, double want, double atol, double rtol)
 /* Messages the ring sends, counted through MPI's profiling interface: this definition of
  * MPI_Isend is the one the library's calls resolve to. */
 static long isend_calls;
+static long long isend_bytes; /* and their payload */
 
 int MPI_Isend(const void *buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm,
               MPI_Request *request)
 {
+    int type_size = 0;
+    MPI_Type_size(datatype, &type_size);
     isend_calls++;
+    isend_bytes += (long long)count * type_size;
     return PMPI_Isend(buf, count, datatype, dest, tag, comm, request);
 }
 
@@ -177,8 +185,230 @@ static void ring_both(const mha_attention_desc *d, mha_ring_layout layout, const
     }
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* The half types                                                                              */
+
+/* One half type behind void pointers (its elements are 16 bits): conversions, the single-process
+ * call, and the ring (contiguous: through the plain entry point, as ring_both()). */
+typedef struct half_type {
+    const char *name;
+    double u; /* unit roundoff: 2^-8 bf16, 2^-11 f16 (mha.h) */
+    mha_status (*narrow)(const float *src, void *dst, size_t n);
+    mha_status (*widen)(const void *src, float *dst, size_t n);
+    mha_status (*attention)(const mha_attention_desc *d, const void *Q, const void *K,
+                            const void *V, void *out, float *lse);
+    mha_status (*ring)(const mha_attention_desc *d, mha_ring_layout layout, const void *Q,
+                       const void *K, const void *V, void *out, float *lse);
+} half_type;
+
+#define HALF_TYPE(T, U)                                                                            \
+    static mha_status narrow_##T(const float *src, void *dst, size_t n)                            \
+    {                                                                                              \
+        return mha_convert_f32_to_##T(src, dst, n);                                                \
+    }                                                                                              \
+    static mha_status widen_##T(const void *src, float *dst, size_t n)                             \
+    {                                                                                              \
+        return mha_convert_##T##_to_f32(src, dst, n);                                              \
+    }                                                                                              \
+    static mha_status attention_##T(const mha_attention_desc *d, const void *Q, const void *K,     \
+                                    const void *V, void *out, float *lse)                          \
+    {                                                                                              \
+        return mha_attention_##T(d, Q, K, V, NULL, out, lse);                                      \
+    }                                                                                              \
+    static mha_status ring_##T(const mha_attention_desc *d, mha_ring_layout layout, const void *Q, \
+                               const void *K, const void *V, void *out, float *lse)                \
+    {                                                                                              \
+        if (layout == MHA_RING_CONTIGUOUS)                                                         \
+            return mha_ring_attention_##T(d, MPI_COMM_WORLD, Q, K, V, out, lse);                   \
+        return mha_ring_attention_ex_##T(d, MPI_COMM_WORLD, layout, Q, K, V, out, lse);            \
+    }                                                                                              \
+    static const half_type half_##T = {#T, U, narrow_##T, widen_##T, attention_##T, ring_##T};
+
+HALF_TYPE(bf16, 0x1p-8)
+HALF_TYPE(f16, 0x1p-11)
+
+/* One test's data: the whole sequence (g, packed; Qg, Kg, Vg exact in float) and this rank's
+ * shard (d's padded layout; Qf, Kf, Vf). */
+typedef struct ring_case {
+    const char *what;
+    mha_ring_layout layout;
+    const size_t *lens;
+    size_t total;
+    const mha_attention_desc *g, *d;
+    const double *Qg, *Kg, *Vg;
+    const float *Qf, *Kf, *Vf;
+    bool want_lse;
+} ring_case;
+
+/* n floats rounded to the half type: a new buffer of n halves. */
+static void *halves_of_floats(const half_type *t, const float *src, size_t n)
+{
+    uint16_t *h = xcalloc(n, sizeof *h);
+    CHECK_STATUS(t->narrow(src, h, n), MHA_OK);
+    return h;
+}
+
+/* n doubles (exact in float) rounded to the half type. */
+static void *halves_of(const half_type *t, const double *src, size_t n)
+{
+    float *f = xcalloc(n, sizeof *f);
+    for (size_t i = 0; i < n; i++)
+        f[i] = (float)src[i];
+    void *h = halves_of_floats(t, f, n);
+    free(f);
+    return h;
+}
+
+/* n halves, exactly, as floats and as doubles (either may be NULL). */
+static void widen_halves(const half_type *t, const void *h, size_t n, float *f, double *dbl)
+{
+    float *w = f ? f : xcalloc(n, sizeof *w);
+    CHECK_STATUS(t->widen(h, w, n), MHA_OK);
+    for (size_t i = 0; dbl && i < n; i++)
+        dbl[i] = w[i];
+    if (w != f)
+        free(w);
+}
+
+/* The ring in half type t on this rank's shard (its float inputs rounded to t), against the exact
+ * attention of the rounded whole sequence (mha_attention_f64() on them): within one rounding to t
+ * (u·|x|) plus float rounding — the ring computes in float and rounds once; and against the
+ * single-process mha_attention_T() on the same half inputs: within mha.h's half bound,
+ * 3u·max|V| plus float rounding (not bitwise: the ring merges float partials, and the single call
+ * may round P to bf16). The float lse against both; out's padding untouched. */
+static void check_half(const half_type *t, const ring_case *rc)
+{
+    const mha_attention_desc *g = rc->g, *d = rc->d;
+    const size_t B = g->batch, H = g->n_heads, T = rc->total, n = d->seq_q;
+    const size_t gq = B * T * H * g->d_head, gk = B * T * g->n_kv_heads * g->d_head,
+                 gv = B * T * g->n_kv_heads * g->d_v, ow = H * g->d_v, go = B * T * ow,
+                 gl = B * H * T;
+    /* The whole sequence in t; its exact attention; the single-process call on it. */
+    void *Qh = halves_of(t, rc->Qg, gq), *Kh = halves_of(t, rc->Kg, gk),
+         *Vh = halves_of(t, rc->Vg, gv), *Oh = xcalloc(go, 2);
+    double *Qe = xcalloc(gq, 8), *Ke = xcalloc(gk, 8), *Ve = xcalloc(gv, 8), *Oe = xcalloc(go, 8),
+           *Le = xcalloc(gl, 8);
+    float *Os = xcalloc(go, 4), *Ls = xcalloc(gl, 4);
+    widen_halves(t, Qh, gq, NULL, Qe), widen_halves(t, Kh, gk, NULL, Ke);
+    widen_halves(t, Vh, gv, NULL, Ve);
+    CHECK_STATUS(mha_attention_f64(g, Qe, Ke, Ve, NULL, Oe, Le), MHA_OK);
+    CHECK_STATUS(t->attention(g, Qh, Kh, Vh, Oh, Ls), MHA_OK);
+    widen_halves(t, Oh, go, Os, NULL);
+    double max_v = 0;
+    for (size_t i = 0; i < gv; i++)
+        max_v = fmax(max_v, fabs(Ve[i]));
+
+    /* This rank's shard in t, out filled with a sentinel, and the ring. */
+    const size_t nq = extent(B, d->batch_stride_q, n, d->ld_q),
+                 nk = extent(B, d->batch_stride_k, n, d->ld_k),
+                 nv = extent(B, d->batch_stride_v, n, d->ld_v),
+                 no = extent(B, d->batch_stride_out, n, d->ld_out), nl = B * H * n;
+    void *q = halves_of_floats(t, rc->Qf, nq), *k = halves_of_floats(t, rc->Kf, nk),
+         *v = halves_of_floats(t, rc->Vf, nv);
+    const float sentinel = (float)SENTINEL;
+    uint16_t mark;
+    CHECK_STATUS(t->narrow(&sentinel, &mark, 1), MHA_OK);
+    uint16_t *o = xcalloc(no, 2);
+    float *of = xcalloc(no, 4), *l = xcalloc(nl, 4);
+    for (size_t i = 0; i < no; i++)
+        o[i] = mark;
+    CHECK_STATUS(t->ring(d, rc->layout, q, k, v, o, rc->want_lse ? l : NULL), MHA_OK);
+    widen_halves(t, o, no, of, NULL);
+
+    long bad_exact = 0, bad_single = 0, pad_written = 0;
+    const double bound = 3 * t->u * max_v + ATOL_F32;
+    for (size_t e = 0; e < no; e++) {
+        size_t b = e / d->batch_stride_out, rest = e % d->batch_stride_out;
+        size_t i = rest / d->ld_out, c = rest % d->ld_out;
+        if (b >= B || i >= n || c >= ow) {
+            pad_written += o[e] != mark;
+            continue;
+        }
+        const size_t at = (b * T + global_row(rc->layout, rc->lens, T, i)) * ow + c;
+        const double got = of[e], exact = Oe[at], single = Os[at];
+        const bool ok_exact = fabs(got - exact) <= t->u * fabs(exact) + ATOL_F32;
+        const bool ok_single = fabs(got - single) <= bound;
+        if ((!ok_exact || !ok_single) && bad_exact + bad_single == 0)
+            fprintf(stderr,
+                    "rank %d: %s %s: out row %zu col %zu: ring %.9g exact %.9g single %.9g\n", rank,
+                    t->name, rc->what, at / ow, c, got, exact, single);
+        bad_exact += !ok_exact, bad_single += !ok_single;
+    }
+    for (size_t b = 0; rc->want_lse && b < B; b++)
+        for (size_t h = 0; h < H; h++)
+            for (size_t i = 0; i < n; i++) {
+                const size_t at = (b * H + h) * T + global_row(rc->layout, rc->lens, T, i);
+                const double got = l[(b * H + h) * n + i];
+                bad_exact += !close_to(got, Le[at], ATOL_F32, RTOL_F32);
+                bad_single += !close_to(got, Ls[at], ATOL_F32, RTOL_F32);
+            }
+    CHECK(bad_exact == 0, "%s %s: %ld values off the exact attention of the half inputs", t->name,
+          rc->what, bad_exact);
+    CHECK(bad_single == 0, "%s %s: %ld values off mha_attention_%s() beyond the half bound",
+          t->name, rc->what, bad_single, t->name);
+    CHECK(pad_written == 0, "%s %s: %ld padding elements of out written", t->name, rc->what,
+          pad_written);
+
+    free(Qh), free(Kh), free(Vh), free(Oh), free(Qe), free(Ke), free(Ve), free(Oe), free(Le);
+    free(Os), free(Ls), free(q), free(k), free(v), free(o), free(of), free(l);
+}
+
+/* The half types' shards travel in 16 bits: a half call sends exactly half the bytes of the float
+ * one. Their lse is float, so its span is 4-byte elements: an out across the back half of the lse's
+ * bytes is MHA_ERR_OVERLAP on every rank, one right after it is fine; a NULL out on rank 0 fails
+ * every rank. On error nothing is sent and no byte of out or lse is written. */
+static void half_ring_bytes_and_errors(void)
+{
+    size_t *lens = xcalloc((size_t)size, sizeof *lens);
+    zigzag_lens(6 * (size_t)size, lens);
+    const size_t n = lens[rank], W = 2 * 4, nl = 2 * n, bytes = nl * 4 + n * W * 2;
+    float *xf = xcalloc(n * W, sizeof *xf), *of = xcalloc(n * W, sizeof *of);
+    for (size_t i = 0; i < n * W; i++)
+        xf[i] = (float)(i % 7) / 7;
+    mha_attention_desc d;
+    mha_attention_desc_init(&d, n, n, 2, 2, 4, 4);
+    long long before = isend_bytes;
+    CHECK_STATUS(mha_ring_attention_ex(&d, MPI_COMM_WORLD, MHA_RING_ZIGZAG, xf, xf, xf, of, NULL),
+                 MHA_OK);
+    const long long float_bytes = isend_bytes - before;
+    const struct {
+        size_t out_at; /* out's byte offset in buf, after the lse's nl floats */
+        int null_rank;
+        mha_status want;
+    } cases[] = {
+        {nl * 4, -1, MHA_OK},
+        {nl * 2, -1, MHA_ERR_OVERLAP},
+        {nl * 4, 0, MHA_ERR_NULL_POINTER},
+    };
+    const half_type *types[] = {&half_bf16, &half_f16};
+    for (int t = 0; t < 2; t++) {
+        void *x = halves_of_floats(types[t], xf, n * W);
+        unsigned char *buf = xcalloc(bytes, 1);
+        for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+            memset(buf, 0x5a, bytes);
+            void *out = rank == cases[k].null_rank ? NULL : buf + cases[k].out_at;
+            before = isend_bytes;
+            CHECK_STATUS(types[t]->ring(&d, MHA_RING_ZIGZAG, x, x, x, out, (float *)buf),
+                         cases[k].want);
+            const long long sent = isend_bytes - before;
+            if (cases[k].want == MHA_OK) {
+                CHECK(2 * sent == float_bytes, "%s: sent %lld bytes, float %lld", types[t]->name,
+                      sent, float_bytes);
+                continue;
+            }
+            bool untouched = true;
+            for (size_t i = 0; i < bytes; i++)
+                untouched &= buf[i] == 0x5a;
+            CHECK(sent == 0 && untouched, "%s case %zu: sent %lld bytes, outputs %s on error",
+                  types[t]->name, k, sent, untouched ? "untouched" : "written");
+        }
+        free(x), free(buf);
+    }
+    free(xf), free(of), free(lens);
+}
+
 /* Shard lengths lens[size] of a test (zigzag: zigzag_lens()): the ring on this rank's shard
- * against the whole sequence. */
+ * against the whole sequence, in double and float, then in bf16 and f16. */
 static void check_ring_in(const char *what, shape sh, mha_ring_layout layout, const size_t *lens,
                           uint64_t seed)
 {
@@ -285,6 +515,10 @@ static void check_ring_in(const char *what, shape sh, mha_ring_layout layout, co
     CHECK(bad64 == 0, "%s: %ld double values off the single-process result", what, bad64);
     CHECK(bad32 == 0, "%s: %ld float values off the single-process result", what, bad32);
     CHECK(pad_written == 0, "%s: %ld padding elements of out written", what, pad_written);
+
+    const ring_case rc = {what, layout, lens, total, &g, &d, Qg, Kg, Vg, Qf, Kf, Vf, want_lse};
+    check_half(&half_bf16, &rc);
+    check_half(&half_f16, &rc);
 
     free(Qg), free(Kg), free(Vg), free(Og), free(Lg), free(Or), free(Lr);
     free(Q), free(K), free(V), free(O), free(L), free(Qf), free(Kf), free(Vf), free(Of), free(Lf);
@@ -857,6 +1091,7 @@ int main(int argc, char **argv)
         {"zigzag_long_chunks", zigzag_long_chunks},
         {"ex_contiguous_is_plain", ex_contiguous_is_plain},
         {"zigzag_sends", zigzag_sends},
+        {"half_ring_bytes_and_errors", half_ring_bytes_and_errors},
         {"zigzag_errors_are_collective", zigzag_errors_are_collective},
         {"ring_errors_are_collective", ring_errors_are_collective},
         {"status_strings", status_strings},

@@ -3,7 +3,8 @@
  * libmha_mpi (MHA_TESTING): each rank in turn makes each of its allocations in a call fail
  * (mha_alloc_fail_nth), and every rank must return MHA_ERR_OUT_OF_MEMORY with its outputs
  * untouched; then the same call succeeds with the result of an undisturbed one. Both layouts,
- * both precisions, causal.
+ * float, double and bf16 (the half types make two more allocations, their widened copies; f16 is
+ * the same code), causal.
  *
  * Plain C rather than cmocka, as tests/mpi/test_ring.c: a failed check must not leave the test
  * function, or this rank would skip collectives the others are waiting in. */
@@ -39,11 +40,12 @@ static void *xcalloc(size_t n, size_t elem)
     return p;
 }
 
-/* One call's buffers, in one precision (elem bytes per element). */
+/* One call's buffers, in one precision (elem bytes per element of Q, K, V, out: 2 is bf16;
+ * lse_elem of lse, float for bf16). */
 typedef struct call {
     mha_attention_desc d;
     mha_ring_layout layout;
-    size_t elem, n_in, n_out, n_lse;
+    size_t elem, lse_elem, n_in, n_out, n_lse;
     void *Q, *K, *V, *out, *lse;
 } call;
 
@@ -52,25 +54,37 @@ static mha_status run(const call *c)
     if (c->elem == sizeof(double))
         return mha_ring_attention_ex_f64(&c->d, MPI_COMM_WORLD, c->layout, c->Q, c->K, c->V, c->out,
                                          c->lse);
+    if (c->elem == sizeof(mha_bf16))
+        return mha_ring_attention_ex_bf16(&c->d, MPI_COMM_WORLD, c->layout, c->Q, c->K, c->V,
+                                          c->out, c->lse);
     return mha_ring_attention_ex(&c->d, MPI_COMM_WORLD, c->layout, c->Q, c->K, c->V, c->out,
                                  c->lse);
 }
 
+/* v in an element of elem bytes (2: bf16, rounded), into *e. */
+static void encode(double v, size_t elem, void *e)
+{
+    const float f = (float)v;
+    if (elem == sizeof(double))
+        memcpy(e, &v, elem);
+    else if (elem == sizeof(float))
+        memcpy(e, &f, elem);
+    else
+        mha_convert_f32_to_bf16(&f, e, 1);
+}
+
 static void set_all(void *buf, size_t n, size_t elem, double v)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (elem == sizeof(double))
-            ((double *)buf)[i] = v;
-        else
-            ((float *)buf)[i] = (float)v;
-    }
+    for (size_t i = 0; i < n; i++)
+        encode(v, elem, (char *)buf + i * elem);
 }
 
 static bool all_equal(const void *buf, size_t n, size_t elem, double v)
 {
+    char e[sizeof(double)];
+    encode(v, elem, e);
     for (size_t i = 0; i < n; i++)
-        if (elem == sizeof(double) ? ((const double *)buf)[i] != v
-                                   : ((const float *)buf)[i] != (float)v)
+        if (memcmp((const char *)buf + i * elem, e, elem) != 0)
             return false;
     return true;
 }
@@ -82,7 +96,8 @@ static call make_call(mha_ring_layout layout, size_t elem)
     size_t first[2], count[2];
     mha_ring_shard_rows(MHA_RING_ZIGZAG, 4 * (size_t)size + 3, size, rank, first, count);
     const size_t n = count[0] + count[1];
-    call c = {.layout = layout, .elem = elem};
+    call c = {
+        .layout = layout, .elem = elem, .lse_elem = elem < sizeof(float) ? sizeof(float) : elem};
     mha_attention_desc_init(&c.d, n, n, 4, 2, 4, 4);
     c.d.batch = 2;
     c.d.batch_stride_q = n * 16, c.d.batch_stride_k = c.d.batch_stride_v = n * 8;
@@ -90,7 +105,7 @@ static call make_call(mha_ring_layout layout, size_t elem)
     c.d.flags = MHA_CAUSAL;
     c.n_in = 2 * n * 16, c.n_out = 2 * n * 16, c.n_lse = 2 * 4 * n;
     c.Q = xcalloc(c.n_in, elem), c.K = xcalloc(c.n_in, elem), c.V = xcalloc(c.n_in, elem);
-    c.out = xcalloc(c.n_out, elem), c.lse = xcalloc(c.n_lse, elem);
+    c.out = xcalloc(c.n_out, elem), c.lse = xcalloc(c.n_lse, c.lse_elem);
     for (size_t i = 0; i < c.n_in; i++) {
         double x = (double)((i * 7 + (size_t)rank * 3) % 13) / 13 - 0.5;
         set_all((char *)c.Q + i * elem, 1, elem, x);
@@ -115,22 +130,22 @@ static void sweep(mha_ring_layout layout, size_t elem)
     CHECK(run(&c) == MHA_OK, "%s: the undisturbed call failed", what);
     const unsigned long made = mha_alloc_fail_nth(0);
     CHECK(made >= 1, "%s: the call allocated nothing through mha_alloc", what);
-    void *want_out = xcalloc(c.n_out, elem), *want_lse = xcalloc(c.n_lse, elem);
+    void *want_out = xcalloc(c.n_out, elem), *want_lse = xcalloc(c.n_lse, c.lse_elem);
     memcpy(want_out, c.out, c.n_out * elem);
-    memcpy(want_lse, c.lse, c.n_lse * elem);
+    memcpy(want_lse, c.lse, c.n_lse * c.lse_elem);
     for (int victim = 0; victim < size; victim++) {
         unsigned long points = made;
         MPI_Bcast(&points, 1, MPI_UNSIGNED_LONG, victim, MPI_COMM_WORLD);
         for (unsigned long nth = 1; nth <= points; nth++) {
             set_all(c.out, c.n_out, elem, SENTINEL);
-            set_all(c.lse, c.n_lse, elem, SENTINEL);
+            set_all(c.lse, c.n_lse, c.lse_elem, SENTINEL);
             mha_alloc_fail_nth(rank == victim ? nth : 0);
             mha_status s = run(&c);
             mha_alloc_fail_nth(0);
             CHECK(s == MHA_ERR_OUT_OF_MEMORY, "%s, %zu-byte: allocation %lu of rank %d failed: %s",
                   what, elem, nth, victim, mha_mpi_status_string(s));
             CHECK(all_equal(c.out, c.n_out, elem, SENTINEL) &&
-                      all_equal(c.lse, c.n_lse, elem, SENTINEL),
+                      all_equal(c.lse, c.n_lse, c.lse_elem, SENTINEL),
                   "%s, %zu-byte: allocation %lu of rank %d failed: outputs written", what, elem,
                   nth, victim);
         }
@@ -138,7 +153,7 @@ static void sweep(mha_ring_layout layout, size_t elem)
     /* Nothing left behind: the next call succeeds, with the same result. */
     CHECK(run(&c) == MHA_OK, "%s: the call after the failures failed", what);
     CHECK(memcmp(c.out, want_out, c.n_out * elem) == 0 &&
-              memcmp(c.lse, want_lse, c.n_lse * elem) == 0,
+              memcmp(c.lse, want_lse, c.n_lse * c.lse_elem) == 0,
           "%s: the call after the failures differs", what);
     free(want_out), free(want_lse);
     free_call(&c);
@@ -152,6 +167,7 @@ int main(int argc, char **argv)
     for (int layout = 0; layout < 2; layout++) {
         sweep((mha_ring_layout)layout, sizeof(float));
         sweep((mha_ring_layout)layout, sizeof(double));
+        sweep((mha_ring_layout)layout, sizeof(mha_bf16));
     }
     long all;
     MPI_Allreduce(&failures, &all, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);
