@@ -69,7 +69,7 @@ void bench_long_f64(const bench_config *c);
 /* The half types have no ceilings section of their own: bf16's is the bf16 GEMM, measured before
  * the header into c->bf16_gflops and *row (not printed); *impl names oneDNN's kernel, or why
  * there is none (then c->bf16_gflops = 0 and the row is empty). */
-void bench_ceiling_bf16(bench_config *c, bench_row *row, const char **impl);
+void bench_ceiling_bf16(bench_config *c, bench_row *row, char *impl, size_t impl_size);
 void bench_pipeline_bf16(const bench_config *c);
 void bench_out_of_box_bf16(const bench_config *c, bench_stats *out);
 void bench_general_bf16(const bench_config *c);

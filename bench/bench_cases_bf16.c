@@ -18,29 +18,8 @@
 #define HALF_U 0x1p-8
 
 #define FROM_FLOAT mha_convert_f32_to_bf16
+#define TO_FLOAT mha_convert_bf16_to_f32
 #define BF16_CEILING 1
-
-/* bf16 is the top half of a float: widening is exact. */
-static double load_bf16(mha_bf16 x)
-{
-    const uint32_t u = (uint32_t)x.bits << 16;
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
-
-/* To float (one rounding, as the library's float accumulator holds it), then to bf16 (to nearest
- * even, the library's own conversion). */
-static double round_bf16(double x)
-{
-    const float f = (float)x;
-    mha_bf16 h;
-    mha_convert_f32_to_bf16(&f, &h, 1);
-    return load_bf16(h);
-}
-
-#define LOAD(x) load_bf16(x)
-#define ROUND_STORE(x) round_bf16(x)
 
 /* In this order: the checks, the run/time/report helpers, then the sections that use both. */
 #include "bench_check_impl.h"

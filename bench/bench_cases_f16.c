@@ -15,25 +15,7 @@
 #define HALF_U 0x1p-11
 
 #define FROM_FLOAT mha_convert_f32_to_f16
-
-/* Widening is exact (every f16 is a float); through the library's conversion. */
-static double load_f16(mha_f16 x)
-{
-    float f;
-    mha_convert_f16_to_f32(&x, &f, 1);
-    return f;
-}
-
-static double round_f16(double x)
-{
-    const float f = (float)x;
-    mha_f16 h;
-    mha_convert_f32_to_f16(&f, &h, 1);
-    return load_f16(h);
-}
-
-#define LOAD(x) load_f16(x)
-#define ROUND_STORE(x) round_f16(x)
+#define TO_FLOAT mha_convert_f16_to_f32
 
 /* In this order: the checks, the run/time/report helpers, then the sections that use both. */
 #include "bench_check_impl.h"

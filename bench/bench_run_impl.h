@@ -221,15 +221,17 @@ static mha_status run_bf16_gemm(const void *ctx)
 
 /* The bf16 GEMM ceiling (bench_bf16_peak.h) at the sgemm peak's size and threads, into
  * c->bf16_gflops (0: none) and *row (not printed: it is measured before the header, which names
- * it). *impl: oneDNN's kernel, or why there is none. */
-void SFX(bench_ceiling)(bench_config *c, bench_row *row, const char **impl)
+ * it). impl (impl_size bytes) gets oneDNN's kernel, or why there is none. */
+void SFX(bench_ceiling)(bench_config *c, bench_row *row, char *impl, size_t impl_size)
 {
     *row = bench_row_empty("ceiling", "bf16_gemm");
     c->bf16_gflops = 0;
-    bench_bf16_gemm *g = bench_bf16_gemm_create(c->peak_n, impl);
+    const char *why = NULL;
+    bench_bf16_gemm *g = bench_bf16_gemm_create(c->peak_n, &why);
+    /* Copied: the kernel's name lives in g, which is gone when the header prints it. */
+    snprintf(impl, impl_size, "%s", g ? bench_bf16_gemm_impl(g) : why ? why : "unknown");
     if (g == NULL)
         return;
-    *impl = bench_bf16_gemm_impl(g);
     double first_s = first_run(run_bf16_gemm, g, "bf16 GEMM (oneDNN)");
     size_t n = c->peak_n;
     row->seq_q = row->seq_kv = row->d_head = n;

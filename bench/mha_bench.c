@@ -429,8 +429,8 @@ int main(int argc, char **argv)
     bench_row bf16_row = bench_row_empty("ceiling", "bf16_gemm");
     char bf16_gemm[192] = "not measured (no bf16 in --dtype)";
     if (o.dtype[BF16]) {
-        const char *impl;
-        bench_ceiling_bf16(&cfg[BF16], &bf16_row, &impl);
+        char impl[96];
+        bench_ceiling_bf16(&cfg[BF16], &bf16_row, impl, sizeof impl);
         if (cfg[BF16].bf16_gflops > 0)
             snprintf(bf16_gemm, sizeof bf16_gemm, "%.1f GFLOP/s (oneDNN matmul %zu^3, %s)",
                      cfg[BF16].bf16_gflops, o.c.peak_n, impl);

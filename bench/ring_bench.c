@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* Ring attention timing under mpirun: strong scaling (a fixed total sequence cut into P shards)
- * and weak scaling (a fixed shard per rank), causal and not. Reports the median time of the
- * slowest rank, GFLOP/s, bytes sent per rank, and how much of the communication hid behind
- * compute. Checks the ring against single-process mha_attention_f64() first.
+ * and weak scaling (a fixed shard per rank), causal and not, in the contiguous and the zigzag
+ * layout. Reports the median time of the slowest rank, GFLOP/s, bytes sent per rank, and how much
+ * of the communication hid behind compute; on one rank also single-process mha_attention() on
+ * the whole sequence, the baseline the ring's speedup is measured against. Checks the ring (both
+ * layouts) against single-process mha_attention_f64() first.
  *
  *   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1   # only as root
- *   export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 OPENBLAS_CORETYPE=SkylakeX
- *   mpirun --oversubscribe --mca btl self,vader -np 2 build/bench/ring_bench
+ *   export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
+ *   mpirun --mca btl self,vader -np 2 build/bench/ring_bench --total 4096 --shard 2048
  *   ... ring_bench --smoke        one tiny run of everything (the meson smoke test)
- *   ... ring_bench --total 2048 --shard 1024 --reps 5 [--heads 8 --kv-heads 8 --d-head 64]
+ *   ... ring_bench --total 4096 --shard 2048 --reps 5 [--layout contiguous|zigzag|both]
+ *                  [--heads 8 --kv-heads 8 --d-head 64]
  *
  * One rank per core: ranks beyond the core count (here: 2) share cores, so their times only
  * show that the ring is correct; the bench prints a note then. docs/RING.md has results.
@@ -18,15 +21,16 @@
  * library's calls resolve to them (the executable comes first in symbol lookup), so the library
  * carries no instrumentation.
  *
- * Columns: time_ms — median over reps of the slowest rank's call; GFLOP/s — 4·n_heads·d·(visible
- * query-key pairs) / time; MB/rank — bytes one call sends, busiest rank; alone_ms — the same
- * messages on the same schedule with nothing between post and wait (what the communication costs
- * unhidden); wait_ms — time blocked in MPI_Waitall inside the ring, worst rank; poll_ms — time in
- * the MPI_Testall polls between blocks, worst rank (over shared memory, this is where MPI copies
- * the data: it is communication on the critical path too); in_MPI — (wait + poll) / time, the
- * share of the call spent in MPI rather than computing; hidden = 1 − wait / alone, worst rank.
- * Both wait and poll also count being descheduled or waiting for a slower neighbour (a busy core,
- * load imbalance), so they are upper bounds on the exposed communication. */
+ * Columns: mode (strong, weak; single: mha_attention() on one rank), layout, mask; time_ms — median
+ * over reps of the slowest rank's call; GFLOP/s — 4·n_heads·d·(visible query-key pairs) / time;
+ * MB/rank — bytes one call sends, busiest rank; alone_ms — the same messages on the same schedule
+ * with nothing between post and wait (what the communication costs unhidden); wait_ms — time
+ * blocked in MPI_Waitall inside the ring, worst rank; poll_ms — time in the MPI_Testall polls
+ * between blocks, worst rank (over shared memory, this is where MPI copies the data: it is
+ * communication on the critical path too); in_MPI — (wait + poll) / time, the share of the call
+ * spent in MPI rather than computing; hidden = 1 − wait / alone, worst rank. Both wait and poll
+ * also count being descheduled or waiting for a slower neighbour (a busy core, load imbalance), so
+ * they are upper bounds on the exposed communication. */
 #include "mha_mpi.h"
 
 #include <math.h>
@@ -93,6 +97,11 @@ typedef struct config {
     int reps;
 } config;
 
+static const char *layout_name(mha_ring_layout layout)
+{
+    return layout == MHA_RING_ZIGZAG ? "zigzag" : "contig";
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -122,19 +131,40 @@ static float value(size_t i, size_t c, unsigned salt)
     return (float)((double)(x % 2001u) / 1000.0 - 1.0);
 }
 
-static void fill_rows(float *X, size_t first, size_t n, size_t width, unsigned salt)
+/* This rank's rows of a layout (mha_ring_shard_rows(): up to two ranges, one after the other). */
+typedef struct rows {
+    size_t first[2], count[2];
+} rows;
+
+static void fill_rows(float *X, const rows *rw, size_t width, unsigned salt)
 {
-    for (size_t i = 0; i < n; i++)
-        for (size_t c = 0; c < width; c++)
-            X[i * width + c] = value(first + i, c, salt);
+    for (int k = 0, i0 = 0; k < 2; i0 += (int)rw->count[k], k++)
+        for (size_t i = 0; i < rw->count[k]; i++)
+            for (size_t c = 0; c < width; c++)
+                X[((size_t)i0 + i) * width + c] = value(rw->first[k] + i, c, salt);
+}
+
+/* This rank's rows and every rank's length, for `total` rows in a layout: the helper's split. */
+static rows split(mha_ring_layout layout, size_t total, size_t *lens)
+{
+    rows mine;
+    for (int r = 0; r < size; r++) {
+        rows rw;
+        mha_ring_shard_rows(layout, total, size, r, rw.first, rw.count);
+        lens[r] = rw.count[0] + rw.count[1];
+        if (r == rank)
+            mine = rw;
+    }
+    return mine;
 }
 
 /* The messages of one ring call on the same schedule, nothing between post and wait: what the
- * communication costs when nothing hides it. Rank r sends the shard it holds to r + 1. */
-static double exchange_only(const size_t *lens, size_t row_bytes, bool causal, char *bufs[2])
+ * communication costs when nothing hides it. Rank r sends the shard it holds to r + 1; shards
+ * stop at the last rank when contiguous and causal (stop_at_last). */
+static double exchange_only(const size_t *lens, size_t row_bytes, bool stop_at_last, char *bufs[2])
 {
     const int right = (rank + 1) % size, left = (rank + size - 1) % size;
-    const int steps = causal ? rank + 1 : size;
+    const int steps = stop_at_last ? rank + 1 : size;
     MPI_Barrier(MPI_COMM_WORLD);
     double t0 = MPI_Wtime();
     for (int s = 0; s < steps; s++) {
@@ -143,7 +173,7 @@ static double exchange_only(const size_t *lens, size_t row_bytes, bool causal, c
         if (s + 1 < steps)
             PMPI_Irecv(bufs[(s + 1) % 2], (int)(lens[next_src] * row_bytes), MPI_BYTE, left, 1,
                        MPI_COMM_WORLD, &req[0]);
-        if (s + 1 < size && (!causal || (rank + 1 < size && s <= rank)))
+        if (s + 1 < size && (!stop_at_last || (rank + 1 < size && s <= rank)))
             PMPI_Isend(bufs[s % 2], (int)(lens[src] * row_bytes), MPI_BYTE, right, 1,
                        MPI_COMM_WORLD, &req[1]);
         PMPI_Waitall(2, req, MPI_STATUSES_IGNORE);
@@ -151,24 +181,36 @@ static double exchange_only(const size_t *lens, size_t row_bytes, bool causal, c
     return MPI_Wtime() - t0;
 }
 
-/* One line of the table: the ring on shards lens[] (this rank: rows [first, first + n)). */
-static void run_case(const char *mode, const config *cf, const size_t *lens, bool causal)
-{
-    size_t first = 0, total = 0;
-    for (int r = 0; r < size; r++) {
-        if (r < rank)
-            first += lens[r];
-        total += lens[r];
-    }
-    const size_t n = lens[rank], H = cf->n_heads, G = cf->n_kv_heads, D = cf->d_head;
-    float *Q = xmalloc(n * H * D * 4), *K = xmalloc(n * G * D * 4), *V = xmalloc(n * G * D * 4),
-          *O = xmalloc(n * H * D * 4);
-    fill_rows(Q, first, n, H * D, 1);
-    fill_rows(K, first, n, G * D, 2);
-    fill_rows(V, first, n, G * D, 3);
+/* One rank's n rows (the global rows rw) of Q, K, V and an output, and their descriptor. */
+typedef struct operands {
+    float *Q, *K, *V, *O;
     mha_attention_desc d;
-    mha_attention_desc_init(&d, n, n, H, G, D, D);
-    d.flags = causal ? MHA_CAUSAL : 0;
+} operands;
+
+static operands operands_of(const config *cf, const rows *rw, size_t n, bool causal)
+{
+    const size_t H = cf->n_heads, G = cf->n_kv_heads, D = cf->d_head;
+    operands op;
+    op.Q = xmalloc(n * H * D * 4), op.K = xmalloc(n * G * D * 4);
+    op.V = xmalloc(n * G * D * 4), op.O = xmalloc(n * H * D * 4);
+    fill_rows(op.Q, rw, H * D, 1);
+    fill_rows(op.K, rw, G * D, 2);
+    fill_rows(op.V, rw, G * D, 3);
+    mha_attention_desc_init(&op.d, n, n, H, G, D, D);
+    op.d.flags = causal ? MHA_CAUSAL : 0;
+    return op;
+}
+
+/* One line of the table: the ring in `layout` on `total` rows (lens[]: every rank's length). */
+static void run_case(const char *mode, const config *cf, mha_ring_layout layout, size_t total,
+                     bool causal)
+{
+    size_t *lens = xmalloc((size_t)size * sizeof *lens);
+    const rows rw = split(layout, total, lens);
+    const size_t n = lens[rank], H = cf->n_heads, D = cf->d_head;
+    operands op = operands_of(cf, &rw, n, causal);
+    float *Q = op.Q, *K = op.K, *V = op.V, *O = op.O;
+    mha_attention_desc d = op.d;
 
     double *t = xmalloc((size_t)cf->reps * sizeof *t), *w = xmalloc((size_t)cf->reps * sizeof *w),
            *pl = xmalloc((size_t)cf->reps * sizeof *pl);
@@ -177,7 +219,7 @@ static void run_case(const char *mode, const config *cf, const size_t *lens, boo
         MPI_Barrier(MPI_COMM_WORLD);
         bytes_sent = 0, wait_seconds = 0, poll_seconds = 0;
         double t0 = MPI_Wtime();
-        mha_status s = mha_ring_attention(&d, MPI_COMM_WORLD, Q, K, V, O, NULL);
+        mha_status s = mha_ring_attention_ex(&d, MPI_COMM_WORLD, layout, Q, K, V, O, NULL);
         double dt = MPI_Wtime() - t0;
         if (s != MHA_OK)
             die(mha_mpi_status_string(s));
@@ -186,14 +228,14 @@ static void run_case(const char *mode, const config *cf, const size_t *lens, boo
         sent = bytes_sent;
     }
     /* The same messages with nothing to hide them. */
-    size_t row_bytes = 2 * G * D * 4, max_n = 0;
+    size_t row_bytes = 2 * cf->n_kv_heads * cf->d_head * 4, max_n = 0;
     for (int r = 0; r < size; r++)
         max_n = lens[r] > max_n ? lens[r] : max_n;
     char *bufs[2] = {xmalloc(max_n * row_bytes), xmalloc(max_n * row_bytes)};
     memset(bufs[0], 0, max_n * row_bytes);
     double *x = xmalloc((size_t)cf->reps * sizeof *x);
     for (int rep = 0; rep < cf->reps; rep++)
-        x[rep] = exchange_only(lens, row_bytes, causal, bufs);
+        x[rep] = exchange_only(lens, row_bytes, causal && layout == MHA_RING_CONTIGUOUS, bufs);
 
     double time = median(t, cf->reps), wait = median(w, cf->reps), alone = median(x, cf->reps);
     double poll = median(pl, cf->reps);
@@ -208,28 +250,47 @@ static void run_case(const char *mode, const config *cf, const size_t *lens, boo
     if (size > 1)
         snprintf(hidden_text, sizeof hidden_text, "%6.0f%%", 100 * hidden_min);
     if (rank == 0)
-        printf("%-6s %-6s %6zu %6zu %9.1f %7.2f %9.3f %8.2f %8.2f %7.2f %6.1f%% %7s\n", mode,
-               causal ? "causal" : "full", total, lens[0], time * 1e3, gflops, sent_max / 1e6,
-               alone_max * 1e3, wait_max * 1e3, poll_max * 1e3, 100 * (wait_max + poll_max) / time,
-               hidden_text);
+        printf("%-6s %-6s %-6s %6zu %6zu %9.1f %7.2f %9.3f %8.2f %8.2f %7.2f %6.1f%% %7s\n", mode,
+               layout_name(layout), causal ? "causal" : "full", total, lens[0], time * 1e3, gflops,
+               sent_max / 1e6, alone_max * 1e3, wait_max * 1e3, poll_max * 1e3,
+               100 * (wait_max + poll_max) / time, hidden_text);
     free(Q), free(K), free(V), free(O), free(t), free(w), free(pl), free(x), free(bufs[0]),
-        free(bufs[1]);
+        free(bufs[1]), free(lens);
+}
+
+/* One rank only: mha_attention() on the whole sequence in one call, the baseline of the ring's
+ * speedup (the one-rank ring adds only its copies and its blocks of 128 query rows). */
+static void run_single(const config *cf, size_t total, bool causal)
+{
+    const size_t H = cf->n_heads, D = cf->d_head;
+    const rows rw = {{0, total}, {total, 0}};
+    operands op = operands_of(cf, &rw, total, causal);
+    float *Q = op.Q, *K = op.K, *V = op.V, *O = op.O;
+    mha_attention_desc d = op.d;
+    double *t = xmalloc((size_t)cf->reps * sizeof *t);
+    for (int rep = 0; rep < cf->reps + 1; rep++) {
+        double t0 = MPI_Wtime();
+        if (mha_attention(&d, Q, K, V, NULL, O, NULL) != MHA_OK)
+            die("mha_attention failed");
+        if (rep > 0)
+            t[rep - 1] = MPI_Wtime() - t0;
+    }
+    double time = median(t, cf->reps);
+    double pairs = causal ? (double)total * (double)(total + 1) / 2 : (double)total * (double)total;
+    printf("%-6s %-6s %-6s %6zu %6zu %9.1f %7.2f\n", "single", "-", causal ? "causal" : "full",
+           total, total, time * 1e3, 4.0 * pairs * (double)H * (double)D / time * 1e-9);
+    free(Q), free(K), free(V), free(O), free(t);
 }
 
 /* Before timing: the ring (float) on a small uneven sequence against mha_attention_f64() over
  * the whole of it, on every rank. */
-static void check_against_single_process(const config *cf)
+static void check_layout(const config *cf, mha_ring_layout layout)
 {
     const size_t H = cf->n_heads, G = cf->n_kv_heads, D = cf->d_head;
-    size_t first = 0, total = 0, n = 0;
-    for (int r = 0; r < size; r++) {
-        size_t len = 17 + 5 * (size_t)r;
-        if (r < rank)
-            first += len;
-        if (r == rank)
-            n = len;
-        total += len;
-    }
+    const size_t total = 39 * (size_t)size + 3;
+    size_t *lens = xmalloc((size_t)size * sizeof *lens);
+    const rows rw = split(layout, total, lens);
+    const size_t n = lens[rank];
     double *Qg = xmalloc(total * H * D * 8), *Kg = xmalloc(total * G * D * 8),
            *Vg = xmalloc(total * G * D * 8), *Og = xmalloc(total * H * D * 8);
     float *Q = xmalloc(n * H * D * 4), *K = xmalloc(n * G * D * 4), *V = xmalloc(n * G * D * 4),
@@ -240,9 +301,9 @@ static void check_against_single_process(const config *cf)
         for (size_t c = 0; c < G * D; c++)
             Kg[i * G * D + c] = value(i, c, 2), Vg[i * G * D + c] = value(i, c, 3);
     }
-    fill_rows(Q, first, n, H * D, 1);
-    fill_rows(K, first, n, G * D, 2);
-    fill_rows(V, first, n, G * D, 3);
+    fill_rows(Q, &rw, H * D, 1);
+    fill_rows(K, &rw, G * D, 2);
+    fill_rows(V, &rw, G * D, 3);
     double err = 0;
     for (int causal = 0; causal < 2; causal++) {
         mha_attention_desc g, d;
@@ -250,19 +311,22 @@ static void check_against_single_process(const config *cf)
         mha_attention_desc_init(&d, n, n, H, G, D, D);
         g.flags = d.flags = causal ? MHA_CAUSAL : 0;
         if (mha_attention_f64(&g, Qg, Kg, Vg, NULL, Og, NULL) != MHA_OK ||
-            mha_ring_attention(&d, MPI_COMM_WORLD, Q, K, V, O, NULL) != MHA_OK)
+            mha_ring_attention_ex(&d, MPI_COMM_WORLD, layout, Q, K, V, O, NULL) != MHA_OK)
             die("check call failed");
-        for (size_t e = 0; e < n * H * D; e++)
-            err = fmax(err, fabs((double)O[e] - Og[first * H * D + e]));
+        for (size_t i = 0; i < n; i++) {
+            const size_t gi = i < rw.count[0] ? rw.first[0] + i : rw.first[1] + i - rw.count[0];
+            for (size_t c = 0; c < H * D; c++)
+                err = fmax(err, fabs((double)O[i * H * D + c] - Og[gi * H * D + c]));
+        }
     }
     err = max_over_ranks(err);
     if (rank == 0)
-        printf("check: ring (float) vs single-process mha_attention_f64 on %zu rows: max |diff| "
-               "%.2g\n",
-               total, err);
+        printf("check: ring (float, %s) vs single-process mha_attention_f64 on %zu rows: max "
+               "|diff| %.2g\n",
+               layout_name(layout), total, err);
     if (!(err <= 1e-4))
         die("ring result differs from the single-process result");
-    free(Qg), free(Kg), free(Vg), free(Og), free(Q), free(K), free(V), free(O);
+    free(Qg), free(Kg), free(Vg), free(Og), free(Q), free(K), free(V), free(O), free(lens);
 }
 
 static size_t arg_size(int argc, char **argv, const char *name, size_t fallback)
@@ -271,6 +335,40 @@ static size_t arg_size(int argc, char **argv, const char *name, size_t fallback)
         if (strcmp(argv[i], name) == 0)
             return (size_t)strtoul(argv[i + 1], NULL, 10);
     return fallback;
+}
+
+/* --layout contiguous|zigzag|both (default both): the layouts to time, as a bit set. */
+static unsigned arg_layouts(int argc, char **argv)
+{
+    for (int i = 1; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "--layout") != 0)
+            continue;
+        if (strcmp(argv[i + 1], "contiguous") == 0)
+            return 1u << MHA_RING_CONTIGUOUS;
+        if (strcmp(argv[i + 1], "zigzag") == 0)
+            return 1u << MHA_RING_ZIGZAG;
+        if (strcmp(argv[i + 1], "both") != 0)
+            die("--layout takes contiguous, zigzag or both");
+    }
+    return 1u << MHA_RING_CONTIGUOUS | 1u << MHA_RING_ZIGZAG;
+}
+
+static void print_header(const config *cf)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    mha_runtime rt;
+    mha_runtime_info(&rt);
+    printf("ring_bench: %d ranks, float, n_heads %zu, n_kv_heads %zu, d_head = d_v = %zu, "
+           "batch 1, %d timed reps (median), %ld cores\n",
+           size, cf->n_heads, cf->n_kv_heads, cf->d_head, cf->reps, cores);
+    printf("BLAS: %s %s, core %s, %s; softmax %s; CPU %s\n", rt.blas_name, rt.blas_version,
+           rt.blas_core, rt.blas_threading, rt.softmax_isa, rt.cpu_isa);
+    if (rt.blas_below_cpu)
+        printf("note: %s\n", rt.reason);
+    if (size > cores)
+        printf("note: %d ranks on %ld cores — ranks share cores, so times and GFLOP/s here "
+               "show only that the ring is correct; the bytes sent per rank are exact.\n",
+               size, cores);
 }
 
 int main(int argc, char **argv)
@@ -283,40 +381,35 @@ int main(int argc, char **argv)
         smoke |= strcmp(argv[i], "--smoke") == 0;
     config cf = {arg_size(argc, argv, "--heads", 8), arg_size(argc, argv, "--kv-heads", 8),
                  arg_size(argc, argv, "--d-head", 64), (int)arg_size(argc, argv, "--reps", 5)};
-    size_t total = arg_size(argc, argv, "--total", 2048);
-    size_t shard = arg_size(argc, argv, "--shard", 1024);
+    size_t total = arg_size(argc, argv, "--total", 4096);
+    size_t shard = arg_size(argc, argv, "--shard", 2048);
+    const unsigned layouts = arg_layouts(argc, argv);
     if (smoke)
         cf.reps = 1, total = 64, shard = 16;
     if (cf.reps < 1 || cf.n_kv_heads == 0 || cf.n_heads % cf.n_kv_heads || total < (size_t)size)
         die("bad arguments");
 
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    if (rank == 0) {
-        printf("ring_bench: %d ranks, float, n_heads %zu, n_kv_heads %zu, d_head = d_v = %zu, "
-               "batch 1, %d timed reps (median), %ld cores\n",
-               size, cf.n_heads, cf.n_kv_heads, cf.d_head, cf.reps, cores);
-        if (size > cores)
-            printf("note: %d ranks on %ld cores — ranks share cores, so times and GFLOP/s here "
-                   "show only that the ring is correct; the bytes sent per rank are exact.\n",
-                   size, cores);
-    }
-    check_against_single_process(&cf);
     if (rank == 0)
-        printf("%-6s %-6s %6s %6s %9s %7s %9s %8s %8s %7s %7s %7s\n", "mode", "mask", "total",
-               "shard0", "time_ms", "GFLOP/s", "MB/rank", "alone_ms", "wait_ms", "poll_ms",
+        print_header(&cf);
+    for (int layout = 0; layout < 2; layout++)
+        if (layouts & 1u << layout)
+            check_layout(&cf, (mha_ring_layout)layout);
+    if (rank == 0)
+        printf("%-6s %-6s %-6s %6s %6s %9s %7s %9s %8s %8s %7s %7s %7s\n", "mode", "layout", "mask",
+               "total", "shard0", "time_ms", "GFLOP/s", "MB/rank", "alone_ms", "wait_ms", "poll_ms",
                "in_MPI", "hidden");
-    size_t *lens = xmalloc((size_t)size * sizeof *lens);
     for (int causal = 0; causal < 2; causal++) {
-        /* Strong: the same sequence over more ranks (the last ranks get the remainder rows). */
-        for (int r = 0; r < size; r++)
-            lens[r] = total * (size_t)(r + 1) / (size_t)size - total * (size_t)r / (size_t)size;
-        run_case("strong", &cf, lens, causal);
-        /* Weak: the same shard per rank, a longer sequence with more ranks. */
-        for (int r = 0; r < size; r++)
-            lens[r] = shard;
-        run_case("weak", &cf, lens, causal);
+        if (size == 1)
+            run_single(&cf, total, causal);
+        for (int layout = 0; layout < 2; layout++) {
+            if (!(layouts & 1u << layout))
+                continue;
+            /* Strong: the same sequence over more ranks; weak: the same rows per rank, a longer
+             * sequence with more ranks. Shards as mha_ring_shard_rows() splits them. */
+            run_case("strong", &cf, (mha_ring_layout)layout, total, causal);
+            run_case("weak", &cf, (mha_ring_layout)layout, shard * (size_t)size, causal);
+        }
     }
-    free(lens);
     MPI_Finalize();
     return 0;
 }

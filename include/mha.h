@@ -134,7 +134,9 @@ typedef struct mha_runtime {
     char blas_threading[16]; /**< "openmp", "pthreads", "sequential" or "unknown" */
     int blas_threads;        /**< threads one GEMM may use outside libmha's parallel tiles */
     int workers;             /**< libmha's tile workers for a large call (n_threads = 0) */
-    char softmax_isa[16];    /**< the row-softmax kernel: "avx512f", "avx2" or "scalar" */
+    char softmax_isa[16];    /**< the row-softmax kernel: "avx512bf16" (AVX-512F's, and
+                                  P written in bf16 by AVX512-BF16), "avx512f", "avx2" or
+                                  "scalar" */
     char cpu_isa[16];        /**< the CPU's widest vector unit: "avx512f", "avx2", "sse2", "" */
     int blas_below_cpu;      /**< 1: the BLAS runs a kernel class below the CPU's */
     char reason[192];        /**< when blas_below_cpu: one line saying which, and what to set */
@@ -529,7 +531,9 @@ MHA_API mha_status mha_attention_workspace_size_f64(const mha_attention_desc *de
  * @brief mha_attention() on a caller-owned workspace: no allocation at all.
  *
  * @param workspace        any alignment (it is aligned internally, the query
- *                         includes the slack); must not overlap any other buffer.
+ *                         includes the slack); its first min(workspace_bytes,
+ *                         queried size) bytes are the library's and must not
+ *                         overlap any other buffer (the rest is never touched).
  * @param workspace_bytes  its size. The queried size runs as many workers as
  *                         mha_attention() would; a smaller workspace runs fewer
  *                         (one worker needs the queried size for n_threads = 1);
@@ -599,8 +603,9 @@ MHA_API mha_status mha_attention_merge_f64(size_t rows, size_t n_heads, size_t d
  * element is rounded once to T, to nearest even. Where the CPU multiplies bf16
  * natively (oneDNN's matmul on AVX512-BF16 or AMX, when libmha was built with
  * it; mha_runtime_info() says), the softmax probabilities of P·V are rounded
- * once to bf16 (round to nearest even) as they are written, while the row sums
- * that divide the output are taken before that rounding. Otherwise (f16
+ * once to bf16 (round to nearest even; a probability below 2^-126 becomes 0)
+ * as they are written, while the row sums that divide the output are taken
+ * before that rounding. Otherwise (f16
  * always, bf16 without the units or without oneDNN) the halves are widened to
  * float and multiplied by the BLAS's sgemm, and P stays float. Error against
  * the exact result of the half inputs, u = 2^-8 (bf16) or 2^-11 (f16):

@@ -21,6 +21,15 @@ static inline bool mha_cpu_has_avx512f(void)
     return __builtin_cpu_supports("avx512f");
 }
 
+#if defined(MHA_X86_BF16_KERNELS)
+/* AVX512-BF16 with the AVX-512 subsets its kernels also use (every CPU that has it has them). */
+static inline bool mha_cpu_has_avx512bf16(void)
+{
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bf16");
+}
+#endif
+
 #endif
 
 #endif

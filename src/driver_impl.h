@@ -86,37 +86,16 @@ void SFX(mha_project)(const mha_project_plan *pp, const STORE *X, size_t seq_len
     }
 }
 #else
-/* Weight p widened to float in its scratch slot, by the first worker that needs it. The critical
- * section orders the widening before every later reader's use. Unnamed: a named one would export
- * its lock from the library as a global symbol. */
-static const REAL *wide_weight(const STORE *const W[], size_t p, size_t n, REAL *slots,
-                               bool *widened)
+/* Every block of every weight, on the native backend (native) or widened to float, where wide_w
+ * holds the weights already widened. Returns whether the backend declined a block (its own
+ * allocation failing): the caller then runs them all again widened, so that every output comes
+ * from one path. */
+static bool project_blocks(const mha_project_plan *pp, bool native, const STORE *X, size_t seq_len,
+                           size_t d_model, const STORE *const W[], const REAL *wide_w,
+                           STORE *const out[], size_t count, size_t cols, unsigned char *base)
 {
-    REAL *slot = slots + p * n;
-#ifdef _OPENMP
-#pragma omp critical
-#endif
-    {
-        if (!widened[p]) {
-            WIDEN(W[p], slot, n);
-            widened[p] = true;
-        }
-    }
-    return slot;
-}
-
-/* Half types: out[p] = X · W[p] with float accumulation, each output rounded once. Blocks of
- * pp->block_rows rows, the same cut for any number of workers. The native backend takes the
- * halves and rounds; else (or if it declines) the block is widened, multiplied in float and
- * rounded here. */
-void SFX(mha_project)(const mha_project_plan *pp, const STORE *X, size_t seq_len, size_t d_model,
-                      const STORE *const W[], STORE *const out[], size_t count, size_t cols,
-                      void *scratch)
-{
-    unsigned char *base =
-        (unsigned char *)(((uintptr_t)scratch + MHA_ALIGN - 1) & ~(uintptr_t)(MHA_ALIGN - 1));
     size_t blocks = (seq_len + pp->block_rows - 1) / pp->block_rows, next = 0;
-    bool widened[3] = {false, false, false}; /* count ≤ 3 */
+    int declined = 0;
 #ifdef _OPENMP
 #pragma omp parallel num_threads((int)pp->team) if (pp->team > 1)
 #endif
@@ -124,25 +103,50 @@ void SFX(mha_project)(const mha_project_plan *pp, const STORE *X, size_t seq_len
         size_t worker = worker_index(), item;
         unsigned char *own = base + pp->worker_at + worker * pp->worker_bytes;
         REAL *x_wide = (REAL *)own, *o_wide = x_wide + pp->block_rows * d_model;
-        mha_gemm_bf16_cache *cache = pp->half_native && worker < pp->workers
-                                         ? mha_gemm_bf16_cache_init(own + pp->cache_at)
-                                         : NULL;
+        mha_gemm_bf16_cache *cache =
+            native && worker < pp->workers ? mha_gemm_bf16_cache_init(own + pp->cache_at) : NULL;
         while (worker < pp->workers && (item = claim_tile(&next)) < blocks * count) {
             size_t p = item / blocks, r0 = item % blocks * pp->block_rows;
             size_t m = seq_len - r0 < pp->block_rows ? seq_len - r0 : pp->block_rows;
             const STORE *x = X + r0 * d_model;
             STORE *o = out[p] + r0 * cols;
-            if (pp->half_native &&
-                HALF_GEMM_OUT(cache, false, m, cols, d_model, 1, x, d_model, W[p], cols, o, cols))
+            if (native) {
+                if (!HALF_GEMM_OUT(cache, false, m, cols, d_model, 1, x, d_model, W[p], cols, o,
+                                   cols)) {
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+                    declined = 1;
+                }
                 continue;
-            const REAL *w =
-                wide_weight(W, p, d_model * cols, (REAL *)(base + pp->wide_w_at), widened);
+            }
             WIDEN(x, x_wide, m * d_model);
-            GEMM(false, m, cols, d_model, 1, x_wide, d_model, w, cols, 0, o_wide, cols);
+            GEMM(false, m, cols, d_model, 1, x_wide, d_model, wide_w + p * d_model * cols, cols, 0,
+                 o_wide, cols);
             NARROW(o_wide, o, m * cols);
         }
         mha_gemm_bf16_cache_fini(cache);
     }
+    return declined != 0;
+}
+
+/* Half types: out[p] = X · W[p] with float accumulation, each output rounded once. Blocks of
+ * pp->block_rows rows, the same cut for any number of workers. The native backend takes the
+ * halves and rounds; else (or if it declined any block) the weights are widened once, and each
+ * block widened, multiplied in float and rounded here. */
+void SFX(mha_project)(const mha_project_plan *pp, const STORE *X, size_t seq_len, size_t d_model,
+                      const STORE *const W[], STORE *const out[], size_t count, size_t cols,
+                      void *scratch)
+{
+    unsigned char *base =
+        (unsigned char *)(((uintptr_t)scratch + MHA_ALIGN - 1) & ~(uintptr_t)(MHA_ALIGN - 1));
+    REAL *wide_w = (REAL *)(base + pp->wide_w_at);
+    if (pp->half_native &&
+        !project_blocks(pp, true, X, seq_len, d_model, W, NULL, out, count, cols, base))
+        return;
+    for (size_t p = 0; p < count; p++)
+        WIDEN(W[p], wide_w + p * d_model * cols, d_model * cols);
+    project_blocks(pp, false, X, seq_len, d_model, W, wide_w, out, count, cols, base);
 }
 #endif
 

@@ -285,8 +285,8 @@ bool mha_plan_project(mha_dtype t, size_t seq_len, size_t d_model, size_t count,
     p->workers = mha_plan_workers(0, blocks * count, flops);
     p->team = mha_plan_team(p->workers, blocks * count);
     /* The widened operands are always reserved, even when the backend takes halves: it may still
-     * decline a GEMM (its own allocation failing), and by then outputs are being written. Pages
-     * never touched cost no memory. */
+     * decline a GEMM (its own allocation failing), and the projection then runs again widened.
+     * Pages never touched cost no memory. */
     size_t bytes = 0, all_workers;
     if (!mha_mul_ok(d_model, cols, &w_elems) || !mha_mul_ok(w_elems, count, &w_elems) ||
         !mha_mul_ok(rows, d_model, &x_elems) || !mha_mul_ok(rows, cols, &o_elems) ||

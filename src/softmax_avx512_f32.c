@@ -1,20 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /* The row softmax in float on AVX-512F, 16 lanes: the vector operations softmax_simd_impl.h is
- * written in. Built into every x86-64 library; runs only where mha_softmax_pick_f32 finds the
- * instructions. */
+ * written in. Built into every x86-64 library; runs only where the kernel table finds the
+ * instructions. softmax_avx512bf16_f32.c compiles this file again for AVX512-BF16, defining
+ * first:
+ *   AVX512_FEATURES  the target attribute's string; AVX512_ISA(name)  the kernels' name suffix
+ *   WITH_BF16_P      1: also the row kernel that writes P in bf16 (VCVTNE2PS2BF16) */
 #include "softmax_kernels.h"
 
 #if defined(MHA_X86_KERNELS)
+#ifndef AVX512_FEATURES
+#define AVX512_FEATURES "avx512f"
+#define AVX512_ISA(name) name##_avx512
+#define WITH_BF16_P 0
+#endif
+
 #include <immintrin.h>
 
-#include "bf16_avx512.h"
 #include "convert.h"
 
 #include "type_f32.h"
-#define ISA(name) name##_avx512
+#define ISA(name) AVX512_ISA(name)
 #define EXP_F64 0
 /* On these functions only, not the whole build: the library must still load on any x86-64. */
-#define TARGET __attribute__((target("avx512f")))
+#define TARGET __attribute__((target(AVX512_FEATURES)))
 
 typedef __m512 vec;
 #define W 16
@@ -97,14 +105,23 @@ static inline TARGET float vhadd(vec v)
     return _mm512_reduce_add_ps(v);
 }
 
-/* P in bf16, for the native bf16 P·V (bf16_avx512.h's rounding). */
+#if WITH_BF16_P
+/* P in bf16 for the native bf16 P·V: VCVTNE2PS2BF16 rounds 32 floats to nearest even in one
+ * instruction (the integer rounding of bf16_avx512.h takes ten per 16). It reads float subnormals
+ * as zero: a probability below 2^−126 becomes 0 (mha.h). */
+static inline TARGET void vstore_bf16_pair(mha_bf16 *p, vec lo, vec hi)
+{
+    _mm512_storeu_si512(p, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
+}
+
 static inline TARGET void vstore_bf16_tail(mha_bf16 *p, size_t n, vec v)
 {
-    _mm512_mask_cvtepi32_storeu_epi16(p, tail_mask(n),
-                                      mha_bf16_round_avx512(_mm512_castps_si512(v)));
+    _mm256_mask_storeu_epi16(p, tail_mask(n), (__m256i)_mm512_cvtneps_pbh(v));
 }
+#define VSTORE_BF16_PAIR vstore_bf16_pair
 #define VSTORE_BF16(p, v) vstore_bf16_tail(p, W, v)
 #define VSTORE_BF16_TAIL vstore_bf16_tail
+#endif
 
 #include "softmax_simd_impl.h"
 

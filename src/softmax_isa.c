@@ -9,9 +9,15 @@ static bool runs_anywhere(void)
 }
 
 const mha_softmax_isa mha_softmax_isas[] = {
+#if defined(MHA_X86_BF16_KERNELS)
+    /* AVX-512F's kernels again (double: the same ones), plus P written in bf16 in one pass. */
+    {"avx512bf16", mha_cpu_has_avx512bf16, mha_softmax_row_avx512bf16_f32,
+     mha_softmax_row_avx512_f64, mha_exp_avx512bf16_f32, mha_exp_avx512_f64,
+     mha_softmax_row_to_bf16_avx512bf16_f32},
+#endif
 #if defined(MHA_X86_KERNELS)
     {"avx512f", mha_cpu_has_avx512f, mha_softmax_row_avx512_f32, mha_softmax_row_avx512_f64,
-     mha_exp_avx512_f32, mha_exp_avx512_f64, mha_softmax_row_to_bf16_avx512_f32},
+     mha_exp_avx512_f32, mha_exp_avx512_f64, NULL},
     {"avx2", mha_cpu_has_avx2_fma, mha_softmax_row_avx2_f32, mha_softmax_row_avx2_f64,
      mha_exp_avx2_f32, mha_exp_avx2_f64, NULL},
 #endif

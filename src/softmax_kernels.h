@@ -25,7 +25,11 @@ double mha_softmax_unseen_row_f64(double *row, size_t n, double *row_max);
 
 mha_softmax_row_fn_f32 mha_softmax_row_avx2_f32, mha_softmax_row_avx512_f32;
 mha_softmax_row_fn_f64 mha_softmax_row_avx2_f64, mha_softmax_row_avx512_f64;
-mha_softmax_row_to_fn_bf16 mha_softmax_row_to_bf16_avx512_f32;
+#if defined(MHA_X86_BF16_KERNELS)
+mha_softmax_row_fn_f32 mha_softmax_row_avx512bf16_f32;
+mha_softmax_row_to_fn_bf16 mha_softmax_row_to_bf16_avx512bf16_f32;
+void mha_exp_avx512bf16_f32(float *y, const float *x, size_t n);
+#endif
 
 /* y[j] = exp(x[j]) for x[j] ≤ 0, −inf or NaN (larger x is outside the contract): a few ulp,
  * gradual underflow, exactly 0 below the underflow threshold and at −inf, NaN for NaN, exactly

@@ -14,8 +14,9 @@
  *   vload_tail(p, n, fill) / vstore_tail(p, n, v)   lanes [0, n), n < W; the other lanes read
  *                          `fill` and are never touched in memory
  *   vhmax(v), vhadd(v)     horizontal max and sum
- * and, where the kernel also writes P in bf16 (AVX-512 float: softmax.h's row_to_bf16 kernels),
- *   VSTORE_BF16(p, v) / VSTORE_BF16_TAIL(p, n, v)   v rounded to bf16 (nearest even) into p */
+ * and, where the kernel also writes P in bf16 (softmax.h's row_to_bf16 kernels),
+ *   VSTORE_BF16(p, v) / VSTORE_BF16_TAIL(p, n, v) / VSTORE_BF16_PAIR(p, lo, hi)
+ *                          v (or lo then hi) rounded to bf16 (nearest even) into p */
 #include "softmax_kernels.h"
 
 #include <math.h>
@@ -131,9 +132,13 @@ static TARGET REAL KSFX(max_pass)(REAL *row, const REAL *mask, size_t n)
 #define PUT_EXPS(row, p, j, e) ((p) ? VSTORE_BF16((p) + (j), e) : vstore((row) + (j), e))
 #define PUT_EXPS_TAIL(row, p, j, n, e)                                                             \
     ((p) ? VSTORE_BF16_TAIL((p) + (j), n, e) : vstore_tail((row) + (j), n, e))
+#define PUT_EXPS_PAIR(row, p, j, e0, e1)                                                           \
+    ((p) ? VSTORE_BF16_PAIR((p) + (j), e0, e1)                                                     \
+         : (vstore((row) + (j), e0), vstore((row) + (j) + W, e1)))
 #else
 #define PUT_EXPS(row, p, j, e) vstore((row) + (j), e)
 #define PUT_EXPS_TAIL(row, p, j, n, e) vstore_tail((row) + (j), n, e)
+#define PUT_EXPS_PAIR(row, p, j, e0, e1) (vstore((row) + (j), e0), vstore((row) + (j) + W, e1))
 #endif
 
 /* row[j] = exp(row[j] − m) (or into p, PUT_EXPS), returning the sum of the exps. m is finite,
@@ -151,8 +156,7 @@ static TARGET REAL KSFX(exp_sum_pass)(REAL *row, size_t n, REAL m, mha_bf16 *p)
     for (; j + 2 * W <= n; j += 2 * W) {
         const vec e0 = KSFX(vexp)(vsub(vload(row + j), vm));
         const vec e1 = KSFX(vexp)(vsub(vload(row + j + W), vm));
-        PUT_EXPS(row, p, j, e0);
-        PUT_EXPS(row, p, j + W, e1);
+        PUT_EXPS_PAIR(row, p, j, e0, e1);
         s0 = vadd(s0, e0);
         s1 = vadd(s1, e1);
     }

@@ -221,10 +221,15 @@ mha_status mha_validate_attention(const mha_attention_desc *d, mha_dtype t,
     mha_status s = validate_shape(d, t, b, plan);
     if (s != MHA_OK)
         return s;
+    /* The caller's workspace counts up to the queried size, even where fewer workers then use
+     * less of it: which bytes are the library's must not depend on the worker count. */
+    size_t ws_checked = b->ws_bytes < plan->ws_bytes ? b->ws_bytes : plan->ws_bytes;
     if (b->has_workspace && !mha_plan_fit_workspace(plan, b->ws_bytes))
         return MHA_ERR_WORKSPACE_TOO_SMALL;
     mha_layout ls[N_IN + N_OUT];
     attention_layouts(d, plan, b, ls);
+    if (b->has_workspace)
+        ls[6] = (mha_layout){1, 0, 1, ws_checked, ws_checked};
     /* The caller's workspace is written, so it is checked as one more output (in bytes). */
     const void *ptrs[N_IN + N_OUT] = {b->Q, b->K, b->V, b->mask, b->out, b->lse, b->workspace};
     mha_span spans[N_IN + N_OUT];

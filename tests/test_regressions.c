@@ -130,6 +130,40 @@ static void padded_score_stride_fits_the_blas(void **state)
     assert_true(at_2_20 <= (size_t)16 << 20);
 }
 
+/* A workspace between one worker's size and the queried one runs fewer workers, which use less
+ * of it; the overlap test counted only the bytes they use, so an output placed in the rest was
+ * accepted — for a larger worker count the same bytes would have been written. Found by the
+ * fixed-seed fuzz run of CI (the oracle's rule: the caller's workspace is the library's up to the
+ * queried size). */
+static void workspace_tail_counts_for_overlap(void **state)
+{
+    (void)state;
+    mha_attention_desc d;
+    mha_attention_desc_init(&d, 64, 64, 4, 4, 8, 8);
+    d.n_threads = 2;
+    size_t all = 0, one = 0;
+    assert_int_equal(mha_attention_workspace_size(&d, &all), MHA_OK);
+    d.n_threads = 1;
+    assert_int_equal(mha_attention_workspace_size(&d, &one), MHA_OK);
+    d.n_threads = 2;
+    if (all == one) { /* a build without OpenMP has one worker only: no tail to test */
+        print_message("one worker only: nothing between the two sizes\n");
+        return;
+    }
+    size_t n = 64 * 32, ws_bytes = one + (all - one) / 2;
+    float *qkv = xcalloc(3 * n, sizeof *qkv);
+    unsigned char *block = xcalloc(ws_bytes + n * sizeof(float), 1);
+    /* out starts 8 bytes before the workspace ends: in its tail, beyond what one worker uses */
+    unsigned char *ws = block;
+    float *out = (float *)(void *)(block + ws_bytes - 8);
+    fill_sentinel(out, n * sizeof *out);
+    assert_int_equal(mha_attention_ws(&d, qkv, qkv + n, qkv + 2 * n, NULL, out, NULL, ws, ws_bytes),
+                     MHA_ERR_OVERLAP);
+    assert_true(is_sentinel(out, n * sizeof *out));
+    free(qkv);
+    free(block);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -138,6 +172,7 @@ int main(void)
         cmocka_unit_test(empty_k_v_with_wild_strides),
         cmocka_unit_test(out_items_packed_tightly),
         cmocka_unit_test(padded_score_stride_fits_the_blas),
+        cmocka_unit_test(workspace_tail_counts_for_overlap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,7 @@
 /* The row-softmax kernels and their vector exps, every variant this CPU runs (the others are
  * skipped with a message), against references in long double / double libm. */
 #include "common/test_util.h"
+#include "convert.h"
 #include "softmax_kernels.h"
 
 #include <float.h>
@@ -541,13 +542,56 @@ static void exp_variants_agree(void **state)
     free(yb);
 }
 
+/* The kernels that also write P in bf16 (softmax.h): the same max and sum as the row kernel, and
+ * p its exps rounded to nearest even (mha_float_to_bf16), except that an exp below 2^−126 may
+ * become 0 (VCVTNE2PS2BF16 reads subnormals as zero, mha.h). Masks with −inf, a floor, rows that
+ * see nothing, every tail length. */
+static void p_in_bf16_is_the_rounded_row(void **state)
+{
+    (void)state;
+    rng r = rng_seeded(61);
+    size_t tested = 0;
+    for (size_t i = 0; i < mha_softmax_isa_count; i++) {
+        mha_softmax_row_to_fn_bf16 *to_bf16 = mha_softmax_isas[i].row_to_bf16;
+        if (to_bf16 == NULL || !mha_softmax_isas[i].runs())
+            continue;
+        tested++;
+        for (size_t n = 0; n <= 100; n++) {
+            float x[100], exps[100], scores[100], mask[100], floor = n % 3 ? -INFINITY : 2.0f;
+            mha_bf16 p[100];
+            for (size_t j = 0; j < n; j++) {
+                x[j] = (float)rng_uniform(&r, -120, 8);
+                mask[j] = rng_range(&r, 0, 9) == 0 || n % 17 == 5 ? -INFINITY : 0;
+            }
+            memcpy(exps, x, sizeof x), memcpy(scores, x, sizeof x);
+            float max_a = floor, max_b = floor;
+            float sum_a = mha_softmax_isas[i].row_f32(exps, mask, n, &max_a);
+            float sum_b = to_bf16(scores, mask, n, &max_b, p);
+            assert_true(sum_a == sum_b && (max_a == max_b || (isnan(max_a) && isnan(max_b))));
+            for (size_t j = 0; j < n; j++) {
+                mha_bf16 want = mha_float_to_bf16(exps[j]);
+                bool flushed = exps[j] < 0x1p-126f && p[j].bits == 0;
+                if (p[j].bits != want.bits && !flushed)
+                    fail_msg("%s, n %zu, j %zu: p %#x, exp %a rounds to %#x",
+                             mha_softmax_isas[i].name, n, j, p[j].bits, (double)exps[j], want.bits);
+            }
+        }
+    }
+    print_message("%zu kernel set(s) write P in bf16 on this CPU\n", tested);
+}
+
 /* The driver gets the widest kernel the CPU runs, asked here of the CPU directly. */
 static void pick_follows_the_cpu(void **state)
 {
     (void)state;
     const char *want = "scalar";
+#if defined(MHA_X86_BF16_KERNELS)
+    if (mha_cpu_has_avx512bf16())
+        want = "avx512bf16";
+    else
+#endif
 #if defined(MHA_X86_KERNELS)
-    if (mha_cpu_has_avx512f())
+        if (mha_cpu_has_avx512f())
         want = "avx512f";
     else if (mha_cpu_has_avx2_fma())
         want = "avx2";
@@ -588,7 +632,7 @@ static const kernel_test kernel_tests[] = {
 
 int main(void)
 {
-    static struct CMUnitTest tests[N_KERNEL_TESTS * MAX_KERNELS + 1];
+    static struct CMUnitTest tests[N_KERNEL_TESTS * MAX_KERNELS + 2];
     static char names[N_KERNEL_TESTS * MAX_KERNELS][64];
     size_t n = 0;
     collect_kernels();
@@ -602,5 +646,6 @@ int main(void)
         }
     }
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(pick_follows_the_cpu);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(p_in_bf16_is_the_rounded_row);
     return _cmocka_run_group_tests("test_softmax", tests, n, NULL, NULL);
 }

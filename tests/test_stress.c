@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Thread stress: many concurrent calls from several threads — mixed shapes, float and double,
  * mha_attention, _ws on per-thread workspaces, multi-head, self attention, the fused projection,
- * merge, calls with the library's own tile workers — each compared bit for bit with the result of
- * the same call made serially first. The library is documented reentrant with no global state, so
- * concurrency must not change a single bit. Threads share the inputs (read-only) and own their
- * outputs and workspaces. Also built with -fsanitize=thread in CI (see docs/HARDENING.md). */
+ * merge, calls with the library's own tile workers, bf16 and f16 — each compared bit for bit with
+ * the result of the same call made serially first. The library is documented reentrant with no
+ * global state, so concurrency must not change a single bit. Threads share the inputs (read-only)
+ * and own their outputs and workspaces. Also built with -fsanitize=thread in CI (see
+ * docs/HARDENING.md). */
 #include "common/test_util.h"
 
 #include "mha.h"
@@ -18,9 +19,13 @@ static unsigned rounds = ROUNDS;
 
 typedef enum kind { ATTENTION, ATTENTION_WS, MULTI_HEAD, SELF, QKV_FUSED, MERGE } kind;
 
+/* How the matrices are stored: in the arithmetic's type, or in a half type (mask, lse float). */
+typedef enum storage { AS_REAL, AS_BF16, AS_F16 } storage;
+
 typedef struct job {
     kind kind;
     bool f64;
+    storage half;
     mha_attention_desc d;
     bool mask, lse;
     size_t seq, d_model, n_heads; /* seed operations; merge: rows, d_v, n_heads */
@@ -29,10 +34,33 @@ typedef struct job {
     unsigned char *want_out, *want_lse; /* the serial result */
 } job;
 
+/* The half types' calls (attention, _ws, the fused projection). */
+static mha_status run_half_job(const job *j, void *out, void *lse, void *ws)
+{
+    const mha_attention_desc *d = &j->d;
+    void *l = j->lse ? lse : NULL;
+    bool bf16 = j->half == AS_BF16;
+    switch (j->kind) {
+    case ATTENTION:
+        return bf16 ? mha_attention_bf16(d, j->Q, j->K, j->V, j->M, out, l)
+                    : mha_attention_f16(d, j->Q, j->K, j->V, j->M, out, l);
+    case ATTENTION_WS:
+        return bf16 ? mha_attention_ws_bf16(d, j->Q, j->K, j->V, j->M, out, l, ws, j->ws_bytes)
+                    : mha_attention_ws_f16(d, j->Q, j->K, j->V, j->M, out, l, ws, j->ws_bytes);
+    case QKV_FUSED:
+        return bf16 ? mha_compute_qkv_fused_bf16(j->Q, j->K, j->seq, j->d_model, out)
+                    : mha_compute_qkv_fused_f16(j->Q, j->K, j->seq, j->d_model, out);
+    default:
+        return MHA_ERR_INVALID_ARGUMENT;
+    }
+}
+
 static mha_status run_job(const job *j, void *out, void *lse, void *ws)
 {
     const mha_attention_desc *d = &j->d;
     void *l = j->lse ? lse : NULL;
+    if (j->half != AS_REAL)
+        return run_half_job(j, out, lse, ws);
     if (j->f64) {
         switch (j->kind) {
         case ATTENTION:
@@ -80,10 +108,25 @@ static void *random_values(rng *r, size_t n, size_t elem, double lo, double hi)
         double v = rng_uniform(r, lo, hi);
         if (elem == sizeof(float))
             ((float *)p)[i] = (float)v;
-        else
+        else if (elem == sizeof(double))
             ((double *)p)[i] = v;
+        else /* a half type: bits of a small value in both bf16 and f16 */
+            ((uint16_t *)p)[i] = (uint16_t)(0x3000 + (rng_next(r) & 0x07FF));
     }
     return p;
+}
+
+/* j in a half type: 16-bit matrices and workspace of that type; the lse stays float. */
+static job in_half(job j, storage half)
+{
+    j.half = half;
+    j.out_bytes = j.out_bytes / j.elem * 2;
+    j.elem = 2;
+    if (j.kind == ATTENTION_WS)
+        assert_int_equal(half == AS_BF16 ? mha_attention_workspace_size_bf16(&j.d, &j.ws_bytes)
+                                         : mha_attention_workspace_size_f16(&j.d, &j.ws_bytes),
+                         MHA_OK);
+    return j;
 }
 
 static job attention_job(bool f64, bool ws, size_t batch, size_t seq_q, size_t seq_kv,
@@ -123,7 +166,8 @@ static void make_inputs(rng *r, job *j)
         j->Q = random_values(r, d->batch * d->batch_stride_q, e, -1, 1);
         j->K = random_values(r, d->batch * d->batch_stride_k, e, -1, 1);
         j->V = random_values(r, d->batch * d->batch_stride_v, e, -1, 1);
-        j->M = j->mask ? random_values(r, d->seq_q * d->ld_mask, e, -2, 2) : NULL;
+        size_t mask_elem = j->half != AS_REAL ? sizeof(float) : e; /* the mask is never half */
+        j->M = j->mask ? random_values(r, d->seq_q * d->ld_mask, mask_elem, -2, 2) : NULL;
         return;
     }
     size_t n = j->seq * j->d_model;
@@ -150,7 +194,7 @@ static void make_inputs(rng *r, job *j)
     }
 }
 
-enum { N_JOBS = 12 };
+enum { N_JOBS = 15 };
 static job jobs[N_JOBS];
 static size_t max_out, max_lse, max_ws;
 
@@ -177,6 +221,14 @@ static void make_jobs(void)
     jobs[n].d.n_threads = 3; /* and a workspace for 3 workers */
     assert_int_equal(mha_attention_workspace_size_f64(&jobs[n].d, &jobs[n].ws_bytes), MHA_OK);
     n++;
+    /* The half types: bf16 natively where the CPU multiplies it (oneDNN's per-worker primitive
+     * caches, in the workspace), f16 widened; tile workers, a caller's workspace, a projection. */
+    jobs[n] = attention_job(false, false, 2, 96, 96, 4, 2, 32, 32, MHA_CAUSAL, true, true);
+    jobs[n].d.n_threads = 2;
+    jobs[n] = in_half(jobs[n], AS_BF16);
+    n++;
+    jobs[n++] = in_half(attention_job(false, true, 1, 40, 70, 2, 1, 16, 8, 0, false, true), AS_F16);
+    jobs[n++] = in_half(seed_job(QKV_FUSED, false, 300, 16, 1), AS_BF16);
     rng r = rng_seeded(2024);
     for (size_t i = 0; i < N_JOBS; i++) {
         job *j = &jobs[i];

@@ -84,15 +84,22 @@ _declare("mha_status_string", [c_int], c_char_p)
 _declare("mha_version", [], c_char_p)
 _declare("mha_runtime_info", [ctypes.POINTER(Runtime)])
 _declare("mha_attention_desc_init", [ctypes.POINTER(AttentionDesc)] + [c_size_t] * 6, None)
-# The float and double variants share one signature each; the dtype picks the suffix.
+# Every storage format has the same signatures; the storage picks the suffix. The keys are what
+# the arrays handed over hold: numpy's float32, float64 and float16 (IEEE binary16, the C mha_f16),
+# and BF16, uint16 arrays of bfloat16 bits (the C mha_bf16), which only this package makes.
+BF16 = "bf16"
+_SUFFIX = {np.dtype(np.float32): "", np.dtype(np.float64): "_f64", np.dtype(np.float16): "_f16",
+           BF16: "_bf16"}
 _QKV = {}
 _ATTENTION = {}
-for _dtype, _suffix in ((np.dtype(np.float32), ""), (np.dtype(np.float64), "_f64")):
-    _QKV[_dtype] = _declare("mha_compute_qkv" + _suffix,
-                            [c_void_p] * 4 + [c_size_t] * 2 + [c_void_p] * 3)
-    _ATTENTION[_dtype] = _declare(
+for _storage, _suffix in _SUFFIX.items():
+    _QKV[_storage] = _declare("mha_compute_qkv" + _suffix,
+                              [c_void_p] * 4 + [c_size_t] * 2 + [c_void_p] * 3)
+    _ATTENTION[_storage] = _declare(
         "mha_attention" + _suffix, [ctypes.POINTER(AttentionDesc)] + [c_void_p] * 6
     )
+_declare("mha_convert_f32_to_bf16", [c_void_p, c_void_p, c_size_t])
+_declare("mha_convert_bf16_to_f32", [c_void_p, c_void_p, c_size_t])
 
 
 def status_string(status):
@@ -133,15 +140,28 @@ def new_desc(seq_q, seq_kv, n_heads, n_kv_heads, d_head, d_v):
     return desc
 
 
-def compute_qkv(X, W_q, W_k, W_v, Q, K, V):
-    """mha_compute_qkv[_f64] on contiguous arrays of one dtype; writes Q, K, V."""
+def compute_qkv(X, W_q, W_k, W_v, Q, K, V, storage):
+    """mha_compute_qkv[_f64|_f16|_bf16] on contiguous arrays of one storage; writes Q, K, V."""
     seq_len, d_model = X.shape
-    status = _QKV[X.dtype](*map(_address, (X, W_q, W_k, W_v)), seq_len, d_model,
+    status = _QKV[storage](*map(_address, (X, W_q, W_k, W_v)), seq_len, d_model,
                            *map(_address, (Q, K, V)))
-    _check(status, "mha_compute_qkv")
+    _check(status, "mha_compute_qkv" + _SUFFIX[storage])
 
 
-def attention(desc, Q, K, V, mask, out):
-    """mha_attention[_f64]; each array's address is its element [0, …, 0] as desc describes."""
-    status = _ATTENTION[out.dtype](ctypes.byref(desc), *map(_address, (Q, K, V, mask, out)), None)
-    _check(status, "mha_attention")
+def attention(desc, Q, K, V, mask, out, storage):
+    """mha_attention[_f64|_f16|_bf16]; each array's address is its element [0, …, 0] as desc
+    describes. The mask is of the storage's dtype for float32/float64, float32 for the halves."""
+    status = _ATTENTION[storage](ctypes.byref(desc), *map(_address, (Q, K, V, mask, out)), None)
+    _check(status, "mha_attention" + _SUFFIX[storage])
+
+
+def f32_to_bf16(src, dst):
+    """mha_convert_f32_to_bf16 from a contiguous float32 array into a contiguous uint16 one."""
+    _check(lib.mha_convert_f32_to_bf16(_address(src), _address(dst), src.size),
+           "mha_convert_f32_to_bf16")
+
+
+def bf16_to_f32(src, dst):
+    """mha_convert_bf16_to_f32 from a contiguous uint16 array into a contiguous float32 one."""
+    _check(lib.mha_convert_bf16_to_f32(_address(src), _address(dst), src.size),
+           "mha_convert_bf16_to_f32")

@@ -11,7 +11,7 @@ import operator
 import numpy as np
 
 from . import _capi
-from ._layout import contiguous, matrix_stack, working_dtype
+from ._layout import matrix_stack, packed_for, plan, stack_for
 
 
 def _new_output(shape, dtype):
@@ -32,10 +32,24 @@ def _count(value, name):
     return n
 
 
-def _as_arrays(values):
+def _as_arrays(values, precision, function):
     arrays = [np.asarray(v) for v in values]
-    dtype = working_dtype(*arrays)
-    return arrays, dtype
+    return arrays, plan(arrays, precision, function)
+
+
+def _new_result(shape, how):
+    """A result array and the array the C call writes: the same one, except for bf16, where C
+    writes bits that _finish() widens into the result."""
+    result = _new_output(shape, how.result)
+    if how.storage is _capi.BF16:
+        return result, np.empty(shape, np.uint16)
+    return result, result
+
+
+def _finish(result, written):
+    if written is not result:
+        _capi.bf16_to_f32(written, result)  # both packed, of one shape: exact widening
+    return result
 
 
 def _require_2d_same_shape(names, arrays, function):
@@ -49,9 +63,10 @@ def _require_2d_same_shape(names, arrays, function):
         raise ValueError(f"{function}: Q, K and V must have one shape, got {listed}")
 
 
-def compute_qkv(X, W_q, W_k, W_v):
-    """Q, K, V = X·W_q, X·W_k, X·W_v for X (seq_len, d_model) and W (d_model, d_model)."""
-    (X, W_q, W_k, W_v), dtype = _as_arrays((X, W_q, W_k, W_v))
+def compute_qkv(X, W_q, W_k, W_v, *, precision=None):
+    """Q, K, V = X·W_q, X·W_k, X·W_v for X (seq_len, d_model) and W (d_model, d_model).
+    precision: None (the inputs' dtype decides), "f16" or "bf16"; see docs/PYTHON.md."""
+    (X, W_q, W_k, W_v), how = _as_arrays((X, W_q, W_k, W_v), precision, "compute_qkv")
     if X.ndim != 2:
         raise ValueError(f"compute_qkv: X must be 2-D (seq_len, d_model), got shape {X.shape}")
     seq_len, d_model = X.shape
@@ -60,24 +75,24 @@ def compute_qkv(X, W_q, W_k, W_v):
             raise ValueError(f"compute_qkv: {name} must be ({d_model}, {d_model}) for X of shape "
                              f"{X.shape}, got {W.shape}")
     # mha_compute_qkv takes packed matrices only, so strided inputs are packed here.
-    X, W_q, W_k, W_v = (contiguous(a, dtype) for a in (X, W_q, W_k, W_v))
-    Q, K, V = (_new_output(X.shape, dtype) for _ in range(3))
-    _capi.compute_qkv(X, W_q, W_k, W_v, Q, K, V)
-    return Q, K, V
+    X, W_q, W_k, W_v = (packed_for(a, how) for a in (X, W_q, W_k, W_v))
+    (Q, q), (K, k), (V, v) = (_new_result(X.shape, how) for _ in range(3))
+    _capi.compute_qkv(X, W_q, W_k, W_v, q, k, v, how.storage)
+    return _finish(Q, q), _finish(K, k), _finish(V, v)
 
 
-def self_attention(Q, K, V):
+def self_attention(Q, K, V, *, precision=None):
     """softmax(Q·Kᵀ / sqrt(d_k))·V for Q, K, V of one shape (seq_len, d_k)."""
-    arrays, _ = _as_arrays((Q, K, V))
+    arrays, _ = _as_arrays((Q, K, V), precision, "self_attention")
     _require_2d_same_shape("QKV", arrays, "self_attention")
-    return attention(*arrays, 1)
+    return attention(*arrays, 1, precision=precision)
 
 
-def multi_head_attention(Q, K, V, n_heads):
+def multi_head_attention(Q, K, V, n_heads, *, precision=None):
     """Attention per head on column slices of Q, K, V (seq_len, d_model); d_k = d_model/n_heads."""
-    arrays, _ = _as_arrays((Q, K, V))
+    arrays, _ = _as_arrays((Q, K, V), precision, "multi_head_attention")
     _require_2d_same_shape("QKV", arrays, "multi_head_attention")
-    return attention(*arrays, n_heads)
+    return attention(*arrays, n_heads, precision=precision)
 
 
 def _heads_width(width, heads, name, heads_name):
@@ -127,12 +142,12 @@ def _kv_lens(kv_lens, batch, seq_kv):
 
 
 def attention(Q, K, V, n_heads, *, n_kv_heads=None, causal=False, mask=None, scale=None,
-              kv_lens=None):
+              precision=None, kv_lens=None):
     """General attention; see docs/PYTHON.md. Q (…, seq_q, n_heads·d_head),
     K (…, seq_kv, n_kv_heads·d_head), V (…, seq_kv, n_kv_heads·d_v) -> (…, seq_q, n_heads·d_v).
     kv_lens: optional ints, one per batch item (flattened): item b sees keys [0, kv_lens[b]).
     """
-    (Q, K, V), dtype = _as_arrays((Q, K, V))
+    (Q, K, V), how = _as_arrays((Q, K, V), precision, "attention")
     n_heads = _count(n_heads, "n_heads")
     n_kv_heads = n_heads if n_kv_heads is None else _count(n_kv_heads, "n_kv_heads")
     if n_heads % n_kv_heads:
@@ -157,9 +172,11 @@ def attention(Q, K, V, n_heads, *, n_kv_heads=None, causal=False, mask=None, sca
 
     batch = math.prod(batch_shape)
     lens = None if kv_lens is None else _kv_lens(kv_lens, batch, seq_kv)
-    q, k, v = (matrix_stack(a, dtype) for a in (Q, K, V))
-    m = None if mask is None else _mask_stack(mask, batch_shape, seq_q, seq_kv, dtype)
-    out = _new_output((*batch_shape, seq_q, n_heads * d_v), dtype)
+    q, k, v = (stack_for(a, how) for a in (Q, K, V))
+    # The half functions take a float mask: float32 for bf16 (the inputs' dtype) and for f16.
+    mask_dtype = how.inputs if how.inputs != np.float16 else np.dtype(np.float32)
+    m = None if mask is None else _mask_stack(mask, batch_shape, seq_q, seq_kv, mask_dtype)
+    result, out = _new_result((*batch_shape, seq_q, n_heads * d_v), how)
 
     desc = _capi.new_desc(seq_q, seq_kv, n_heads, n_kv_heads, d_head, d_v)
     desc.batch = batch
@@ -175,5 +192,6 @@ def attention(Q, K, V, n_heads, *, n_kv_heads=None, causal=False, mask=None, sca
     if lens is not None and batch > 0:
         desc.kv_lens = lens.ctypes.data  # `lens` stays referenced until the call returns
     # out is packed: the ld_out and batch_stride_out from mha_attention_desc_init are right.
-    _capi.attention(desc, q.array, k.array, v.array, None if m is None else m.array, out)
-    return out
+    _capi.attention(desc, q.array, k.array, v.array, None if m is None else m.array, out,
+                    how.storage)
+    return _finish(result, out)

@@ -41,7 +41,8 @@ mha_status mha_ring_check_local(const mha_ring_args *a)
     if (d == NULL)
         return MHA_ERR_NULL_POINTER;
     /* The ring's shards are whole sequences: a ragged batch (kv_lens) is not supported. */
-    if (d->seq_q != d->seq_kv || d->kv_lens != NULL)
+    if (d->seq_q != d->seq_kv || d->kv_lens != NULL ||
+        (a->layout != MHA_RING_CONTIGUOUS && a->layout != MHA_RING_ZIGZAG))
         return MHA_ERR_INVALID_ARGUMENT;
     /* The descriptor's rules are mha_attention()'s, asked through its public workspace query.
      * The mask fields are neutralised: the ring call has no mask, so they must not matter. */
@@ -64,7 +65,8 @@ mha_status mha_ring_check_local(const mha_ring_args *a)
     const void *const ptrs[N_BUF] = {a->Q, a->K, a->V, a->out, a->lse};
     mha_span sp[N_BUF];
     for (int i = 0; i < N_BUF; i++)
-        if ((s = mha_span_of(ptrs[i], a->elem, ls[i], &sp[i])) != MHA_OK)
+        if ((s = mha_span_of(ptrs[i], i == OUT_LSE ? a->real_elem : a->elem, ls[i], &sp[i])) !=
+            MHA_OK)
             return s;
     /* Outputs against inputs and each other; inputs may alias each other. */
     for (int o = OUT_O; o < N_BUF; o++)
@@ -89,10 +91,10 @@ static mha_status key_status(uint64_t key)
     return (mha_status)(key & 0xffu);
 }
 
-enum { N_SHAPE = 7 };
+enum { N_SHAPE = 8 };
 
 mha_status mha_ring_agree_args(MPI_Comm comm, int rank, int size, mha_status local,
-                               const mha_attention_desc *desc)
+                               const mha_attention_desc *desc, mha_ring_layout layout)
 {
     /* One MPI_MAX reduction answers both questions: the key, and for each shape field its
      * maximum and (as the maximum of its complement) its minimum — equal on all ranks iff
@@ -103,7 +105,7 @@ mha_status mha_ring_agree_args(MPI_Comm comm, int rank, int size, mha_status loc
         uint64_t scale_bits;
         memcpy(&scale_bits, &desc->scale, sizeof scale_bits);
         const uint64_t f[N_SHAPE] = {desc->batch, desc->n_heads, desc->n_kv_heads, desc->d_head,
-                                     desc->d_v,   desc->flags,   scale_bits};
+                                     desc->d_v,   desc->flags,   scale_bits,       layout};
         for (int i = 0; i < N_SHAPE; i++) {
             v[1 + i] = f[i];
             v[1 + N_SHAPE + i] = ~f[i];
@@ -152,43 +154,84 @@ static mha_status fold_block(const mha_ring_args *a, const mha_ring_plan *p, siz
     return s;
 }
 
+/* The blocks of query piece k against a shard of src_rows rows of which it sees `prefix` rows,
+ * then the diagonal if `diagonal`. On the diagonal the keys grow with each block, so every block
+ * is folded; elsewhere all blocks but the last of the piece have one shape. `own`: the rank's own
+ * shard, whose blocks are written into the running output (n rows per batch item). */
+static mha_status fold_piece(const mha_ring_args *a, const mha_ring_plan *p, int k, size_t src_rows,
+                             size_t prefix, bool diagonal, bool own, size_t *max)
+{
+    const size_t rows = p->mine[k].rows, c = p->chunk_rows;
+    mha_status s = MHA_OK;
+    for (size_t off = 0; diagonal && s == MHA_OK && off < rows; off += c) {
+        const size_t m = rows - off < c ? rows - off : c;
+        s = fold_block(a, p, m, prefix + off + m, src_rows, own ? p->n : m, true, max);
+    }
+    if (diagonal || prefix == 0 || rows == 0)
+        return s;
+    const size_t full = rows < c ? rows : c, last = rows % c;
+    s = fold_block(a, p, full, prefix, src_rows, own ? p->n : full, false, max);
+    if (s == MHA_OK && last != 0 && last != full)
+        s = fold_block(a, p, last, prefix, src_rows, own ? p->n : last, false, max);
+    return s;
+}
+
 /* The largest workspace over every block this rank will run (it is not monotonic in the
  * block's shape: the tile height jumps with the score row length). */
-static mha_status plan_workspace(const mha_ring_args *a, const uint64_t *lengths, mha_ring_plan *p)
+static mha_status plan_workspace(const mha_ring_args *a, mha_ring_plan *p)
 {
-    const mha_attention_desc *d = a->desc;
-    const bool causal = d->flags & MHA_CAUSAL;
     size_t max = 0;
     mha_status s = MHA_OK;
-    /* Own shard (step 0), written straight into the running output. */
-    for (size_t r0 = 0; s == MHA_OK && r0 < p->n; r0 += p->chunk_rows) {
-        size_t m = p->n - r0 < p->chunk_rows ? p->n - r0 : p->chunk_rows;
-        s = fold_block(a, p, m, causal ? r0 + m : p->n, p->n, p->n, causal, &max);
-    }
-    if (p->n == 0)
-        return s;
-    /* Other shards that are computed: all of them, or (causal) those of earlier ranks. */
-    const size_t last = p->n % p->chunk_rows ? p->n % p->chunk_rows : p->chunk_rows;
     for (int src = 0; s == MHA_OK && src < p->size; src++) {
-        if (src == p->rank || lengths[src] == 0 || (causal && src > p->rank))
+        if (p->lengths[src] == 0)
             continue;
-        size_t keys = (size_t)lengths[src];
-        s = fold_block(a, p, p->chunk_rows, keys, keys, p->chunk_rows, false, &max);
-        if (s == MHA_OK)
-            s = fold_block(a, p, last, keys, keys, last, false, &max);
+        mha_ring_piece kp[2];
+        mha_ring_pieces(p->layout, p->total, p->lengths, p->size, src, kp);
+        for (int k = 0; s == MHA_OK && k < 2; k++) {
+            size_t prefix;
+            bool diagonal;
+            mha_ring_visible(kp, p->mine[k].chunk, p->causal, &prefix, &diagonal);
+            s = fold_piece(a, p, k, (size_t)p->lengths[src], prefix, diagonal, src == p->rank,
+                           &max);
+        }
     }
     p->ws_bytes = max;
     return s;
+}
+
+/* The whole sequence's length into p->total, and the layout's rules on every rank's length. */
+static mha_status plan_layout(mha_ring_plan *p)
+{
+    uint64_t total = 0;
+    for (int r = 0; r < p->size; r++) {
+        if (p->lengths[r] > SIZE_MAX - total)
+            return MHA_ERR_TOO_LARGE;
+        total += p->lengths[r];
+    }
+    p->total = (size_t)total;
+    if (p->layout == MHA_RING_ZIGZAG && !mha_ring_zigzag_lengths_ok(p->lengths, p->size, p->total))
+        return MHA_ERR_INVALID_ARGUMENT;
+    mha_ring_pieces(p->layout, p->total, p->lengths, p->size, p->rank, p->mine);
+    return MHA_OK;
 }
 
 mha_status mha_ring_plan_call(const mha_ring_args *a, const uint64_t *lengths, int rank, int size,
                               mha_ring_plan *p)
 {
     const mha_attention_desc *d = a->desc;
-    *p = (mha_ring_plan){.rank = rank, .size = size, .n = d->seq_q, .empty = true};
+    const bool causal = d->flags & MHA_CAUSAL;
+    *p = (mha_ring_plan){.rank = rank,
+                         .size = size,
+                         .layout = a->layout,
+                         .causal = causal,
+                         .stop_at_last = causal && a->layout == MHA_RING_CONTIGUOUS,
+                         .lengths = lengths,
+                         .n = d->seq_q,
+                         .empty = true};
+    mha_status s = plan_layout(p);
+    if (s != MHA_OK)
+        return s;
     for (int r = 0; r < size; r++) {
-        if (lengths[r] > SIZE_MAX)
-            return MHA_ERR_TOO_LARGE;
         if (lengths[r] > p->max_n)
             p->max_n = (size_t)lengths[r];
         if (lengths[r] != 0)
@@ -202,6 +245,7 @@ mha_status mha_ring_plan_call(const mha_ring_args *a, const uint64_t *lengths, i
     size_t kv_w, rows, total = 0, bytes;
     if (!mha_add_ok(p->k_w, p->v_w, &kv_w) || !mha_mul_ok(d->batch, p->max_n, &rows) ||
         !mha_mul_ok(rows, kv_w, &p->kv_elems) || !mha_mul_ok(d->batch, p->n, &rows) ||
+        !mha_mul_ok(rows, d->n_heads * d->d_head, &p->q_elems) ||
         !mha_mul_ok(rows, p->o_w, &p->acc_elems) ||
         !mha_mul_ok(rows, d->n_heads, &p->acc_lse_elems) ||
         !mha_mul_ok(d->batch, p->chunk_rows, &rows) || !mha_mul_ok(rows, p->o_w, &p->tmp_elems) ||
@@ -210,14 +254,25 @@ mha_status mha_ring_plan_call(const mha_ring_args *a, const uint64_t *lengths, i
     /* A shard travels as one message, and MPI counts in int. */
     if (p->kv_elems > (size_t)INT_MAX)
         return MHA_ERR_TOO_LARGE;
-    const size_t parts[] = {p->kv_elems,  p->kv_elems,      p->acc_elems,
-                            p->tmp_elems, p->acc_lse_elems, p->tmp_lse_elems};
+    /* The two transfer buffers in the matrices' type, the rest in the computation's; the half
+     * types add the widened shard and queries. */
+    const bool wide = a->real_elem != a->elem;
+    const size_t parts[][2] = {
+        {p->kv_elems, a->elem},
+        {p->kv_elems, a->elem},
+        {p->acc_elems, a->real_elem},
+        {p->tmp_elems, a->real_elem},
+        {p->acc_lse_elems, a->real_elem},
+        {p->tmp_lse_elems, a->real_elem},
+        {wide ? p->kv_elems : 0, a->real_elem},
+        {wide ? p->q_elems : 0, a->real_elem},
+    };
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
-        if (!mha_mul_ok(parts[i], a->elem, &bytes) || !mha_add_ok(total, bytes, &total))
+        if (!mha_mul_ok(parts[i][0], parts[i][1], &bytes) || !mha_add_ok(total, bytes, &total))
             return MHA_ERR_TOO_LARGE;
     if (p->empty)
         return MHA_OK;
-    mha_status s = plan_workspace(a, lengths, p);
+    s = plan_workspace(a, p);
     if (s == MHA_OK && !mha_add_ok(total, p->ws_bytes, &total))
         s = MHA_ERR_TOO_LARGE;
     return s;
