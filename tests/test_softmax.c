@@ -462,7 +462,7 @@ static void exp_is_accurate(void **state)
         for (size_t i = start; i <= n && i < start + chunk; i++, m++) {
             x[m] = round_to(k, lo - lo * (double)i / (double)n);
         }
-        double wx, w = max_ulp_error(k, x, m, &wx);
+        double wx = 0, w = max_ulp_error(k, x, m, &wx);
         if (w > worst) {
             worst = w;
             worst_x = wx;
@@ -470,7 +470,7 @@ static void exp_is_accurate(void **state)
     }
     for (int e = 1; e <= 60; e++) /* −2^−e, and the values around it */
         for (int d = -2; d <= 2; d++) {
-            double t = -ldexp(1 + d * 0x1p-23, -e), wx;
+            double t = -ldexp(1 + d * 0x1p-23, -e), wx = 0;
             x[0] = round_to(k, t);
             double w = max_ulp_error(k, x, 1, &wx);
             if (w > worst) {
