@@ -2,6 +2,8 @@
 /* float ↔ bf16/f16: the portable kernels and the choice among the variants. */
 #include "convert.h"
 
+#include "cpu.h"
+
 /* A portable row kernel: the scalar helper of convert.h on every element. */
 #define SCALAR_ROW(name, Src, Dst, convert)                                                        \
     void name(const Src *src, Dst *dst, size_t n)                                                  \
@@ -34,13 +36,7 @@ const size_t mha_convert_n_variants = sizeof mha_convert_variants / sizeof mha_c
 
 /* Asked at every call, as the softmax is (softmax_impl.h): no global remembers the answer, so the
  * library keeps no mutable state. The first variant the CPU runs is the widest. */
-const mha_convert_kernels *mha_convert_pick(void)
-{
-    size_t v = 0;
-    while (!mha_convert_variants[v].have())
-        v++; /* ends: the portable one always runs */
-    return &mha_convert_variants[v];
-}
+MHA_DEFINE_PICK(mha_convert_pick, mha_convert_kernels, mha_convert_variants, have)
 
 void mha_widen_bf16(const mha_bf16 *src, float *dst, size_t n)
 {

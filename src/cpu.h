@@ -6,6 +6,19 @@
 #define MHA_CPU_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+/* Defines `const Row *fn(void)`: the first row of `table` whose member `runs` says this CPU runs
+ * it; every kernel table ends with a portable row that always does. No state is kept: a few loads
+ * and bit tests per call. */
+#define MHA_DEFINE_PICK(fn, Row, table, runs)                                                      \
+    const Row *fn(void)                                                                            \
+    {                                                                                              \
+        size_t i = 0;                                                                              \
+        while (!(table)[i].runs())                                                                 \
+            i++;                                                                                   \
+        return &(table)[i];                                                                        \
+    }
 
 #if defined(MHA_X86_KERNELS)
 

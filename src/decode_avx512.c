@@ -19,40 +19,13 @@ typedef __m512 vec;
 #define SCORE_ROWS 8
 #define PV_ROWS 4
 #define PV_VECS 4
-
-static inline TARGET vec vzero(void)
-{
-    return _mm512_setzero_ps();
-}
-
-static inline TARGET vec vfma(vec a, vec b, vec c)
-{
-    return _mm512_fmadd_ps(a, b, c);
-}
-
-static inline TARGET vec vloadf(const float *p)
-{
-    return _mm512_loadu_ps(p);
-}
-
-static inline TARGET void vstoref(float *p, vec v)
-{
-    _mm512_storeu_ps(p, v);
-}
-
-static inline TARGET vec vset1(float a)
-{
-    return _mm512_set1_ps(a);
-}
+/* decode_isa_impl.h: the kernels' name suffix and the intrinsics' prefix. */
+#define DECODE_ISA avx512
+#define VEC_PREFIX _mm512
 
 static inline TARGET float vsum(vec v)
 {
     return _mm512_reduce_add_ps(v);
-}
-
-static inline TARGET vec vload_f32(const float *p)
-{
-    return _mm512_loadu_ps(p);
 }
 
 static inline TARGET vec vload_bf16(const mha_bf16 *p)
@@ -66,36 +39,5 @@ static inline TARGET vec vload_f16(const mha_f16 *p)
     return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)p));
 }
 
-static inline float f32_to_f(float x)
-{
-    return x;
-}
-
-/* clang-format off */
-#define KV float
-#define KV_NAME(kind) mha_decode_##kind##_avx512_f32
-#define vloadkv vload_f32
-#define KV_TO_F f32_to_f
-#include "decode_simd_impl.h"
-#undef KV
-#undef KV_NAME
-#undef vloadkv
-#undef KV_TO_F
-
-#define KV mha_bf16
-#define KV_NAME(kind) mha_decode_##kind##_avx512_bf16
-#define vloadkv vload_bf16
-#define KV_TO_F mha_bf16_to_float
-#include "decode_simd_impl.h"
-#undef KV
-#undef KV_NAME
-#undef vloadkv
-#undef KV_TO_F
-
-#define KV mha_f16
-#define KV_NAME(kind) mha_decode_##kind##_avx512_f16
-#define vloadkv vload_f16
-#define KV_TO_F mha_f16_to_float
-#include "decode_simd_impl.h"
-/* clang-format on */
+#include "decode_isa_impl.h"
 #endif

@@ -35,10 +35,4 @@ const mha_decode_isa mha_decode_isas[] = {
 
 const size_t mha_decode_isa_count = sizeof mha_decode_isas / sizeof mha_decode_isas[0];
 
-const mha_decode_isa *mha_decode_isa_best(void)
-{
-    size_t i = 0;
-    while (!mha_decode_isas[i].runs()) /* the last row always runs */
-        i++;
-    return &mha_decode_isas[i];
-}
+MHA_DEFINE_PICK(mha_decode_isa_best, mha_decode_isa, mha_decode_isas, runs)

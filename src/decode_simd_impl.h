@@ -59,31 +59,22 @@ INLINE void KV_NAME(key_rows)(const float *q, size_t rows, size_t d, size_t dv, 
         const float *qr = q + r0 * d;
         float *sr = S + r0 * ld_s + j;
         /* The last rows % SCORE_ROWS, each count its own unrolled copy. */
+#define TAIL_ROWS(n)                                                                               \
+    case n:                                                                                        \
+        KV_NAME(dot_rows)(qr, d, dv, kr, scale, sr, ld_s, n);                                      \
+        break;
         switch (rows - r0) {
-        case 1:
-            KV_NAME(dot_rows)(qr, d, dv, kr, scale, sr, ld_s, 1);
-            break;
-        case 2:
-            KV_NAME(dot_rows)(qr, d, dv, kr, scale, sr, ld_s, 2);
-            break;
-        case 3:
-            KV_NAME(dot_rows)(qr, d, dv, kr, scale, sr, ld_s, 3);
-            break;
-        case 4:
-            KV_NAME(dot_rows)(qr, d, dv, kr, scale, sr, ld_s, 4);
-            break;
-        case 5:
-            KV_NAME(dot_rows)(qr, d, dv, kr, scale, sr, ld_s, 5);
-            break;
-        case 6:
-            KV_NAME(dot_rows)(qr, d, dv, kr, scale, sr, ld_s, 6);
-            break;
-        case 7:
-            KV_NAME(dot_rows)(qr, d, dv, kr, scale, sr, ld_s, 7);
-            break;
+            TAIL_ROWS(1)
+            TAIL_ROWS(2)
+            TAIL_ROWS(3)
+            TAIL_ROWS(4)
+            TAIL_ROWS(5)
+            TAIL_ROWS(6)
+            TAIL_ROWS(7)
         default:
             break;
         }
+#undef TAIL_ROWS
     }
 }
 

@@ -27,13 +27,7 @@ const mha_softmax_isa mha_softmax_isas[] = {
 
 const size_t mha_softmax_isa_count = sizeof mha_softmax_isas / sizeof mha_softmax_isas[0];
 
-const mha_softmax_isa *mha_softmax_isa_best(void)
-{
-    size_t i = 0;
-    while (!mha_softmax_isas[i].runs()) /* the last row always runs */
-        i++;
-    return &mha_softmax_isas[i];
-}
+MHA_DEFINE_PICK(mha_softmax_isa_best, mha_softmax_isa, mha_softmax_isas, runs)
 
 mha_softmax_row_to_fn_bf16 *mha_softmax_pick_to_bf16(void)
 {
