@@ -74,32 +74,17 @@ static void decode_softmax(const mha_attention_desc *d, const decode_item *it, s
         const size_t n_vis = visible <= k0 ? 0 : visible - k0 < n ? visible - k0 : n;
         const REAL *mrow = mask ? mask + it->b * d->batch_stride_mask + i * d->ld_mask + k0 : NULL;
         REAL *row = it->S + r * ld_s, old_max = it->row_max[r];
+        REAL *earlier = k0 != it->k_begin && d->d_v != 0 ? it->O + r * d->d_v : NULL;
         REAL sum = softmax_row(row, mrow, n_vis, &it->row_max[r]);
-        if (it->row_max[r] > old_max) {                  /* false for NaN: the sum carries it */
-            REAL shrink = EXP(old_max - it->row_max[r]); /* 0 when nothing was seen yet */
-            it->row_sum[r] *= shrink;
-            if (k0 != it->k_begin)
-                for (size_t c = 0; c < d->d_v; c++)
-                    it->O[r * d->d_v + c] *= shrink;
-        }
-        it->row_sum[r] += sum;
+        add_block_sum(old_max, it->row_max[r], sum, &it->row_sum[r], earlier, d->d_v);
         zero_row(row + n_vis, n - n_vis);
     }
 }
 
-/* Row r normalised in place: O_r / sum_r, or zeros when the row saw no key (never NaN); returns
- * its lse (−inf for such a row). */
+/* Row r normalised in place (normalise_row); returns its lse. */
 static REAL decode_normalise(const mha_attention_desc *d, const decode_item *it, size_t r)
 {
-    REAL *o = it->O + r * d->d_v;
-    if (it->row_sum[r] == 0) {
-        zero_row(o, d->d_v);
-        return -(REAL)INFINITY;
-    }
-    REAL inv = 1 / it->row_sum[r];
-    for (size_t c = 0; c < d->d_v; c++)
-        o[c] *= inv;
-    return it->row_max[r] + LOG(it->row_sum[r]);
+    return normalise_row(it->O + r * d->d_v, d->d_v, it->row_max[r], it->row_sum[r]);
 }
 
 /* Row r's output (REAL, d_v wide) into the caller's out and lse: rounded once (half types). */

@@ -234,20 +234,34 @@ static tile_work work_of(const mha_plan *plan, const tile *t, unsigned char *bas
     return w;
 }
 
-/* Row r's running sum after a block whose exps sum to `sum`: when the block raised the row's max
- * from old_max, the sum and the output accumulated so far (k0 > 0) shrink by exp(old − new) first,
- * so that every block's weights share one reference. */
-static void rescale_row(const mha_attention_desc *d, const tile_work *w, size_t r, size_t k0,
-                        REAL old_max, REAL sum)
+/* One row's running sum after a block whose exps sum to `sum` (the online softmax): when the
+ * block raised the row's max from old_max to new_max, the sum and the output o accumulated from
+ * earlier blocks (NULL: none yet) shrink by exp(old − new) first, so that every block's weights
+ * share one reference. Shared by the tiles and the decode path. */
+static void add_block_sum(REAL old_max, REAL new_max, REAL sum, REAL *row_sum, REAL *o, size_t d_v)
 {
-    if (w->row_max[r] > old_max) {                  /* false for NaN: the sum carries it */
-        REAL shrink = EXP(old_max - w->row_max[r]); /* 0 when nothing was seen yet */
-        w->row_sum[r] *= shrink;
-        if (k0 != 0)
-            for (size_t c = 0; c < d->d_v; c++)
-                w->acc[r * w->ld_acc + c] *= shrink;
+    if (new_max > old_max) {                  /* false for NaN: the sum carries it */
+        REAL shrink = EXP(old_max - new_max); /* 0 when nothing was seen yet */
+        *row_sum *= shrink;
+        for (size_t c = 0; o != NULL && c < d_v; c++)
+            o[c] *= shrink;
     }
-    w->row_sum[r] += sum;
+    *row_sum += sum;
+}
+
+/* One output row o (d_v wide) divided by its sum, or zeros when it saw no key (never NaN: 0·inf
+ * in V could otherwise leak in); returns its lse, −inf for such a row. Shared by the tiles and
+ * the decode path. */
+static REAL normalise_row(REAL *o, size_t d_v, REAL row_max, REAL row_sum)
+{
+    if (row_sum == 0) {
+        zero_row(o, d_v);
+        return -(REAL)INFINITY;
+    }
+    REAL inv = 1 / row_sum;
+    for (size_t c = 0; c < d_v; c++)
+        o[c] *= inv;
+    return row_max + LOG(row_sum);
 }
 
 /* Softmax every row of the score block S (keys [k0, k0 + n_keys)) in place, the mask added on
@@ -273,11 +287,13 @@ static void softmax_block(const mha_attention_desc *d, const mha_plan *plan, con
         size_t n_vis = visible <= k0 ? 0 : visible - k0 < n_keys ? visible - k0 : n_keys;
         const REAL *mrow = t->mask ? t->mask + r * t->mask_step + k0 : NULL;
         REAL old_max = w->row_max[r];
+        /* The output accumulated from earlier blocks, which a larger max rescales. */
+        REAL *earlier = k0 != 0 && d->d_v != 0 ? w->acc + r * w->ld_acc : NULL;
 #ifdef WIDEN
         if (to_store) {
             STORE *p = w->P + r * w->ld_s;
             REAL sum = to_store(row, mrow, n_vis, &w->row_max[r], p);
-            rescale_row(d, w, r, k0, old_max, sum);
+            add_block_sum(old_max, w->row_max[r], sum, &w->row_sum[r], earlier, d->d_v);
             /* Causal: keys beyond the row's last weigh nothing (all-zero bits are +0 in STORE). */
             if (n_keys != n_vis)
                 memset(p + n_vis, 0, (n_keys - n_vis) * sizeof *p);
@@ -285,7 +301,7 @@ static void softmax_block(const mha_attention_desc *d, const mha_plan *plan, con
         }
 #endif
         REAL sum = softmax_row(row, mrow, n_vis, &w->row_max[r]);
-        rescale_row(d, w, r, k0, old_max, sum);
+        add_block_sum(old_max, w->row_max[r], sum, &w->row_sum[r], earlier, d->d_v);
         /* Causal: the part of the block beyond this row's last key must weigh nothing in P·V. */
         zero_row(row + n_vis, n_keys - n_vis);
 #ifdef WIDEN
@@ -301,20 +317,13 @@ static void normalise_tile(const mha_attention_desc *d, const tile *t, const til
 {
     for (size_t r = 0; r < t->m; r++) {
         REAL *o = AT(w->acc, d->d_v != 0, r * w->ld_acc);
-        if (w->row_sum[r] == 0) {
-            zero_row(o, d->d_v);
-        } else {
-            REAL inv = 1 / w->row_sum[r];
-            for (size_t c = 0; c < d->d_v; c++)
-                o[c] *= inv;
-        }
+        REAL l = normalise_row(o, d->d_v, w->row_max[r], w->row_sum[r]);
 #ifdef WIDEN
         if (d->d_v != 0)
             NARROW(o, t->out + r * t->ld_out, d->d_v);
 #endif
         if (t->lse)
-            t->lse[r * t->lse_step] =
-                w->row_sum[r] == 0 ? -(REAL)INFINITY : w->row_max[r] + LOG(w->row_sum[r]);
+            t->lse[r * t->lse_step] = l;
     }
 }
 
