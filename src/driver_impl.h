@@ -345,7 +345,8 @@ static void pack_rows(const STORE *src, size_t ld, size_t rows, size_t cols, STO
 }
 
 /* S = scale · Q_tile · K_blockᵀ on the stored halves: by the native backend on dense copies (its
- * AMX kernels take nothing else; the tile's Q is packed once, in run_tile), or widened. */
+ * AMX kernels take nothing else), or widened. The tile's Q is packed or widened once, in
+ * run_tile; only a declined native GEMM widens it here. */
 static void scores_gemm(const mha_attention_desc *d, const mha_plan *plan, const tile *t,
                         const tile_work *w, const STORE *k, size_t n)
 {
@@ -355,8 +356,8 @@ static void scores_gemm(const mha_attention_desc *d, const mha_plan *plan, const
         if (HALF_GEMM(w->cache, true, t->m, n, d->d_head, scale, w->q_pack, d->d_head, w->kv_pack,
                       d->d_head, 0, w->S, w->ld_s))
             return;
+        widen_rows(t->q, t->ld_q, t->m, d->d_head, w->a_wide);
     }
-    widen_rows(t->q, t->ld_q, t->m, d->d_head, w->a_wide);
     widen_rows(k, d->ld_k, n, d->d_head, w->b_wide);
     GEMM(true, t->m, n, d->d_head, scale, w->a_wide, d->d_head, w->b_wide, d->d_head, 0, w->S,
          w->ld_s);
@@ -403,6 +404,8 @@ static void run_tile(const mha_attention_desc *d, const mha_plan *plan, const ti
     w.ld_acc = d->d_v;
     if (plan->half_native)
         pack_rows(t->q, t->ld_q, t->m, d->d_head, w.q_pack);
+    else
+        widen_rows(t->q, t->ld_q, t->m, d->d_head, w.a_wide);
 #endif
     for (size_t r = 0; r < t->m; r++) {
         w.row_max[r] = -(REAL)INFINITY;
