@@ -19,6 +19,10 @@ typedef __m256 vec;
 #define SCORE_ROWS 8
 #define PV_ROWS 4
 #define PV_VECS 2
+/* The lanes kernel: up to 4 vectors of rows (32) × 2 keys, or 16 rows × 4 keys: 8 accumulators,
+ * with the query vectors and a broadcast, 13 of the 16 ymm registers. */
+#define LANE_VECS 4
+#define LANE_ACC 8
 /* decode_isa_impl.h: the kernels' name suffix and the intrinsics' prefix. */
 #define DECODE_ISA avx2
 #define VEC_PREFIX _mm256
@@ -39,6 +43,30 @@ static inline TARGET vec vload_bf16(const mha_bf16 *p)
 static inline TARGET vec vload_f16(const mha_f16 *p)
 {
     return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)p));
+}
+
+/* dst[i·ldd + j] = src[j·lds + i] for an 8 × 8 tile: pairs of rows interleaved by element
+ * (unpack), by pairs (shuffle), then the 128-bit halves exchanged (permute2f128). */
+static inline TARGET void vtranspose(const float *src, size_t lds, float *dst, size_t ldd)
+{
+    __m256 r[8], t[8];
+    for (int i = 0; i < 8; i++)
+        r[i] = _mm256_loadu_ps(src + (size_t)i * lds);
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    /* r[4b + c], 128-bit half L: column 4L + c of rows 4b .. 4b + 3. */
+    for (int b = 0; b < 8; b += 4) {
+        r[b] = _mm256_shuffle_ps(t[b], t[b + 2], 0x44);
+        r[b + 1] = _mm256_shuffle_ps(t[b], t[b + 2], 0xee);
+        r[b + 2] = _mm256_shuffle_ps(t[b + 1], t[b + 3], 0x44);
+        r[b + 3] = _mm256_shuffle_ps(t[b + 1], t[b + 3], 0xee);
+    }
+    for (int c = 0; c < 4; c++) {
+        _mm256_storeu_ps(dst + (size_t)c * ldd, _mm256_permute2f128_ps(r[c], r[c + 4], 0x20));
+        _mm256_storeu_ps(dst + (size_t)(c + 4) * ldd, _mm256_permute2f128_ps(r[c], r[c + 4], 0x31));
+    }
 }
 
 #include "decode_isa_impl.h"

@@ -22,6 +22,7 @@
  * merge order come from the shape alone, so any number of workers gives the same bits. */
 
 #define DECODE_SCORES SFX(scores)
+#define DECODE_LANES SFX(lanes)
 #define DECODE_PV SFX(pv)
 
 /* One work item's rows, keys and workspace. */
@@ -30,7 +31,7 @@ typedef struct decode_item {
     size_t rows;            /* ng · plan->group_rows */
     size_t n_kv;            /* the batch item's keys (kv_lens) */
     size_t k_begin, k_end;  /* the keys this item reads: its chunk, cut at the last visible one */
-    REAL *q, *S, *row_max, *row_sum, *O;
+    REAL *q, *qt, *S, *row_max, *row_sum, *O;
 } decode_item;
 
 /* Query index of row r (rows run over the group's heads, seq_q rows each). */
@@ -58,6 +59,21 @@ static void decode_load_q(const mha_attention_desc *d, const decode_item *it, si
 #else
         memcpy(it->q + r * d->d_head, src, d->d_head * sizeof *src);
 #endif
+    }
+}
+
+/* The query rows transposed for the lanes kernel (decode_kernels.h): group by group, element
+ * (r, c) at c·rp + r, the rows past group_rows zero. Once per item, against a pass over K. */
+static void decode_transpose_q(const mha_attention_desc *d, const mha_plan *plan,
+                               const decode_item *it)
+{
+    const size_t gr = plan->group_rows, rp = mha_decode_lane_pad(gr), dh = d->d_head;
+    for (size_t gi = 0; gi < it->ng; gi++) {
+        const REAL *q = it->q + gi * gr * dh;
+        REAL *qt = it->qt + gi * dh * rp;
+        for (size_t c = 0; c < dh; c++)
+            for (size_t r = 0; r < rp; r++)
+                qt[c * rp + r] = r < gr ? q[r * dh + c] : 0;
     }
 }
 
@@ -118,10 +134,14 @@ static void decode_run(const mha_attention_desc *d, const mha_plan *plan, const 
                        REAL *lse, REAL *shared)
 {
     const mha_decode_isa *isa = mha_decode_isa_best(); /* asked once per item, no state kept */
-    SFX(mha_decode_scores_fn) *const scores = isa->DECODE_SCORES;
-    SFX(mha_decode_pv_fn) *const pv = isa->DECODE_PV;
     const size_t rows = it->rows, block = plan->key_block, gr = plan->group_rows;
+    /* Groups of many rows take the lanes kernel, on q transposed (the plan has room for it). */
+    SFX(mha_decode_lanes_fn) *const lanes = gr >= MHA_DECODE_LANE_ROWS ? isa->DECODE_LANES : NULL;
+    SFX(mha_decode_scores_fn) *const scores = lanes ? lanes : isa->DECODE_SCORES;
+    SFX(mha_decode_pv_fn) *const pv = isa->DECODE_PV;
     decode_load_q(d, it, rows, Q);
+    if (lanes)
+        decode_transpose_q(d, plan, it);
     for (size_t r = 0; r < rows; r++) {
         it->row_max[r] = -(REAL)INFINITY;
         it->row_sum[r] = 0;
@@ -136,8 +156,8 @@ static void decode_run(const mha_attention_desc *d, const mha_plan *plan, const 
         const STORE *kb = AT(k, d->d_head != 0, k0 * d->ld_k);
         const STORE *vb = AT(v, d->d_v != 0, k0 * d->ld_v);
         /* Every group's slice of a K row before the next row: whole rows, in order. */
-        scores(it->q, gr, it->ng, d->d_head, kb, d->ld_k, n, (REAL)d->scale, it->S, plan->ld_s, vb,
-               d->ld_v, d->d_v);
+        scores(lanes ? it->qt : it->q, gr, it->ng, d->d_head, kb, d->ld_k, n, (REAL)d->scale, it->S,
+               plan->ld_s, vb, d->ld_v, d->d_v);
         decode_softmax(d, it, rows, mask, plan->ld_s, k0, n);
         for (size_t gi = 0; gi < it->ng; gi++)
             pv(it->S + gi * gr * plan->ld_s, plan->ld_s, gr, n, AT(vb, d->d_v != 0, gi * d->d_v),
@@ -226,6 +246,7 @@ static decode_item decode_item_at(const mha_attention_desc *d, const mha_plan *p
     it.row_sum = it.row_max + plan->tile_rows;
     it.O = (REAL *)(own + plan->acc_at);
     it.q = (REAL *)(own + plan->a_wide_at);
+    it.qt = (REAL *)(own + plan->lanes_q_at);
     return it;
 }
 
@@ -259,4 +280,5 @@ static void decode_attend(const mha_attention_desc *d, const mha_plan *plan, con
 }
 
 #undef DECODE_SCORES
+#undef DECODE_LANES
 #undef DECODE_PV

@@ -17,20 +17,23 @@ static bool runs_avx2(void)
 }
 #endif
 
-#define ROW(name, runs, isa)                                                                       \
+#define VECTOR_ROW(name, runs, isa)                                                                \
     {                                                                                              \
-        name, runs, mha_decode_scores_##isa##_f32, mha_decode_pv_##isa##_f32,                      \
-            mha_decode_scores_scalar_f64, mha_decode_pv_scalar_f64,                                \
-            mha_decode_scores_##isa##_bf16, mha_decode_pv_##isa##_bf16,                            \
-            mha_decode_scores_##isa##_f16, mha_decode_pv_##isa##_f16                               \
+        name, runs, mha_decode_scores_##isa##_f32, mha_decode_lanes_##isa##_f32,                   \
+            mha_decode_pv_##isa##_f32, mha_decode_scores_scalar_f64, NULL,                         \
+            mha_decode_pv_scalar_f64, mha_decode_scores_##isa##_bf16,                              \
+            mha_decode_lanes_##isa##_bf16, mha_decode_pv_##isa##_bf16,                             \
+            mha_decode_scores_##isa##_f16, mha_decode_lanes_##isa##_f16, mha_decode_pv_##isa##_f16 \
     }
 
 const mha_decode_isa mha_decode_isas[] = {
 #if defined(MHA_X86_KERNELS)
-    ROW("avx512f", mha_cpu_has_avx512f, avx512),
-    ROW("avx2", runs_avx2, avx2),
+    VECTOR_ROW("avx512f", mha_cpu_has_avx512f, avx512),
+    VECTOR_ROW("avx2", runs_avx2, avx2),
 #endif
-    ROW("scalar", runs_anywhere, scalar),
+    {"scalar", runs_anywhere, mha_decode_scores_scalar_f32, NULL, mha_decode_pv_scalar_f32,
+     mha_decode_scores_scalar_f64, NULL, mha_decode_pv_scalar_f64, mha_decode_scores_scalar_bf16,
+     NULL, mha_decode_pv_scalar_bf16, mha_decode_scores_scalar_f16, NULL, mha_decode_pv_scalar_f16},
 };
 
 const size_t mha_decode_isa_count = sizeof mha_decode_isas / sizeof mha_decode_isas[0];

@@ -16,6 +16,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The lanes kernel takes groups of at least MHA_DECODE_LANE_ROWS query rows (MQA's 32, wide
+ * GQA, speculative decoding): it computes what scores does, from qt, the rows transposed and
+ * padded to a multiple of MHA_DECODE_LANE_ROWS with zero rows. */
+#define MHA_DECODE_LANE_ROWS 16u
+
 /* scores: `groups` kv groups side by side, of `rows` query rows each: group gi's rows are q rows
  * [gi·rows, (gi + 1)·rows) and S rows likewise, its keys k + gi·d (row stride ld_k, d wide), so
  * key j of every group is one contiguous stretch of groups·d elements: the kernel walks the keys
@@ -23,11 +28,15 @@
  * d_v name the V rows of the same keys (all groups, groups·d_v wide), which the vector kernels
  * prefetch while K streams, so that pv finds them in cache (v may be NULL when d_v is 0).
  * pv: one group, P is rows × n (row stride ld_p). rows, groups ≥ 1; n, d, d_v may be 0. Empty
- * operands may be NULL. */
+ * operands may be NULL.
+ * lanes: scores with each K element broadcast against the rows in the vector lanes, no sums
+ * across lanes (decode_simd_impl.h says why); qt holds group gi's rows at qt + gi·d·rp, element
+ * (r, c) at c·rp + r, rp = mha_decode_lane_pad(rows), rows ≥ MHA_DECODE_LANE_ROWS. */
 #define MHA_DECODE_FN_TYPES(sfx, store, real)                                                      \
     typedef void mha_decode_scores_fn##sfx(                                                        \
         const real *q, size_t rows, size_t groups, size_t d, const store *k, size_t ld_k,          \
         size_t n, real scale, real *S, size_t ld_s, const store *v, size_t ld_v, size_t d_v);      \
+    typedef mha_decode_scores_fn##sfx mha_decode_lanes_fn##sfx;                                    \
     typedef void mha_decode_pv_fn##sfx(const real *P, size_t ld_p, size_t rows, size_t n,          \
                                        const store *v, size_t ld_v, size_t d_v, real *O);
 
@@ -38,17 +47,25 @@ MHA_DECODE_FN_TYPES(_f16, mha_f16, float)
 
 #define MHA_DECODE_DECLARE(isa)                                                                    \
     mha_decode_scores_fn_f32 mha_decode_scores_##isa##_f32;                                        \
+    mha_decode_lanes_fn_f32 mha_decode_lanes_##isa##_f32;                                          \
     mha_decode_pv_fn_f32 mha_decode_pv_##isa##_f32;                                                \
     mha_decode_scores_fn_bf16 mha_decode_scores_##isa##_bf16;                                      \
+    mha_decode_lanes_fn_bf16 mha_decode_lanes_##isa##_bf16;                                        \
     mha_decode_pv_fn_bf16 mha_decode_pv_##isa##_bf16;                                              \
     mha_decode_scores_fn_f16 mha_decode_scores_##isa##_f16;                                        \
+    mha_decode_lanes_fn_f16 mha_decode_lanes_##isa##_f16;                                          \
     mha_decode_pv_fn_f16 mha_decode_pv_##isa##_f16;
 
 /* Portable C: the fallback, and the only double kernels (a double decode is memory-bound at twice
- * the bytes; the compiler vectorises these loops well enough for the f64 path's users). */
-MHA_DECODE_DECLARE(scalar)
-mha_decode_scores_fn_f64 mha_decode_scores_scalar_f64;
-mha_decode_pv_fn_f64 mha_decode_pv_scalar_f64;
+ * the bytes; the compiler vectorises these loops well enough for the f64 path's users). Without
+ * vector lanes it has no lanes kernels: its scores kernels take every group. */
+#define MHA_DECODE_PORTABLE(sfx)                                                                   \
+    mha_decode_scores_fn##sfx mha_decode_scores_scalar##sfx;                                       \
+    mha_decode_pv_fn##sfx mha_decode_pv_scalar##sfx;
+MHA_DECODE_PORTABLE(_f32)
+MHA_DECODE_PORTABLE(_f64)
+MHA_DECODE_PORTABLE(_bf16)
+MHA_DECODE_PORTABLE(_f16)
 
 #if defined(MHA_X86_KERNELS)
 MHA_DECODE_DECLARE(avx512)
@@ -60,18 +77,28 @@ typedef struct mha_decode_isa {
     const char *name;   /* "avx512f", "avx2" or "scalar" */
     bool (*runs)(void); /* does this CPU (and its OS) run them */
     mha_decode_scores_fn_f32 *scores_f32;
+    mha_decode_lanes_fn_f32 *lanes_f32; /* NULL: no lanes kernel, scores takes every group */
     mha_decode_pv_fn_f32 *pv_f32;
     mha_decode_scores_fn_f64 *scores_f64;
+    mha_decode_lanes_fn_f64 *lanes_f64;
     mha_decode_pv_fn_f64 *pv_f64;
     mha_decode_scores_fn_bf16 *scores_bf16;
+    mha_decode_lanes_fn_bf16 *lanes_bf16;
     mha_decode_pv_fn_bf16 *pv_bf16;
     mha_decode_scores_fn_f16 *scores_f16;
+    mha_decode_lanes_fn_f16 *lanes_f16;
     mha_decode_pv_fn_f16 *pv_f16;
 } mha_decode_isa;
 
 /* Every kernel set of this build, fastest first; the last (portable) runs anywhere. */
 extern const mha_decode_isa mha_decode_isas[];
 extern const size_t mha_decode_isa_count;
+
+/* Rows of one group in qt: rows rounded up to a multiple of MHA_DECODE_LANE_ROWS. */
+static inline size_t mha_decode_lane_pad(size_t rows)
+{
+    return (rows + MHA_DECODE_LANE_ROWS - 1) / MHA_DECODE_LANE_ROWS * MHA_DECODE_LANE_ROWS;
+}
 
 /* The first row this CPU runs: a few flag tests, no state kept (ask once per work item). */
 const mha_decode_isa *mha_decode_isa_best(void);

@@ -2,8 +2,8 @@
 /* The vector decode kernels of one stored type on one instruction set (formulas in
  * decode_kernels.h). The ISA file defines the vector operations (vec, W lanes, TARGET, vzero,
  * vfma(a, b, c) = a·b + c, vloadf, vstoref, vset1, vsum), then, per stored type, KV, KV_NAME(kind)
- * (the kernel's name), vloadkv (W elements of KV widened to floats) and KV_TO_F (one element),
- * and includes this file.
+ * (the kernel's name), KV_IS_FLOAT, vloadkv (W elements of KV widened to floats) and KV_TO_F (one
+ * element), and includes this file.
  *
  * Bandwidth is the whole game: every K and V row of the work item is read from memory exactly
  * once, for all its query rows. K rows of one kv head sit ld_k elements apart (n_kv_heads · d_head
@@ -93,6 +93,144 @@ TARGET void KV_NAME(scores)(const float *q, size_t rows, size_t groups, size_t d
             const KV *kg = d ? kr + gi * d : kr;
             KV_NAME(key_rows)
             (q + gi * rows * d, rows, d, dv, kg, scale, S + gi * rows * ld_s, ld_s, j);
+        }
+    }
+}
+
+/* The lanes kernel. scores sums each row's dot product across the lanes at the end, and with
+ * many rows per K row (MQA's 32) those sums cost as much as the 8 FMAs of a 128-wide row. With
+ * the rows in the lanes instead (qt, d × rp) each K element is broadcast once and multiplied
+ * into RV vectors of W rows: the sums stay in their lanes, and only the finished scores, W keys
+ * at a time, are transposed into S. Half caches are widened LANE_CHUNK columns at a time into
+ * a small float buffer first, as a broadcast cannot widen; f32 caches are broadcast in place.
+ * The K rows are left to the hardware's streamer (software prefetch of K measured no faster);
+ * the block's V rows are prefetched a line per column (lane_prefetch), about 5 % faster for
+ * MQA's 32 rows (mha_bench dec_mqa). */
+#define LANE_CHUNK 64
+
+/* st[kb·ld_st + rv·W ..] = scale · (rows of qt) · k_kb for KS keys (rows of k, stride ld_k) and
+ * RV vectors of rows: RV·KS ≤ LANE_ACC accumulators held in registers over all d columns. */
+INLINE void KV_NAME(lane_keys)(const float *qt, size_t rp, size_t d, const KV *k, size_t ld_k,
+                               float scale, float *st, size_t ld_st, lane_prefetch *pf,
+                               const int RV, const int KS)
+{
+    vec acc[LANE_ACC][LANE_VECS];
+#pragma GCC unroll 16
+    for (int kb = 0; kb < KS; kb++)
+#pragma GCC unroll 4
+        for (int rv = 0; rv < RV; rv++)
+            acc[kb][rv] = vzero();
+    for (size_t c0 = 0; c0 < d; c0 += LANE_CHUNK) {
+        const size_t dc = d - c0 < LANE_CHUNK ? d - c0 : LANE_CHUNK;
+#if KV_IS_FLOAT
+        const float *kc = k + c0;
+        const size_t ld_c = ld_k;
+#else
+        float kc[LANE_ACC * LANE_CHUNK];
+        const size_t ld_c = LANE_CHUNK;
+        for (int kb = 0; kb < KS; kb++) {
+            const KV *kr = k + (size_t)kb * ld_k + c0;
+            size_t c = 0;
+            for (; c + W <= dc; c += W)
+                vstoref(kc + (size_t)kb * ld_c + c, vloadkv(kr + c));
+            for (; c < dc; c++)
+                kc[(size_t)kb * ld_c + c] = KV_TO_F(kr[c]);
+        }
+#endif
+#pragma GCC unroll 4
+        for (size_t c = 0; c < dc; c++) {
+            lane_prefetch_step(pf);
+            vec qv[LANE_VECS];
+#pragma GCC unroll 4
+            for (int rv = 0; rv < RV; rv++)
+                qv[rv] = vloadf(qt + (c0 + c) * rp + (size_t)rv * W);
+#pragma GCC unroll 16
+            for (int kb = 0; kb < KS; kb++) {
+                const vec kk = vset1(kc[(size_t)kb * ld_c + c]);
+#pragma GCC unroll 4
+                for (int rv = 0; rv < RV; rv++)
+                    acc[kb][rv] = vfma(qv[rv], kk, acc[kb][rv]);
+            }
+        }
+    }
+    const vec s = vset1(scale);
+#pragma GCC unroll 16
+    for (int kb = 0; kb < KS; kb++)
+#pragma GCC unroll 4
+        for (int rv = 0; rv < RV; rv++)
+            vstoref(st + (size_t)kb * ld_st + (size_t)rv * W, vmul(acc[kb][rv], s));
+}
+
+/* Keys [0, nk ≤ W) against RV vectors of rows, LANE_ACC / RV keys at a time (the last few 4,
+ * then 1 at a time), into st; each column steps the prefetch walk pf. */
+INLINE void KV_NAME(lane_block)(const float *qt, size_t rp, size_t d, const KV *k, size_t ld_k,
+                                size_t nk, float scale, float *st, size_t ld_st, lane_prefetch *pf,
+                                const int RV)
+{
+    size_t j = 0;
+    for (; j + LANE_ACC / RV <= nk; j += LANE_ACC / RV)
+        KV_NAME(lane_keys)
+    (qt, rp, d, k + j * ld_k, ld_k, scale, st + j * ld_st, ld_st, pf, RV, LANE_ACC / RV);
+    for (; j + 4 <= nk; j += 4)
+        KV_NAME(lane_keys)(qt, rp, d, k + j * ld_k, ld_k, scale, st + j * ld_st, ld_st, pf, RV, 4);
+    for (; j < nk; j++)
+        KV_NAME(lane_keys)(qt, rp, d, k + j * ld_k, ld_k, scale, st + j * ld_st, ld_st, pf, RV, 1);
+}
+
+/* st (nk keys × the rows [r0, r0 + nr), row stride ld_st) transposed into S's columns
+ * [j0, j0 + nk): W × W at a time, through a buffer where the tile is cut. */
+INLINE void KV_NAME(lane_store)(const float *st, size_t ld_st, size_t r0, size_t nr, size_t nk,
+                                float *S, size_t ld_s, size_t j0)
+{
+    for (size_t r = 0; r < nr; r += W) {
+        float *dst = S + (r0 + r) * ld_s + j0;
+        if (nr - r >= W && nk == W) {
+            vtranspose(st + r, ld_st, dst, ld_s);
+            continue;
+        }
+        float cut[W * W];
+        vtranspose(st + r, ld_st, cut, W);
+        for (size_t i = 0; i < W && r + i < nr; i++)
+            memcpy(dst + i * ld_s, cut + i * W, nk * sizeof *cut);
+    }
+}
+
+TARGET void KV_NAME(lanes)(const float *qt, size_t rows, size_t groups, size_t d, const KV *k,
+                           size_t ld_k, size_t n, float scale, float *S, size_t ld_s, const KV *v,
+                           size_t ld_v, size_t d_v)
+{
+    const size_t rp = mha_decode_lane_pad(rows), ld_st = LANE_VECS * W;
+    float st[W * LANE_VECS * W];
+    if (d == 0) { /* empty dot products (K may be NULL) */
+        for (size_t r = 0; r < groups * rows; r++)
+            memset(S + r * ld_s, 0, n * sizeof *S);
+        return;
+    }
+    for (size_t gi = 0; gi < groups; gi++) {
+        const float *qg = qt + gi * d * rp;
+        const KV *kg = k + gi * d;
+        float *Sg = S + gi * rows * ld_s;
+        for (size_t j0 = 0; j0 < n; j0 += W) {
+            const size_t nk = n - j0 < W ? n - j0 : W;
+            const KV *kb = kg + j0 * ld_k;
+            /* The V rows of these keys, all groups, fetched while the first group computes. */
+            lane_prefetch pf = {(const char *)v + j0 * ld_v * sizeof(KV), 0,
+                                groups * d_v * sizeof(KV), ld_v * sizeof(KV), gi == 0 ? nk : 0};
+            if (d_v == 0)
+                pf.rows = 0; /* v may be NULL */
+            /* LANE_VECS vectors of rows at a time (the rows past `rows` are qt's zero padding). */
+            for (size_t r0 = 0; r0 < rows; r0 += LANE_VECS * W) {
+                const size_t nv = (rp - r0) / W < LANE_VECS ? (rp - r0) / W : LANE_VECS;
+                const float *q0 = qg + r0;
+                if (nv == LANE_VECS)
+                    KV_NAME(lane_block)(q0, rp, d, kb, ld_k, nk, scale, st, ld_st, &pf, LANE_VECS);
+                else if (nv == LANE_VECS / 2)
+                    KV_NAME(lane_block)
+                (q0, rp, d, kb, ld_k, nk, scale, st, ld_st, &pf, LANE_VECS / 2);
+                else KV_NAME(lane_block)(q0, rp, d, kb, ld_k, nk, scale, st, ld_st, &pf, 1);
+                const size_t nr = rows - r0 < LANE_VECS * W ? rows - r0 : LANE_VECS * W;
+                KV_NAME(lane_store)(st, ld_st, r0, nr, nk, Sg, ld_s, j0);
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 #include "plan.h"
 
 #include "blas.h"
+#include "decode_kernels.h"
 #include "validate.h"
 
 #include <limits.h>
@@ -45,10 +46,10 @@
 #define PROJECT_HALF_ROWS 256u
 /* The decode path (decode_impl.h) takes calls of at most this many query rows per kv group
  * (seq_q × n_heads / n_kv_heads): decode (1 row × the group) and speculative decoding. Its kernels
- * hold 8 rows in registers against each K row and re-read the row from L1 for the next 8, so the
- * cache still streams once up to here; mha_bench's decode rows (docs/PERFORMANCE.md) justify it:
- * MQA's 32 rows ran at memory speed where the stacked-heads GEMM did not. Tests override the
- * three sizes (tests/meson.build). */
+ * hold up to 32 rows in registers against each K element (decode_kernels.h), so the cache still
+ * streams once up to here; mha_bench's decode rows (docs/PERFORMANCE.md) justify it: MQA's 32
+ * rows ran 3× faster than the stacked-heads GEMM. Tests override the three sizes
+ * (tests/meson.build). */
 #ifndef MHA_DECODE_MAX_ROWS
 #define MHA_DECODE_MAX_ROWS 32u
 #endif
@@ -192,12 +193,18 @@ static bool plan_decode(const mha_attention_desc *d, mha_dtype t, size_t rows, m
         plan->chunk_keys = round_up(per, MHA_DECODE_BLOCK);
         plan->n_chunks = (d->seq_kv + plan->chunk_keys - 1) / plan->chunk_keys;
     }
-    size_t q_elems, s_elems, o_elems, part, shared = 0;
+    size_t q_elems, s_elems, o_elems, qt_elems = 0, part, shared = 0;
+    /* The lanes kernels (float arithmetic only) take groups of MHA_DECODE_LANE_ROWS rows. */
+    const bool lanes = t != MHA_DTYPE_F64 && plan->group_rows >= MHA_DECODE_LANE_ROWS;
     if (!mha_mul_ok(rows, d->d_head, &q_elems) || !mha_mul_ok(rows, plan->ld_s, &s_elems) ||
-        !mha_mul_ok(rows, d->d_v, &o_elems) || !add_region(&bytes, s_elems, real, &scores_at) ||
+        !mha_mul_ok(rows, d->d_v, &o_elems) ||
+        (lanes && !mha_mul_ok(plan->item_groups * mha_decode_lane_pad(plan->group_rows), d->d_head,
+                              &qt_elems)) ||
+        !add_region(&bytes, s_elems, real, &scores_at) ||
         !add_region(&bytes, 2 * rows, real, &plan->stats_at) ||
         !add_region(&bytes, o_elems, real, &plan->acc_at) ||
         !add_region(&bytes, q_elems, real, &plan->a_wide_at) ||
+        !add_region(&bytes, qt_elems, real, &plan->lanes_q_at) ||
         !mha_mul_ok(pairs, plan->n_chunks, &plan->n_tiles))
         return false;
     plan->tile_bytes = bytes;

@@ -18,7 +18,8 @@ typedef struct mha_plan {
     /* The decode path (decode_impl.h): a tile is one work item (batch item, kv groups, chunk of
      * keys) holding all group·seq_q query rows of its groups, which streams each K and V row of
      * the chunk once. Its tile_rows, key_block, ld_s, stats_at are as below; acc_at is the float
-     * (double) output accumulator and a_wide_at the query rows, widened. */
+     * (double) output accumulator, a_wide_at the query rows, widened, and lanes_q_at the same
+     * rows transposed for the lanes kernel (decode_kernels.h; 0 bytes where it cannot run). */
     bool decode;
     size_t group_rows;   /* decode: query rows per kv group, seq_q · n_heads / n_kv_heads */
     size_t item_groups;  /* decode: kv groups per work item (tile_rows = item_groups·group_rows) */
@@ -47,6 +48,7 @@ typedef struct mha_plan {
     size_t q_pack_at, kv_pack_at; /* native: the Q tile and one K or V block, packed dense (the
                                      backend's fastest kernels, AMX, take dense operands only) */
     size_t cache_at;              /* native: the worker's cache of GEMM primitives (blas.h) */
+    size_t lanes_q_at;            /* decode: the query rows transposed (qt of decode_kernels.h) */
     size_t workers;               /* threads running tiles; each owns one tile's workspace */
     size_t team;     /* threads in the tile region: workers, or 2 to keep an OpenMP-built BLAS
                         serial under a single worker (mha_plan_team) */

@@ -50,6 +50,23 @@ static void scores(const mha_decode_isa *isa, kv_type t, const float *q, size_t 
     }
 }
 
+/* The portable scores kernel with `groups` groups of `rows` rows. */
+static void portable_scores(kv_type t, const float *q, size_t rows, size_t groups, size_t d,
+                            const void *k, size_t ld_k, size_t n, float *S, size_t ld_s)
+{
+    switch (t) {
+    case KV_F32:
+        mha_decode_scores_scalar_f32(q, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, NULL, 0, 0);
+        break;
+    case KV_BF16:
+        mha_decode_scores_scalar_bf16(q, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, NULL, 0, 0);
+        break;
+    case KV_F16:
+        mha_decode_scores_scalar_f16(q, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, NULL, 0, 0);
+        break;
+    }
+}
+
 static void pv(const mha_decode_isa *isa, kv_type t, const float *P, size_t ld_p, size_t rows,
                size_t n, const void *v, size_t ld_v, size_t d_v, float *O)
 {
@@ -109,6 +126,72 @@ static void every_isa_matches_portable(void **state)
     }
 }
 
+/* qt as decode_kernels.h lays it out: group gi at gi·d·rp, element (r, c) at c·rp + r, rows
+ * padded with zeros to a multiple of MHA_DECODE_LANE_ROWS. */
+static float *transposed(const float *q, size_t rows, size_t groups, size_t d)
+{
+    const size_t rp =
+        (rows + MHA_DECODE_LANE_ROWS - 1) / MHA_DECODE_LANE_ROWS * MHA_DECODE_LANE_ROWS;
+    assert_int_equal(rp, mha_decode_lane_pad(rows));
+    float *qt = xcalloc(groups * d * rp + 1, sizeof *qt);
+    for (size_t g = 0; g < groups; g++)
+        for (size_t r = 0; r < rows; r++)
+            for (size_t c = 0; c < d; c++)
+                qt[g * d * rp + c * rp + r] = q[(g * rows + r) * d + c];
+    return qt;
+}
+
+static void lanes(const mha_decode_isa *isa, kv_type t, const float *qt, size_t rows, size_t groups,
+                  size_t d, const void *k, size_t ld_k, size_t n, float *S, size_t ld_s,
+                  const void *v, size_t ld_v, size_t d_v)
+{
+    switch (t) {
+    case KV_F32:
+        isa->lanes_f32(qt, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, v, ld_v, d_v);
+        break;
+    case KV_BF16:
+        isa->lanes_bf16(qt, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, v, ld_v, d_v);
+        break;
+    case KV_F16:
+        isa->lanes_f16(qt, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, v, ld_v, d_v);
+        break;
+    }
+}
+
+/* The lanes kernels (groups of ≥ MHA_DECODE_LANE_ROWS rows, on q transposed) against the portable
+ * scores kernel: rows on and off the 16-row padding and the register blocks, key counts across
+ * the W-key transposes, widths across the 64-column widening chunks; S's padding columns and
+ * the element past the last row stay as they were. */
+static void lanes_match_portable_scores(void **state)
+{
+    (void)state;
+    const mha_decode_isa *portable = &mha_decode_isas[mha_decode_isa_count - 1];
+    assert_null(portable->lanes_f32);
+    rng r = rng_seeded(52);
+    for (size_t i = 0; i + 1 < mha_decode_isa_count; i++) {
+        const mha_decode_isa *isa = &mha_decode_isas[i];
+        if (!isa->runs())
+            continue;
+        for (int round = 0; round < 60; round++)
+            for (kv_type t = KV_F32; t <= KV_F16; t++) {
+                const size_t rows = rng_range(&r, MHA_DECODE_LANE_ROWS, 40),
+                             groups = rng_range(&r, 1, 2), d = rng_range(&r, 0, 150),
+                             n = rng_range(&r, 0, 70);
+                const size_t ld_k = groups * d + rng_range(&r, 0, PAD);
+                const size_t ld_s = n + rng_range(&r, 0, PAD), cells = groups * rows * ld_s + 1;
+                float *q = stored(&r, KV_F32, groups * rows * d + 1);
+                float *qt = transposed(q, rows, groups, d);
+                void *k = stored(&r, t, n * ld_k + 1);
+                float *S = stored(&r, KV_F32, cells), *S0 = xcalloc(cells, 4);
+                memcpy(S0, S, cells * 4);
+                lanes(isa, t, qt, rows, groups, d, k, ld_k, n, S, ld_s, NULL, 0, 0);
+                portable_scores(t, q, rows, groups, d, k, ld_k, n, S0, ld_s);
+                same_up_to_order(isa->name, S, S0, cells, d);
+                free(q), free(qt), free(k), free(S), free(S0);
+            }
+    }
+}
+
 /* The portable row runs anywhere and is the last; best() picks a row that runs. */
 static void table_is_well_formed(void **state)
 {
@@ -124,6 +207,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(table_is_well_formed),
         cmocka_unit_test(every_isa_matches_portable),
+        cmocka_unit_test(lanes_match_portable_scores),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
