@@ -85,8 +85,30 @@ static size_t query_block_rows(size_t seq_q, size_t row_bytes, size_t max_rows)
 {
     size_t rows = row_bytes ? TILE_TARGET_BYTES / row_bytes : max_rows;
     rows = rows < TILE_MIN_ROWS ? TILE_MIN_ROWS : rows > max_rows ? max_rows : rows;
+#ifdef MHA_SCORE_ROWS_MAX /* tests: score blocks of a few rows, several per tile */
+    rows = rows < MHA_SCORE_ROWS_MAX ? rows : MHA_SCORE_ROWS_MAX;
+#endif
     rows = rows / 16 * 16;
     return seq_q < rows ? seq_q : rows;
+}
+
+/* Score blocks per tile for the half types: a tile packs (native) or widens each K and V block
+ * once for all its rows, and taller tiles do that less often (at (2048, 16 heads of 64), bf16 on
+ * AMX: 4 tiles per head spent 8 % of the call copying K and V blocks, measured). Up to
+ * HALF_TILE_BLOCKS of a head's blocks per tile, fewer while that would leave fewer than
+ * HALF_TILE_MIN_TILES tiles to share among the workers. The shape alone decides; the blocks, and
+ * so the bits, are the same for any count (only which tile packs them changes). */
+#define HALF_TILE_BLOCKS 4u
+#define HALF_TILE_MIN_TILES 8u
+static size_t half_tile_blocks(const mha_attention_desc *d, size_t blocks)
+{
+    size_t heads, tiles, g = HALF_TILE_BLOCKS;
+    bool many_heads = !mha_mul_ok(d->batch, d->n_heads, &heads);
+    while (g > 1 &&
+           (g > blocks || (!many_heads && mha_mul_ok(heads, (blocks + g - 1) / g, &tiles) &&
+                           tiles < HALF_TILE_MIN_TILES)))
+        g /= 2;
+    return g;
 }
 
 size_t mha_plan_workers(size_t requested, size_t n_tiles, double flops)
@@ -127,23 +149,23 @@ static bool add_region(size_t *bytes, size_t elems, size_t elem, size_t *at)
            mha_add_ok(*bytes, size / MHA_ALIGN * MHA_ALIGN, bytes);
 }
 
-/* One tile's workspace: the score tile (tile_rows rows of row_bytes), the row maxima and sums;
- * for half types also the float output accumulator, room to widen one A and one B operand, and P
- * in the stored type when the GEMMs take halves. */
+/* One tile's workspace: one score block (score_rows rows of row_bytes), the row maxima and sums;
+ * for half types also the float output accumulator, room to widen the tile's Q and a key block's
+ * K and V, and P in the stored type when the GEMMs take halves. */
 static bool tile_layout(const mha_attention_desc *d, mha_dtype t, size_t row_bytes, mha_plan *plan)
 {
     size_t real = mha_dtype_real_size(t), store = mha_dtype_store_size(t), rows = plan->tile_rows;
     size_t bytes = 0, scores, scores_at;
-    if (!mha_mul_ok(rows, row_bytes, &scores) || !add_region(&bytes, scores, 1, &scores_at) ||
+    if (!mha_mul_ok(plan->score_rows, row_bytes, &scores) ||
+        !add_region(&bytes, scores, 1, &scores_at) ||
         !add_region(&bytes, 2 * rows, real, &plan->stats_at))
         return false;
     if (store != real) {
-        size_t b_cols = d->d_head > d->d_v ? d->d_head : d->d_v;
         size_t acc_elems, a_elems, b_elems, p_elems;
         plan->half_native = mha_gemm_half_native(t);
         if (!mha_mul_ok(rows, d->d_v, &acc_elems) || !mha_mul_ok(rows, d->d_head, &a_elems) ||
-            !mha_mul_ok(plan->key_block, b_cols, &b_elems) ||
-            !mha_mul_ok(plan->half_native ? rows : 0, plan->ld_s, &p_elems) ||
+            !mha_mul_ok(plan->key_block, d->d_head + d->d_v, &b_elems) ||
+            !mha_mul_ok(plan->half_native ? plan->score_rows : 0, plan->ld_s, &p_elems) ||
             !add_region(&bytes, acc_elems, real, &plan->acc_at) ||
             !add_region(&bytes, a_elems, real, &plan->a_wide_at) ||
             !add_region(&bytes, b_elems, real, &plan->b_wide_at) ||
@@ -176,7 +198,7 @@ static bool plan_decode(const mha_attention_desc *d, mha_dtype t, size_t rows, m
         MHA_DECODE_MAX_ROWS / rows < d->n_kv_heads ? MHA_DECODE_MAX_ROWS / rows : d->n_kv_heads;
     plan->n_gblocks = (d->n_kv_heads + plan->item_groups - 1) / plan->item_groups;
     rows *= plan->item_groups;
-    plan->tile_rows = rows;
+    plan->tile_rows = plan->score_rows = rows;
     /* A short cache needs no more than its own keys' scores. */
     plan->key_block = d->seq_kv < MHA_DECODE_BLOCK ? (d->seq_kv ? d->seq_kv : 1) : MHA_DECODE_BLOCK;
     plan->ld_s = round_up(plan->key_block, MHA_ALIGN / real);
@@ -247,14 +269,17 @@ bool mha_plan_attention(const mha_attention_desc *d, mha_dtype t, mha_plan *plan
     plan->stack_heads = group > 1 && d->seq_q < group;
     size_t blocks, per_item;
     if (plan->stack_heads) {
-        plan->tile_rows = group;
+        plan->tile_rows = plan->score_rows = group;
         blocks = d->seq_q;
         per_item = d->n_kv_heads;
     } else {
-        plan->tile_rows =
+        plan->score_rows =
             query_block_rows(d->seq_q, row_bytes,
                              plan->key_block < d->seq_kv ? KEY_BLOCKED_MAX_ROWS : TILE_MAX_ROWS);
-        blocks = plan->tile_rows ? (d->seq_q + plan->tile_rows - 1) / plan->tile_rows : 0;
+        blocks = plan->score_rows ? (d->seq_q + plan->score_rows - 1) / plan->score_rows : 0;
+        size_t group_of = mha_dtype_store_size(t) != elem ? half_tile_blocks(d, blocks) : 1;
+        plan->tile_rows = plan->score_rows * group_of;
+        blocks = (blocks + group_of - 1) / group_of;
         per_item = d->n_heads;
     }
     size_t tiles_per_item;

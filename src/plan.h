@@ -31,6 +31,10 @@ typedef struct mha_plan {
     bool stack_heads;    /* a tile is the heads of one kv group at one query row (decode), not a
                             block of query rows of one head */
     size_t tile_rows;    /* rows of the largest tile */
+    size_t score_rows;   /* rows per score block: the GEMMs and the softmax run on up to this many
+                            rows of a tile at a time (tile_rows is a multiple of it); half types
+                            take several per tile so that each K and V block is packed or
+                            widened once for all of them */
     size_t n_tiles; /* tiles in the whole call (batch × heads × blocks, or batch × groups × rows) */
     size_t key_block;  /* keys per block of the online softmax; seq_kv when one pass takes all */
     size_t ld_s;       /* score tile's row stride: key_block rounded up to MHA_ALIGN bytes (or
@@ -43,9 +47,9 @@ typedef struct mha_plan {
                          rounded once to the stored type; else operands are widened to float */
     size_t acc_at;    /* byte offsets in a tile's workspace: the float output accumulator */
     size_t a_wide_at; /* a widened A operand (Q rows) */
-    size_t b_wide_at; /* a widened B operand (K or V rows of one key block) */
+    size_t b_wide_at; /* a key block's K rows widened, then its V rows */
     size_t p_at;      /* P in the stored type, for the native P·V */
-    size_t q_pack_at, kv_pack_at; /* native: the Q tile and one K or V block, packed dense (the
+    size_t q_pack_at, kv_pack_at; /* native: the Q tile and a key block's K then V rows, dense (the
                                      backend's fastest kernels, AMX, take dense operands only) */
     size_t cache_at;              /* native: the worker's cache of GEMM primitives (blas.h) */
     size_t lanes_q_at;            /* decode: the query rows transposed (qt of decode_kernels.h) */
