@@ -17,8 +17,11 @@
 #define vloadkv vload
 #define KV_TO_REAL(x) (x)
 #endif
+/* Rows prefetched ahead: 16, or 8 of an f64 cache's rows of twice the bytes (as many bytes ahead as
+ * f32's; for f64 measured about 3 % faster than 16: 32/8 heads of 128, 32768 keys, 2 workers,
+ * 32.1 against 33.3 ms, medians of 3 interleaved runs). */
 #ifndef PF_ROWS
-#define PF_ROWS 16
+#define PF_ROWS (sizeof(KV) > 4 ? 8 : 16)
 #endif
 
 /* Prefetch `bytes` bytes from p, one line at a time. */
