@@ -20,10 +20,11 @@ static bool runs_avx2(void)
 #define VECTOR_ROW(name, runs, isa)                                                                \
     {                                                                                              \
         name, runs, mha_decode_scores_##isa##_f32, mha_decode_lanes_##isa##_f32,                   \
-            mha_decode_pv_##isa##_f32, mha_decode_scores_scalar_f64, NULL,                         \
-            mha_decode_pv_scalar_f64, mha_decode_scores_##isa##_bf16,                              \
-            mha_decode_lanes_##isa##_bf16, mha_decode_pv_##isa##_bf16,                             \
-            mha_decode_scores_##isa##_f16, mha_decode_lanes_##isa##_f16, mha_decode_pv_##isa##_f16 \
+            mha_decode_pv_##isa##_f32, mha_decode_scores_##isa##_f64,                              \
+            mha_decode_lanes_##isa##_f64, mha_decode_pv_##isa##_f64,                               \
+            mha_decode_scores_##isa##_bf16, mha_decode_lanes_##isa##_bf16,                         \
+            mha_decode_pv_##isa##_bf16, mha_decode_scores_##isa##_f16,                             \
+            mha_decode_lanes_##isa##_f16, mha_decode_pv_##isa##_f16                                \
     }
 
 const mha_decode_isa mha_decode_isas[] = {

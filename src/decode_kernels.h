@@ -54,10 +54,12 @@ MHA_DECODE_FN_TYPES(_f16, mha_f16, float)
     mha_decode_pv_fn_bf16 mha_decode_pv_##isa##_bf16;                                              \
     mha_decode_scores_fn_f16 mha_decode_scores_##isa##_f16;                                        \
     mha_decode_lanes_fn_f16 mha_decode_lanes_##isa##_f16;                                          \
-    mha_decode_pv_fn_f16 mha_decode_pv_##isa##_f16;
+    mha_decode_pv_fn_f16 mha_decode_pv_##isa##_f16;                                                \
+    mha_decode_scores_fn_f64 mha_decode_scores_##isa##_f64;                                        \
+    mha_decode_lanes_fn_f64 mha_decode_lanes_##isa##_f64;                                          \
+    mha_decode_pv_fn_f64 mha_decode_pv_##isa##_f64;
 
-/* Portable C: the fallback, and the only double kernels (a double decode is memory-bound at twice
- * the bytes; the compiler vectorises these loops well enough for the f64 path's users). Without
+/* Portable C: the fallback on CPUs without the vector kernels (and the tests' reference). Without
  * vector lanes it has no lanes kernels: its scores kernels take every group. */
 #define MHA_DECODE_PORTABLE(sfx)                                                                   \
     mha_decode_scores_fn##sfx mha_decode_scores_scalar##sfx;                                       \

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The vector decode kernels of one stored type on one instruction set (formulas in
- * decode_kernels.h). The ISA file defines the vector operations (vec, W lanes, TARGET, vzero,
- * vfma(a, b, c) = a·b + c, vloadf, vstoref, vset1, vsum), then, per stored type, KV, KV_NAME(kind)
- * (the kernel's name), KV_IS_FLOAT, vloadkv (W elements of KV widened to floats) and KV_TO_F (one
- * element), and includes this file.
+ * decode_kernels.h), in float or double arithmetic. decode_isa_impl.h defines the arithmetic's
+ * scalar type real and vector operations (vec, W lanes, TARGET, vzero, vfma(a, b, c) = a·b + c,
+ * vload, vstore, vset1, vmul, vsum, vtranspose), then, per stored type, KV, KV_NAME(kind) (the
+ * kernel's name) and KV_IS_REAL; a KV narrower than real also names vloadkv (W elements of KV
+ * widened to real) and KV_TO_REAL (one element). It includes this file once per stored type.
  *
  * Bandwidth is the whole game: every K and V row of the work item is read from memory exactly
  * once, for all its query rows. K rows of one kv head sit ld_k elements apart (n_kv_heads · d_head
@@ -12,8 +13,15 @@
  * the V rows of the same keys, which pv reads next (a key block's V rows stay in L1/L2). */
 
 #define INLINE static inline __attribute__((always_inline)) TARGET
+#if KV_IS_REAL /* the cache holds the arithmetic's own type */
+#define vloadkv vload
+#define KV_TO_REAL(x) (x)
+#endif
+/* Rows prefetched ahead: 16, or 8 of an f64 cache's rows of twice the bytes (as many bytes ahead as
+ * f32's; for f64 measured about 3 % faster than 16: 32/8 heads of 128, 32768 keys, 2 workers,
+ * 32.1 against 33.3 ms, medians of 3 interleaved runs). */
 #ifndef PF_ROWS
-#define PF_ROWS 16
+#define PF_ROWS (sizeof(KV) > 4 ? 8 : 16)
 #endif
 
 /* Prefetch `bytes` bytes from p, one line at a time. */
@@ -26,8 +34,8 @@ INLINE void KV_NAME(prefetch)(const KV *p, size_t bytes)
 /* s[r·ld_s] = scale · q_r · k for RB query rows (q row stride d): the K row's vectors are
  * loaded once and multiplied into RB accumulators held in registers; each sums across lanes at
  * the end, the d % W tail in scalars. */
-INLINE void KV_NAME(dot_rows)(const float *q, size_t d, size_t dv, const KV *kr, float scale,
-                              float *s, size_t ld_s, const int RB)
+INLINE void KV_NAME(dot_rows)(const real *q, size_t d, size_t dv, const KV *kr, real scale, real *s,
+                              size_t ld_s, const int RB)
 {
     vec acc[SCORE_ROWS];
 #pragma GCC unroll 8
@@ -37,27 +45,27 @@ INLINE void KV_NAME(dot_rows)(const float *q, size_t d, size_t dv, const KV *kr,
         const vec kv = vloadkv(kr + c);
 #pragma GCC unroll 8
         for (int r = 0; r < RB; r++)
-            acc[r] = vfma(vloadf(q + (size_t)r * d + c), kv, acc[r]);
+            acc[r] = vfma(vload(q + (size_t)r * d + c), kv, acc[r]);
     }
 #pragma GCC unroll 8
     for (int r = 0; r < RB; r++) {
-        float t = vsum(acc[r]);
+        real t = vsum(acc[r]);
         for (size_t c = dv; c < d; c++)
-            t += q[(size_t)r * d + c] * KV_TO_F(kr[c]);
+            t += q[(size_t)r * d + c] * KV_TO_REAL(kr[c]);
         s[(size_t)r * ld_s] = scale * t;
     }
 }
 
 /* One group's rows against one key row. */
-INLINE void KV_NAME(key_rows)(const float *q, size_t rows, size_t d, size_t dv, const KV *kr,
-                              float scale, float *S, size_t ld_s, size_t j)
+INLINE void KV_NAME(key_rows)(const real *q, size_t rows, size_t d, size_t dv, const KV *kr,
+                              real scale, real *S, size_t ld_s, size_t j)
 {
     {
         size_t r0 = 0;
         for (; r0 + SCORE_ROWS <= rows; r0 += SCORE_ROWS)
             KV_NAME(dot_rows)(q + r0 * d, d, dv, kr, scale, S + r0 * ld_s + j, ld_s, SCORE_ROWS);
-        const float *qr = q + r0 * d;
-        float *sr = S + r0 * ld_s + j;
+        const real *qr = q + r0 * d;
+        real *sr = S + r0 * ld_s + j;
         /* The last rows % SCORE_ROWS, each count its own unrolled copy. */
 #define TAIL_ROWS(n)                                                                               \
     case n:                                                                                        \
@@ -78,8 +86,8 @@ INLINE void KV_NAME(key_rows)(const float *q, size_t rows, size_t d, size_t dv, 
     }
 }
 
-TARGET void KV_NAME(scores)(const float *q, size_t rows, size_t groups, size_t d, const KV *k,
-                            size_t ld_k, size_t n, float scale, float *S, size_t ld_s, const KV *v,
+TARGET void KV_NAME(scores)(const real *q, size_t rows, size_t groups, size_t d, const KV *k,
+                            size_t ld_k, size_t n, real scale, real *S, size_t ld_s, const KV *v,
                             size_t ld_v, size_t d_v)
 {
     const size_t dv = d / W * W;
@@ -102,17 +110,22 @@ TARGET void KV_NAME(scores)(const float *q, size_t rows, size_t groups, size_t d
  * the rows in the lanes instead (qt, d × rp) each K element is broadcast once and multiplied
  * into RV vectors of W rows: the sums stay in their lanes, and only the finished scores, W keys
  * at a time, are transposed into S. Half caches are widened LANE_CHUNK columns at a time into
- * a small float buffer first, as a broadcast cannot widen; f32 caches are broadcast in place.
+ * a small real buffer first, as a broadcast cannot widen; f32 and f64 caches are broadcast in
+ * place.
  * The K rows are left to the hardware's streamer (software prefetch of K measured no faster);
  * the block's V rows are prefetched a line per column (lane_prefetch), about 5 % faster for
  * MQA's 32 rows (mha_bench dec_mqa). */
 #define LANE_CHUNK 64
+/* The lanes kernel's row blocks of LANE_VECS vectors meet qt's padding: all of a block's vectors,
+ * half of them, or (W = MHA_DECODE_LANE_ROWS) one. */
+_Static_assert(LANE_VECS *W == MHA_DECODE_LANE_ROWS || LANE_VECS * W == 2 * MHA_DECODE_LANE_ROWS,
+               "lanes row blocks");
 
 /* st[kb·ld_st + rv·W ..] = scale · (rows of qt) · k_kb for KS keys (rows of k, stride ld_k) and
  * RV vectors of rows: RV·KS ≤ LANE_ACC accumulators held in registers over all d columns. */
-INLINE void KV_NAME(lane_keys)(const float *qt, size_t rp, size_t d, const KV *k, size_t ld_k,
-                               float scale, float *st, size_t ld_st, lane_prefetch *pf,
-                               const int RV, const int KS)
+INLINE void KV_NAME(lane_keys)(const real *qt, size_t rp, size_t d, const KV *k, size_t ld_k,
+                               real scale, real *st, size_t ld_st, lane_prefetch *pf, const int RV,
+                               const int KS)
 {
     vec acc[LANE_ACC][LANE_VECS];
 #pragma GCC unroll 16
@@ -122,19 +135,19 @@ INLINE void KV_NAME(lane_keys)(const float *qt, size_t rp, size_t d, const KV *k
             acc[kb][rv] = vzero();
     for (size_t c0 = 0; c0 < d; c0 += LANE_CHUNK) {
         const size_t dc = d - c0 < LANE_CHUNK ? d - c0 : LANE_CHUNK;
-#if KV_IS_FLOAT
-        const float *kc = k + c0;
+#if KV_IS_REAL
+        const real *kc = k + c0;
         const size_t ld_c = ld_k;
 #else
-        float kc[LANE_ACC * LANE_CHUNK];
+        real kc[LANE_ACC * LANE_CHUNK];
         const size_t ld_c = LANE_CHUNK;
         for (int kb = 0; kb < KS; kb++) {
             const KV *kr = k + (size_t)kb * ld_k + c0;
             size_t c = 0;
             for (; c + W <= dc; c += W)
-                vstoref(kc + (size_t)kb * ld_c + c, vloadkv(kr + c));
+                vstore(kc + (size_t)kb * ld_c + c, vloadkv(kr + c));
             for (; c < dc; c++)
-                kc[(size_t)kb * ld_c + c] = KV_TO_F(kr[c]);
+                kc[(size_t)kb * ld_c + c] = KV_TO_REAL(kr[c]);
         }
 #endif
 #pragma GCC unroll 4
@@ -143,7 +156,7 @@ INLINE void KV_NAME(lane_keys)(const float *qt, size_t rp, size_t d, const KV *k
             vec qv[LANE_VECS];
 #pragma GCC unroll 4
             for (int rv = 0; rv < RV; rv++)
-                qv[rv] = vloadf(qt + (c0 + c) * rp + (size_t)rv * W);
+                qv[rv] = vload(qt + (c0 + c) * rp + (size_t)rv * W);
 #pragma GCC unroll 16
             for (int kb = 0; kb < KS; kb++) {
                 const vec kk = vset1(kc[(size_t)kb * ld_c + c]);
@@ -158,13 +171,13 @@ INLINE void KV_NAME(lane_keys)(const float *qt, size_t rp, size_t d, const KV *k
     for (int kb = 0; kb < KS; kb++)
 #pragma GCC unroll 4
         for (int rv = 0; rv < RV; rv++)
-            vstoref(st + (size_t)kb * ld_st + (size_t)rv * W, vmul(acc[kb][rv], s));
+            vstore(st + (size_t)kb * ld_st + (size_t)rv * W, vmul(acc[kb][rv], s));
 }
 
 /* Keys [0, nk ≤ W) against RV vectors of rows, LANE_ACC / RV keys at a time (the last few 4,
  * then 1 at a time), into st; each column steps the prefetch walk pf. */
-INLINE void KV_NAME(lane_block)(const float *qt, size_t rp, size_t d, const KV *k, size_t ld_k,
-                                size_t nk, float scale, float *st, size_t ld_st, lane_prefetch *pf,
+INLINE void KV_NAME(lane_block)(const real *qt, size_t rp, size_t d, const KV *k, size_t ld_k,
+                                size_t nk, real scale, real *st, size_t ld_st, lane_prefetch *pf,
                                 const int RV)
 {
     size_t j = 0;
@@ -179,37 +192,37 @@ INLINE void KV_NAME(lane_block)(const float *qt, size_t rp, size_t d, const KV *
 
 /* st (nk keys × the rows [r0, r0 + nr), row stride ld_st) transposed into S's columns
  * [j0, j0 + nk): W × W at a time, through a buffer where the tile is cut. */
-INLINE void KV_NAME(lane_store)(const float *st, size_t ld_st, size_t r0, size_t nr, size_t nk,
-                                float *S, size_t ld_s, size_t j0)
+INLINE void KV_NAME(lane_store)(const real *st, size_t ld_st, size_t r0, size_t nr, size_t nk,
+                                real *S, size_t ld_s, size_t j0)
 {
     for (size_t r = 0; r < nr; r += W) {
-        float *dst = S + (r0 + r) * ld_s + j0;
+        real *dst = S + (r0 + r) * ld_s + j0;
         if (nr - r >= W && nk == W) {
             vtranspose(st + r, ld_st, dst, ld_s);
             continue;
         }
-        float cut[W * W];
+        real cut[W * W];
         vtranspose(st + r, ld_st, cut, W);
         for (size_t i = 0; i < W && r + i < nr; i++)
             memcpy(dst + i * ld_s, cut + i * W, nk * sizeof *cut);
     }
 }
 
-TARGET void KV_NAME(lanes)(const float *qt, size_t rows, size_t groups, size_t d, const KV *k,
-                           size_t ld_k, size_t n, float scale, float *S, size_t ld_s, const KV *v,
+TARGET void KV_NAME(lanes)(const real *qt, size_t rows, size_t groups, size_t d, const KV *k,
+                           size_t ld_k, size_t n, real scale, real *S, size_t ld_s, const KV *v,
                            size_t ld_v, size_t d_v)
 {
     const size_t rp = mha_decode_lane_pad(rows), ld_st = LANE_VECS * W;
-    float st[W * LANE_VECS * W];
+    real st[W * LANE_VECS * W];
     if (d == 0) { /* empty dot products (K may be NULL) */
         for (size_t r = 0; r < groups * rows; r++)
             memset(S + r * ld_s, 0, n * sizeof *S);
         return;
     }
     for (size_t gi = 0; gi < groups; gi++) {
-        const float *qg = qt + gi * d * rp;
+        const real *qg = qt + gi * d * rp;
         const KV *kg = k + gi * d;
-        float *Sg = S + gi * rows * ld_s;
+        real *Sg = S + gi * rows * ld_s;
         for (size_t j0 = 0; j0 < n; j0 += W) {
             const size_t nk = n - j0 < W ? n - j0 : W;
             const KV *kb = kg + j0 * ld_k;
@@ -221,7 +234,7 @@ TARGET void KV_NAME(lanes)(const float *qt, size_t rows, size_t groups, size_t d
             /* LANE_VECS vectors of rows at a time (the rows past `rows` are qt's zero padding). */
             for (size_t r0 = 0; r0 < rows; r0 += LANE_VECS * W) {
                 const size_t nv = (rp - r0) / W < LANE_VECS ? (rp - r0) / W : LANE_VECS;
-                const float *q0 = qg + r0;
+                const real *q0 = qg + r0;
                 if (nv == LANE_VECS)
                     KV_NAME(lane_block)(q0, rp, d, kb, ld_k, nk, scale, st, ld_st, &pf, LANE_VECS);
                 else if (nv == LANE_VECS / 2)
@@ -237,15 +250,15 @@ TARGET void KV_NAME(lanes)(const float *qt, size_t rows, size_t groups, size_t d
 
 /* O[r][c..c + CB·W) += Σ_j P[r][j]·v_j[c..] for RB rows: RB × CB accumulators in registers over
  * all n keys, each V vector loaded once per RB rows. */
-INLINE void KV_NAME(pv_tile)(const float *P, size_t ld_p, size_t n, const KV *v, size_t ld_v,
-                             float *O, size_t d_v, const int RB, const int CB)
+INLINE void KV_NAME(pv_tile)(const real *P, size_t ld_p, size_t n, const KV *v, size_t ld_v,
+                             real *O, size_t d_v, const int RB, const int CB)
 {
     vec acc[PV_ROWS][PV_VECS];
 #pragma GCC unroll 8
     for (int r = 0; r < RB; r++)
 #pragma GCC unroll 8
         for (int c = 0; c < CB; c++)
-            acc[r][c] = vloadf(O + (size_t)r * d_v + (size_t)c * W);
+            acc[r][c] = vload(O + (size_t)r * d_v + (size_t)c * W);
     for (size_t j = 0; j < n; j++) {
         vec vv[PV_VECS];
 #pragma GCC unroll 8
@@ -263,12 +276,12 @@ INLINE void KV_NAME(pv_tile)(const float *P, size_t ld_p, size_t n, const KV *v,
     for (int r = 0; r < RB; r++)
 #pragma GCC unroll 8
         for (int c = 0; c < CB; c++)
-            vstoref(O + (size_t)r * d_v + (size_t)c * W, acc[r][c]);
+            vstore(O + (size_t)r * d_v + (size_t)c * W, acc[r][c]);
 }
 
 /* RB rows of pv_tile's, with CB = PV_VECS or 1 (the last vectors of a row). */
-INLINE void KV_NAME(pv_rows)(const float *P, size_t ld_p, size_t n, const KV *v, size_t ld_v,
-                             float *O, size_t d_v, const int RB, bool wide)
+INLINE void KV_NAME(pv_rows)(const real *P, size_t ld_p, size_t n, const KV *v, size_t ld_v,
+                             real *O, size_t d_v, const int RB, bool wide)
 {
     if (wide)
         KV_NAME(pv_tile)(P, ld_p, n, v, ld_v, O, d_v, RB, PV_VECS);
@@ -276,8 +289,8 @@ INLINE void KV_NAME(pv_rows)(const float *P, size_t ld_p, size_t n, const KV *v,
         KV_NAME(pv_tile)(P, ld_p, n, v, ld_v, O, d_v, RB, 1);
 }
 
-TARGET void KV_NAME(pv)(const float *P, size_t ld_p, size_t rows, size_t n, const KV *v,
-                        size_t ld_v, size_t d_v, float *O)
+TARGET void KV_NAME(pv)(const real *P, size_t ld_p, size_t rows, size_t n, const KV *v, size_t ld_v,
+                        size_t d_v, real *O)
 {
     if (d_v == 0 || n == 0)
         return;
@@ -286,11 +299,11 @@ TARGET void KV_NAME(pv)(const float *P, size_t ld_p, size_t rows, size_t n, cons
         const bool wide = c0 + (size_t)PV_VECS * W <= dv;
         size_t r0 = 0;
         for (; r0 + PV_ROWS <= rows; r0 += PV_ROWS) {
-            const float *pb = P + r0 * ld_p;
+            const real *pb = P + r0 * ld_p;
             KV_NAME(pv_rows)(pb, ld_p, n, v + c0, ld_v, O + r0 * d_v + c0, d_v, PV_ROWS, wide);
         }
-        const float *pr = P + r0 * ld_p;
-        float *orow = O + r0 * d_v + c0;
+        const real *pr = P + r0 * ld_p;
+        real *orow = O + r0 * d_v + c0;
         switch (rows - r0) {
         case 1:
             KV_NAME(pv_rows)(pr, ld_p, n, v + c0, ld_v, orow, d_v, 1, wide);
@@ -309,10 +322,15 @@ TARGET void KV_NAME(pv)(const float *P, size_t ld_p, size_t rows, size_t n, cons
     /* The d_v % W last columns, in scalars. */
     for (size_t j = 0; j < n && dv < d_v; j++)
         for (size_t r = 0; r < rows; r++) {
-            const float p = P[r * ld_p + j];
+            const real p = P[r * ld_p + j];
             for (size_t c = dv; c < d_v; c++)
-                O[r * d_v + c] += p * KV_TO_F(v[j * ld_v + c]);
+                O[r * d_v + c] += p * KV_TO_REAL(v[j * ld_v + c]);
         }
 }
 
 #undef INLINE
+#undef KV
+#undef KV_SFX
+#undef KV_IS_REAL
+#undef vloadkv
+#undef KV_TO_REAL

@@ -216,8 +216,8 @@ static bool plan_decode(const mha_attention_desc *d, mha_dtype t, size_t rows, m
         plan->n_chunks = (d->seq_kv + plan->chunk_keys - 1) / plan->chunk_keys;
     }
     size_t q_elems, s_elems, o_elems, qt_elems = 0, part, shared = 0;
-    /* The lanes kernels (float arithmetic only) take groups of MHA_DECODE_LANE_ROWS rows. */
-    const bool lanes = t != MHA_DTYPE_F64 && plan->group_rows >= MHA_DECODE_LANE_ROWS;
+    /* The lanes kernels take groups of MHA_DECODE_LANE_ROWS rows. */
+    const bool lanes = plan->group_rows >= MHA_DECODE_LANE_ROWS;
     if (!mha_mul_ok(rows, d->d_head, &q_elems) || !mha_mul_ok(rows, plan->ld_s, &s_elems) ||
         !mha_mul_ok(rows, d->d_v, &o_elems) ||
         (lanes && !mha_mul_ok(plan->item_groups * mha_decode_lane_pad(plan->group_rows), d->d_head,

@@ -2,7 +2,8 @@
 /* The decode kernels (src/decode_kernels.h): every instruction set this CPU runs, for every
  * stored type, against the portable C row of the same table, on random shapes whose widths fall
  * on and off the vector lanes and whose row counts cross the register blocks. Only the order of
- * the float sums differs between them, so they agree to a few float ulps of the terms' size. */
+ * the sums differs between them, so they agree to a few ulps of the arithmetic (float for f32,
+ * bf16, f16 caches; double for f64) of the terms' size. */
 #include "common/test_util.h"
 #include "convert.h"
 #include "decode_kernels.h"
@@ -11,11 +12,23 @@
 
 enum { MAX_ROWS = 32, MAX_D = 80, MAX_N = 40, PAD = 3 };
 
-typedef enum kv_type { KV_F32, KV_BF16, KV_F16 } kv_type;
+typedef enum kv_type { KV_F32, KV_BF16, KV_F16, KV_F64 } kv_type;
 
-/* n elements of one stored type, from floats in [−1, 1] (rounded to the type). */
+/* Bytes of one element of the arithmetic of cache type t (q, S, P, O are in it). */
+static size_t real_size(kv_type t)
+{
+    return t == KV_F64 ? sizeof(double) : sizeof(float);
+}
+
+/* n elements of one stored type, from numbers in [−1, 1] (rounded to the type). */
 static void *stored(rng *r, kv_type t, size_t n)
 {
+    if (t == KV_F64) {
+        double *x = xcalloc(n, sizeof *x);
+        for (size_t i = 0; i < n; i++)
+            x[i] = rng_uniform(r, -1, 1);
+        return x;
+    }
     float *f = xcalloc(n, sizeof *f);
     for (size_t i = 0; i < n; i++)
         f[i] = (float)rng_uniform(r, -1, 1);
@@ -30,9 +43,15 @@ static void *stored(rng *r, kv_type t, size_t n)
     return h;
 }
 
+/* n random elements of the arithmetic of cache type t. */
+static void *arith(rng *r, kv_type t, size_t n)
+{
+    return stored(r, t == KV_F64 ? KV_F64 : KV_F32, n);
+}
+
 /* rows = groups of `rows / groups` rows: keys of group gi at k + gi·d, ld_k ≥ groups·d. */
-static void scores(const mha_decode_isa *isa, kv_type t, const float *q, size_t rows, size_t d,
-                   const void *k, size_t ld_k, size_t n, float *S, size_t ld_s, const void *v,
+static void scores(const mha_decode_isa *isa, kv_type t, const void *q, size_t rows, size_t d,
+                   const void *k, size_t ld_k, size_t n, void *S, size_t ld_s, const void *v,
                    size_t ld_v, size_t d_v)
 {
     const size_t groups = rows % 3 == 0 ? 3 : rows % 2 == 0 ? 2 : 1;
@@ -47,12 +66,15 @@ static void scores(const mha_decode_isa *isa, kv_type t, const float *q, size_t 
     case KV_F16:
         isa->scores_f16(q, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, v, ld_v, d_v);
         break;
+    case KV_F64:
+        isa->scores_f64(q, rows, groups, d, k, ld_k, n, 0.5, S, ld_s, v, ld_v, d_v);
+        break;
     }
 }
 
 /* The portable scores kernel with `groups` groups of `rows` rows. */
-static void portable_scores(kv_type t, const float *q, size_t rows, size_t groups, size_t d,
-                            const void *k, size_t ld_k, size_t n, float *S, size_t ld_s)
+static void portable_scores(kv_type t, const void *q, size_t rows, size_t groups, size_t d,
+                            const void *k, size_t ld_k, size_t n, void *S, size_t ld_s)
 {
     switch (t) {
     case KV_F32:
@@ -64,11 +86,14 @@ static void portable_scores(kv_type t, const float *q, size_t rows, size_t group
     case KV_F16:
         mha_decode_scores_scalar_f16(q, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, NULL, 0, 0);
         break;
+    case KV_F64:
+        mha_decode_scores_scalar_f64(q, rows, groups, d, k, ld_k, n, 0.5, S, ld_s, NULL, 0, 0);
+        break;
     }
 }
 
-static void pv(const mha_decode_isa *isa, kv_type t, const float *P, size_t ld_p, size_t rows,
-               size_t n, const void *v, size_t ld_v, size_t d_v, float *O)
+static void pv(const mha_decode_isa *isa, kv_type t, const void *P, size_t ld_p, size_t rows,
+               size_t n, const void *v, size_t ld_v, size_t d_v, void *O)
 {
     switch (t) {
     case KV_F32:
@@ -80,17 +105,28 @@ static void pv(const mha_decode_isa *isa, kv_type t, const float *P, size_t ld_p
     case KV_F16:
         isa->pv_f16(P, ld_p, rows, n, v, ld_v, d_v, O);
         break;
+    case KV_F64:
+        isa->pv_f64(P, ld_p, rows, n, v, ld_v, d_v, O);
+        break;
     }
 }
 
-/* |a − b| ≤ 1e-5 · (terms + 1): the sums hold up to MAX_D or MAX_N terms of magnitude ≤ 1. */
-static void same_up_to_order(const char *what, const float *a, const float *b, size_t n,
+/* Element i of an arithmetic buffer of cache type t. */
+static double at(kv_type t, const void *x, size_t i)
+{
+    return t == KV_F64 ? ((const double *)x)[i] : (double)((const float *)x)[i];
+}
+
+/* |a − b| ≤ tol · (terms + 1), tol a few ulps of the arithmetic (1e-5 float, 1e-13 double): the
+ * sums hold up to MAX_D or MAX_N terms of magnitude ≤ 1. */
+static void same_up_to_order(const char *what, kv_type t, const void *a, const void *b, size_t n,
                              size_t terms)
 {
+    const double tol = (t == KV_F64 ? 1e-13 : 1e-5) * (double)(terms + 1);
     for (size_t i = 0; i < n; i++)
-        if (!(fabsf(a[i] - b[i]) <= 1e-5f * (float)(terms + 1)))
-            fail_msg("%s: element %zu is %.9g, portable C gives %.9g", what, i, (double)a[i],
-                     (double)b[i]);
+        if (!(fabs(at(t, a, i) - at(t, b, i)) <= tol))
+            fail_msg("%s, cache type %d: element %zu is %.17g, portable C gives %.17g", what,
+                     (int)t, i, at(t, a, i), at(t, b, i));
 }
 
 static void every_isa_matches_portable(void **state)
@@ -103,46 +139,47 @@ static void every_isa_matches_portable(void **state)
         if (!isa->runs())
             continue;
         for (int round = 0; round < 60; round++)
-            for (kv_type t = KV_F32; t <= KV_F16; t++) {
+            for (kv_type t = KV_F32; t <= KV_F64; t++) {
                 const size_t rows = rng_range(&r, 1, MAX_ROWS), d = rng_range(&r, 0, MAX_D);
                 const size_t d_v = rng_range(&r, 0, MAX_D), n = rng_range(&r, 0, MAX_N);
                 /* Room for 3 groups' keys side by side (scores splits rows into groups). */
                 const size_t ld_k = 3 * d + rng_range(&r, 0, PAD);
                 const size_t ld_v = 3 * d_v + rng_range(&r, 0, PAD);
-                const size_t ld_s = n + rng_range(&r, 0, PAD);
-                float *q = stored(&r, KV_F32, rows * d + 1), *P = stored(&r, KV_F32, rows * ld_s);
+                const size_t ld_s = n + rng_range(&r, 0, PAD), es = real_size(t);
+                void *q = arith(&r, t, rows * d + 1), *P = arith(&r, t, rows * ld_s);
                 void *k = stored(&r, t, n * ld_k + 1), *v = stored(&r, t, n * ld_v + 1);
-                float *S = xcalloc(rows * ld_s + 1, 4), *S0 = xcalloc(rows * ld_s + 1, 4);
-                float *O = stored(&r, KV_F32, rows * d_v + 1), *O0 = xcalloc(rows * d_v + 1, 4);
-                memcpy(O0, O, (rows * d_v + 1) * 4);
+                void *S = xcalloc(rows * ld_s + 1, es), *S0 = xcalloc(rows * ld_s + 1, es);
+                void *O = arith(&r, t, rows * d_v + 1), *O0 = xcalloc(rows * d_v + 1, es);
+                memcpy(O0, O, (rows * d_v + 1) * es);
                 scores(isa, t, q, rows, d, k, ld_k, n, S, ld_s, v, ld_v, d_v);
                 scores(portable, t, q, rows, d, k, ld_k, n, S0, ld_s, v, ld_v, d_v);
-                same_up_to_order(isa->name, S, S0, rows * ld_s, d);
+                same_up_to_order(isa->name, t, S, S0, rows * ld_s, d);
                 pv(isa, t, P, ld_s, rows, n, v, ld_v, d_v, O);
                 pv(portable, t, P, ld_s, rows, n, v, ld_v, d_v, O0);
-                same_up_to_order(isa->name, O, O0, rows * d_v + 1, n);
+                same_up_to_order(isa->name, t, O, O0, rows * d_v + 1, n);
                 free(q), free(P), free(k), free(v), free(S), free(S0), free(O), free(O0);
             }
     }
 }
 
 /* qt as decode_kernels.h lays it out: group gi at gi·d·rp, element (r, c) at c·rp + r, rows
- * padded with zeros to a multiple of MHA_DECODE_LANE_ROWS. */
-static float *transposed(const float *q, size_t rows, size_t groups, size_t d)
+ * padded with zeros to a multiple of MHA_DECODE_LANE_ROWS; elements of es bytes. */
+static void *transposed(const void *q, size_t es, size_t rows, size_t groups, size_t d)
 {
     const size_t rp =
         (rows + MHA_DECODE_LANE_ROWS - 1) / MHA_DECODE_LANE_ROWS * MHA_DECODE_LANE_ROWS;
     assert_int_equal(rp, mha_decode_lane_pad(rows));
-    float *qt = xcalloc(groups * d * rp + 1, sizeof *qt);
+    unsigned char *qt = xcalloc(groups * d * rp + 1, es);
     for (size_t g = 0; g < groups; g++)
         for (size_t r = 0; r < rows; r++)
             for (size_t c = 0; c < d; c++)
-                qt[g * d * rp + c * rp + r] = q[(g * rows + r) * d + c];
+                memcpy(qt + (g * d * rp + c * rp + r) * es,
+                       (const unsigned char *)q + ((g * rows + r) * d + c) * es, es);
     return qt;
 }
 
-static void lanes(const mha_decode_isa *isa, kv_type t, const float *qt, size_t rows, size_t groups,
-                  size_t d, const void *k, size_t ld_k, size_t n, float *S, size_t ld_s,
+static void lanes(const mha_decode_isa *isa, kv_type t, const void *qt, size_t rows, size_t groups,
+                  size_t d, const void *k, size_t ld_k, size_t n, void *S, size_t ld_s,
                   const void *v, size_t ld_v, size_t d_v)
 {
     switch (t) {
@@ -154,6 +191,9 @@ static void lanes(const mha_decode_isa *isa, kv_type t, const float *qt, size_t 
         break;
     case KV_F16:
         isa->lanes_f16(qt, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, v, ld_v, d_v);
+        break;
+    case KV_F64:
+        isa->lanes_f64(qt, rows, groups, d, k, ld_k, n, 0.5, S, ld_s, v, ld_v, d_v);
         break;
     }
 }
@@ -167,26 +207,28 @@ static void lanes_match_portable_scores(void **state)
     (void)state;
     const mha_decode_isa *portable = &mha_decode_isas[mha_decode_isa_count - 1];
     assert_null(portable->lanes_f32);
+    assert_null(portable->lanes_f64);
     rng r = rng_seeded(52);
     for (size_t i = 0; i + 1 < mha_decode_isa_count; i++) {
         const mha_decode_isa *isa = &mha_decode_isas[i];
         if (!isa->runs())
             continue;
         for (int round = 0; round < 60; round++)
-            for (kv_type t = KV_F32; t <= KV_F16; t++) {
+            for (kv_type t = KV_F32; t <= KV_F64; t++) {
                 const size_t rows = rng_range(&r, MHA_DECODE_LANE_ROWS, 40),
                              groups = rng_range(&r, 1, 2), d = rng_range(&r, 0, 150),
                              n = rng_range(&r, 0, 70);
                 const size_t ld_k = groups * d + rng_range(&r, 0, PAD);
                 const size_t ld_s = n + rng_range(&r, 0, PAD), cells = groups * rows * ld_s + 1;
-                float *q = stored(&r, KV_F32, groups * rows * d + 1);
-                float *qt = transposed(q, rows, groups, d);
+                const size_t es = real_size(t);
+                void *q = arith(&r, t, groups * rows * d + 1);
+                void *qt = transposed(q, es, rows, groups, d);
                 void *k = stored(&r, t, n * ld_k + 1);
-                float *S = stored(&r, KV_F32, cells), *S0 = xcalloc(cells, 4);
-                memcpy(S0, S, cells * 4);
+                void *S = arith(&r, t, cells), *S0 = xcalloc(cells, es);
+                memcpy(S0, S, cells * es);
                 lanes(isa, t, qt, rows, groups, d, k, ld_k, n, S, ld_s, NULL, 0, 0);
                 portable_scores(t, q, rows, groups, d, k, ld_k, n, S0, ld_s);
-                same_up_to_order(isa->name, S, S0, cells, d);
+                same_up_to_order(isa->name, t, S, S0, cells, d);
                 free(q), free(qt), free(k), free(S), free(S0);
             }
     }
