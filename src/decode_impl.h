@@ -159,9 +159,15 @@ static void decode_run(const mha_attention_desc *d, const mha_plan *plan, const 
         scores(lanes ? it->qt : it->q, gr, it->ng, d->d_head, kb, d->ld_k, n, (REAL)d->scale, it->S,
                plan->ld_s, vb, d->ld_v, d->d_v);
         decode_softmax(d, it, rows, mask, plan->ld_s, k0, n);
+        /* The lanes kernel leaves K to the hardware's streamer, idle while P·V runs: the first
+         * group's pv fetches the next block's K rows meanwhile. */
+        const bool more = lanes && d->d_head != 0 && k0 + n < it->k_end;
+        const mha_decode_ahead ahead = {more ? kb + n * d->ld_k : NULL,
+                                        it->ng * d->d_head * sizeof(STORE), d->ld_k * sizeof(STORE),
+                                        more ? it->k_end - k0 - n : 0};
         for (size_t gi = 0; gi < it->ng; gi++)
             pv(it->S + gi * gr * plan->ld_s, plan->ld_s, gr, n, AT(vb, d->d_v != 0, gi * d->d_v),
-               d->ld_v, d->d_v, it->O + gi * gr * d->d_v);
+               d->ld_v, d->d_v, it->O + gi * gr * d->d_v, gi == 0 ? &ahead : NULL);
     }
     if (plan->n_chunks == 1) {
         for (size_t r = 0; r < rows; r++) {

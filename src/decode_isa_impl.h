@@ -34,8 +34,9 @@ typedef double real_pd;
 #define vset1(a) INTRINSIC(_set1)(a)
 
 /* A prefetch walk over `rows` rows of `bytes` bytes, ld bytes apart, one line per step: the
- * lanes kernel takes a step per column, spreading a block's V rows (and the K rows ahead) over
- * its arithmetic, where a burst of prefetches would stall on the line fill buffers. */
+ * lanes kernel takes a step per column (its block's V rows), pv one per key of its tiles (the
+ * caller's mha_decode_ahead), spreading the lines over the arithmetic, where a burst of prefetches
+ * would stall on the line fill buffers. */
 typedef struct lane_prefetch {
     const char *row;
     size_t at, bytes, ld, rows;

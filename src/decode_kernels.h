@@ -32,13 +32,22 @@
  * lanes: scores with each K element broadcast against the rows in the vector lanes, no sums
  * across lanes (decode_simd_impl.h says why); qt holds group gi's rows at qt + gi·d·rp, element
  * (r, c) at c·rp + r, rp = mha_decode_lane_pad(rows), rows ≥ MHA_DECODE_LANE_ROWS. */
+/* Memory the caller reads next, which a pv kernel may prefetch a line per key as it computes:
+ * `rows` rows of `bytes` bytes, `ld` bytes apart, from `at` (the lanes path passes its next key
+ * block's K rows, which the lanes kernel then finds in cache). NULL or rows 0: nothing. */
+typedef struct mha_decode_ahead {
+    const void *at;
+    size_t bytes, ld, rows;
+} mha_decode_ahead;
+
 #define MHA_DECODE_FN_TYPES(sfx, store, real)                                                      \
     typedef void mha_decode_scores_fn##sfx(                                                        \
         const real *q, size_t rows, size_t groups, size_t d, const store *k, size_t ld_k,          \
         size_t n, real scale, real *S, size_t ld_s, const store *v, size_t ld_v, size_t d_v);      \
     typedef mha_decode_scores_fn##sfx mha_decode_lanes_fn##sfx;                                    \
     typedef void mha_decode_pv_fn##sfx(const real *P, size_t ld_p, size_t rows, size_t n,          \
-                                       const store *v, size_t ld_v, size_t d_v, real *O);
+                                       const store *v, size_t ld_v, size_t d_v, real *O,           \
+                                       const mha_decode_ahead *ahead);
 
 MHA_DECODE_FN_TYPES(_f32, float, float)
 MHA_DECODE_FN_TYPES(_f64, double, double)

@@ -23,8 +23,9 @@ void SFX(mha_decode_scores_scalar)(const REAL *q, size_t rows, size_t groups, si
 
 /* O[r·d_v + c] += Σ_j P[r·ld_p + j]·v_j[c]: key-outer, each V row read once. */
 void SFX(mha_decode_pv_scalar)(const REAL *P, size_t ld_p, size_t rows, size_t n, const STORE *v,
-                               size_t ld_v, size_t d_v, REAL *O)
+                               size_t ld_v, size_t d_v, REAL *O, const mha_decode_ahead *ahead)
 {
+    (void)ahead; /* no prefetching here */
     for (size_t j = 0; j < n && d_v != 0; j++) {
         const STORE *vr = v + j * ld_v;
         for (size_t r = 0; r < rows; r++) {
