@@ -97,8 +97,15 @@ static size_t query_block_rows(size_t seq_q, size_t row_bytes, size_t max_rows)
  * AMX: 4 tiles per head spent 8 % of the call copying K and V blocks, measured). Up to
  * HALF_TILE_BLOCKS of a head's blocks per tile, fewer while that would leave fewer than
  * HALF_TILE_MIN_TILES tiles to share among the workers. The shape alone decides; the blocks, and
- * so the bits, are the same for any count (only which tile packs them changes). */
-#define HALF_TILE_BLOCKS 4u
+ * so the bits, are the same for any count (only which tile packs them changes).
+ * With the copies shared, a native (bf16) score block can shrink until it sits in L2 beside
+ * everything else (the float scores of 128 rows × 512 keys are 256 KiB): the same bf16 call took
+ * 36.5 ms with blocks of 512 rows, 34.3 with 256, 32.0 with 128 and 36.2 with 64 (medians of 20,
+ * 2 workers; 1024-key blocks at 128 rows: 34.4). Widened halves multiply on the BLAS, which
+ * wants taller blocks (f16 at 128 rows: 101 ms against 88 at 512), so they keep the float
+ * sizes. */
+#define NATIVE_SCORE_MAX_ROWS 128u
+#define HALF_TILE_BLOCKS 16u
 #define HALF_TILE_MIN_TILES 8u
 static size_t half_tile_blocks(const mha_attention_desc *d, size_t blocks)
 {
@@ -273,11 +280,13 @@ bool mha_plan_attention(const mha_attention_desc *d, mha_dtype t, mha_plan *plan
         blocks = d->seq_q;
         per_item = d->n_kv_heads;
     } else {
-        plan->score_rows =
-            query_block_rows(d->seq_q, row_bytes,
-                             plan->key_block < d->seq_kv ? KEY_BLOCKED_MAX_ROWS : TILE_MAX_ROWS);
+        const bool half = mha_dtype_store_size(t) != elem;
+        size_t max_rows = plan->key_block < d->seq_kv ? KEY_BLOCKED_MAX_ROWS : TILE_MAX_ROWS;
+        if (half && mha_gemm_half_native(t) && max_rows > NATIVE_SCORE_MAX_ROWS)
+            max_rows = NATIVE_SCORE_MAX_ROWS;
+        plan->score_rows = query_block_rows(d->seq_q, row_bytes, max_rows);
         blocks = plan->score_rows ? (d->seq_q + plan->score_rows - 1) / plan->score_rows : 0;
-        size_t group_of = mha_dtype_store_size(t) != elem ? half_tile_blocks(d, blocks) : 1;
+        size_t group_of = half ? half_tile_blocks(d, blocks) : 1;
         plan->tile_rows = plan->score_rows * group_of;
         blocks = (blocks + group_of - 1) / group_of;
         per_item = d->n_heads;
