@@ -542,8 +542,10 @@ static void exp_variants_agree(void **state)
     free(yb);
 }
 
-/* The kernels that also write P in bf16 (softmax.h): the same max and sum as the row kernel, and
- * p its exps rounded to nearest even (mha_float_to_bf16), except that an exp below 2^−126 may
+/* The kernels that also write P in bf16 (softmax.h): the same max as the row kernel, and exps
+ * within 3.3e−7 of its own (the coarser exp for P: softmax.h), so a sum within that relative
+ * distance and p the rounding (to nearest even) of a value in [e·(1 − 3.3e−7), e·(1 + 3.3e−7)]:
+ * the rounding of one end or the other, since rounding is monotonic. An exp below 2^−126 may
  * become 0 (VCVTNE2PS2BF16 reads subnormals as zero, mha.h). Masks with −inf, a floor, rows that
  * see nothing, every tail length. */
 static void p_in_bf16_is_the_rounded_row(void **state)
@@ -567,13 +569,17 @@ static void p_in_bf16_is_the_rounded_row(void **state)
             float max_a = floor, max_b = floor;
             float sum_a = mha_softmax_isas[i].row_f32(exps, mask, n, &max_a);
             float sum_b = to_bf16(scores, mask, n, &max_b, p);
-            assert_true(sum_a == sum_b && (max_a == max_b || (isnan(max_a) && isnan(max_b))));
+            const float rel = 3.3e-7f;
+            assert_true(max_a == max_b || (isnan(max_a) && isnan(max_b)));
+            assert_true(fabsf(sum_b - sum_a) <= rel * sum_a || (isnan(sum_a) && isnan(sum_b)));
             for (size_t j = 0; j < n; j++) {
-                mha_bf16 want = mha_float_to_bf16(exps[j]);
+                mha_bf16 lo = mha_float_to_bf16(exps[j] * (1 - rel)),
+                         hi = mha_float_to_bf16(exps[j] * (1 + rel));
                 bool flushed = exps[j] < 0x1p-126f && p[j].bits == 0;
-                if (p[j].bits != want.bits && !flushed)
-                    fail_msg("%s, n %zu, j %zu: p %#x, exp %a rounds to %#x",
-                             mha_softmax_isas[i].name, n, j, p[j].bits, (double)exps[j], want.bits);
+                if (p[j].bits != lo.bits && p[j].bits != hi.bits && !flushed)
+                    fail_msg("%s, n %zu, j %zu: p %#x, exp %a rounds to %#x or %#x",
+                             mha_softmax_isas[i].name, n, j, p[j].bits, (double)exps[j], lo.bits,
+                             hi.bits);
             }
         }
     }
