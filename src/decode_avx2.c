@@ -32,6 +32,10 @@ typedef __m256d vec_pd;
 #define DECODE_ISA avx2
 #define VEC_PREFIX _mm256
 
+/* No 16-vector sum here: 8-lane vectors leave too few registers for 16 accumulators. */
+#define HAVE_VSUM16_ps 0
+#define HAVE_VSUM16_pd 0
+
 static inline TARGET float vsum_ps(__m256 v)
 {
     const __m128 h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));

@@ -21,6 +21,8 @@
 #define LANE_ACC ARITH_NAME(LANE_ACC)
 #define vsum ARITH_NAME(vsum)
 #define vtranspose ARITH_NAME(vtranspose)
+#define VSUM16 ARITH_NAME(vsum16)
+#define HAVE_VSUM16 ARITH_NAME(HAVE_VSUM16) /* 1 where the ISA sums 16 vectors at once */
 typedef float real_ps;
 typedef double real_pd;
 
