@@ -147,7 +147,10 @@ static void every_isa_matches_portable(void **state)
             continue;
         for (int round = 0; round < 60; round++)
             for (kv_type t = KV_F32; t <= KV_F64; t++) {
-                const size_t rows = rng_range(&r, 1, MAX_ROWS), d = rng_range(&r, 0, MAX_D);
+                const size_t rows = rng_range(&r, 1, MAX_ROWS);
+                /* Half the widths whole vectors, where the 16-accumulator blocks run. */
+                const size_t d =
+                    round % 2 ? rng_range(&r, 0, MAX_D) : 16 * rng_range(&r, 1, MAX_D / 16);
                 const size_t d_v = rng_range(&r, 0, MAX_D), n = rng_range(&r, 0, MAX_N);
                 /* Room for 3 groups' keys side by side (scores splits rows into groups). */
                 const size_t ld_k = 3 * d + rng_range(&r, 0, PAD);
