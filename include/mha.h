@@ -605,7 +605,9 @@ MHA_API mha_status mha_attention_merge_f64(size_t rows, size_t n_heads, size_t d
  * it; mha_runtime_info() says), the softmax probabilities of P·V are rounded
  * once to bf16 (round to nearest even; a probability below 2^-126 becomes 0)
  * as they are written, while the row sums that divide the output are taken
- * before that rounding. Otherwise (f16
+ * before that rounding; the exponentials behind both are then computed to
+ * 3.1e-7 relative error (about 5 float ulps, against the 2^-9 of the rounding
+ * to bf16) rather than to a float ulp. Otherwise (f16
  * always, bf16 without the units or without oneDNN) the halves are widened to
  * float and multiplied by the BLAS's sgemm, and P stays float. Error against
  * the exact result of the half inputs, u = 2^-8 (bf16) or 2^-11 (f16):
@@ -613,8 +615,9 @@ MHA_API mha_status mha_attention_merge_f64(size_t rows, size_t n_heads, size_t d
  * 2u·max|result| plus the float accumulation bound.
  *
  * Memory: the half attention's workspace adds, per worker, a float output
- * accumulator, room to widen a tile of Q and a block of K or V, and (native
- * bf16) P in bf16: mha_attention_workspace_size_T() gives the total. The half
+ * accumulator for a tile of up to 16 blocks of rows, room to widen (or pack)
+ * the tile's Q and a block of K and V, and (native bf16) P in bf16:
+ * mha_attention_workspace_size_T() gives the total. The half
  * projections allocate a scratch of the weights in float (reserved, touched
  * only where the halves are widened) and can return MHA_ERR_OUT_OF_MEMORY.
  * There is no half mha_attention_merge(): merge the float lse and a float copy

@@ -55,27 +55,38 @@ static void *arith(rng *r, kv_type t, size_t n)
     return stored(r, t == KV_F64 ? KV_F64 : KV_F32, n);
 }
 
+/* The scores kernel of cache type t (or its lanes kernel, on q transposed), scale 0.5. */
+static void scores_as(const mha_decode_isa *isa, bool lanes, kv_type t, const void *q, size_t rows,
+                      size_t groups, size_t d, const void *k, size_t ld_k, size_t n, void *S,
+                      size_t ld_s, const void *v, size_t ld_v, size_t d_v)
+{
+    switch (t) {
+    case KV_F32:
+        (lanes ? isa->lanes_f32 : isa->scores_f32)(q, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, v,
+                                                   ld_v, d_v);
+        break;
+    case KV_BF16:
+        (lanes ? isa->lanes_bf16 : isa->scores_bf16)(q, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s,
+                                                     v, ld_v, d_v);
+        break;
+    case KV_F16:
+        (lanes ? isa->lanes_f16 : isa->scores_f16)(q, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, v,
+                                                   ld_v, d_v);
+        break;
+    case KV_F64:
+        (lanes ? isa->lanes_f64 : isa->scores_f64)(q, rows, groups, d, k, ld_k, n, 0.5, S, ld_s, v,
+                                                   ld_v, d_v);
+        break;
+    }
+}
+
 /* rows = groups of `rows / groups` rows: keys of group gi at k + gi·d, ld_k ≥ groups·d. */
 static void scores(const mha_decode_isa *isa, kv_type t, const void *q, size_t rows, size_t d,
                    const void *k, size_t ld_k, size_t n, void *S, size_t ld_s, const void *v,
                    size_t ld_v, size_t d_v)
 {
     const size_t groups = rows % 3 == 0 ? 3 : rows % 2 == 0 ? 2 : 1;
-    rows /= groups;
-    switch (t) {
-    case KV_F32:
-        isa->scores_f32(q, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, v, ld_v, d_v);
-        break;
-    case KV_BF16:
-        isa->scores_bf16(q, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, v, ld_v, d_v);
-        break;
-    case KV_F16:
-        isa->scores_f16(q, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, v, ld_v, d_v);
-        break;
-    case KV_F64:
-        isa->scores_f64(q, rows, groups, d, k, ld_k, n, 0.5, S, ld_s, v, ld_v, d_v);
-        break;
-    }
+    scores_as(isa, false, t, q, rows / groups, groups, d, k, ld_k, n, S, ld_s, v, ld_v, d_v);
 }
 
 /* The portable scores kernel with `groups` groups of `rows` rows. */
@@ -194,20 +205,7 @@ static void lanes(const mha_decode_isa *isa, kv_type t, const void *qt, size_t r
                   size_t d, const void *k, size_t ld_k, size_t n, void *S, size_t ld_s,
                   const void *v, size_t ld_v, size_t d_v)
 {
-    switch (t) {
-    case KV_F32:
-        isa->lanes_f32(qt, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, v, ld_v, d_v);
-        break;
-    case KV_BF16:
-        isa->lanes_bf16(qt, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, v, ld_v, d_v);
-        break;
-    case KV_F16:
-        isa->lanes_f16(qt, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, v, ld_v, d_v);
-        break;
-    case KV_F64:
-        isa->lanes_f64(qt, rows, groups, d, k, ld_k, n, 0.5, S, ld_s, v, ld_v, d_v);
-        break;
-    }
+    scores_as(isa, true, t, qt, rows, groups, d, k, ld_k, n, S, ld_s, v, ld_v, d_v);
 }
 
 /* The lanes kernels (groups of ≥ MHA_DECODE_LANE_ROWS rows, on q transposed) against the portable
