@@ -152,11 +152,13 @@ TARGET void KV_NAME(scores)(const real *q, size_t rows, size_t groups, size_t d,
         const int rb = rows % 4 == 0 ? 4 : rows % 2 == 0 ? 2 : 0, kb = rb ? 16 / rb : 0;
         if (rb && d != 0 && dv == d && j + (size_t)kb <= n) {
             const size_t ahead = j + PF_ROWS < n ? n - j - PF_ROWS : 0;
-            lane_prefetch pf[2] = {
-                {(const char *)(k + (j + PF_ROWS) * ld_k), 0, groups * d * sizeof(KV),
-                 ld_k * sizeof(KV), ahead < (size_t)kb ? ahead : (size_t)kb},
-                {(const char *)v + j * ld_v * sizeof(KV), 0, groups * d_v * sizeof(KV),
-                 ld_v * sizeof(KV), d_v ? (size_t)kb : 0}};
+            /* Pointers only into rows that exist (v may be NULL when d_v is 0). */
+            lane_prefetch pf[2] = {{ahead ? (const char *)(k + (j + PF_ROWS) * ld_k) : NULL, 0,
+                                    groups * d * sizeof(KV), ld_k * sizeof(KV),
+                                    ahead < (size_t)kb ? ahead : (size_t)kb},
+                                   {d_v ? (const char *)(v + j * ld_v) : NULL, 0,
+                                    groups * d_v * sizeof(KV), ld_v * sizeof(KV),
+                                    d_v ? (size_t)kb : 0}};
             if (rb == 4)
                 KV_NAME(key_blocks)(q, rows, groups, d, kr, ld_k, scale, S + j, ld_s, pf, 4);
             else
@@ -299,10 +301,9 @@ TARGET void KV_NAME(lanes)(const real *qt, size_t rows, size_t groups, size_t d,
             const size_t nk = n - j0 < W ? n - j0 : W;
             const KV *kb = kg + j0 * ld_k;
             /* The V rows of these keys, all groups, fetched while the first group computes. */
-            lane_prefetch pf = {(const char *)v + j0 * ld_v * sizeof(KV), 0,
-                                groups * d_v * sizeof(KV), ld_v * sizeof(KV), gi == 0 ? nk : 0};
-            if (d_v == 0)
-                pf.rows = 0; /* v may be NULL */
+            const bool pf_v = gi == 0 && d_v != 0; /* v may be NULL when d_v is 0 */
+            lane_prefetch pf = {pf_v ? (const char *)(v + j0 * ld_v) : NULL, 0,
+                                groups * d_v * sizeof(KV), ld_v * sizeof(KV), pf_v ? nk : 0};
             /* LANE_VECS vectors of rows at a time (the rows past `rows` are qt's zero padding). */
             for (size_t r0 = 0; r0 < rows; r0 += LANE_VECS * W) {
                 const size_t nv = (rp - r0) / W < LANE_VECS ? (rp - r0) / W : LANE_VECS;
