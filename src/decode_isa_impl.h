@@ -107,4 +107,6 @@ static inline void lane_prefetch_step(lane_prefetch *p)
 #undef LANE_ACC
 #undef vsum
 #undef vtranspose
+#undef VSUM16
+#undef HAVE_VSUM16
 #undef ARITH_NAME

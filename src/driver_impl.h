@@ -414,14 +414,15 @@ static void output_gemm(const mha_attention_desc *d, const mha_plan *plan, const
 }
 #endif
 
-/* Rows [s0, s0 + sub) of tile t (score_rows of them at most), as a tile of their own. */
-static tile sub_tile(const tile *t, size_t s0, size_t sub)
+/* Rows [s0, s0 + sub) of tile t (score_rows of them at most), as a tile of their own; Q and out
+ * are offset where they have columns, as tile_at offsets them. */
+static tile sub_tile(const mha_attention_desc *d, const tile *t, size_t s0, size_t sub)
 {
     tile s = *t;
     s.m = t->m - s0 < sub ? t->m - s0 : sub;
     s.first_i = t->first_i + s0 * t->i_step;
-    s.q = AT(t->q, t->q != NULL, s0 * t->ld_q);
-    s.out = AT(t->out, t->out != NULL, s0 * t->ld_out);
+    s.q = AT(t->q, d->d_head != 0, s0 * t->ld_q);
+    s.out = AT(t->out, d->d_v != 0, s0 * t->ld_out);
     s.lse = AT(t->lse, t->lse != NULL, s0 * t->lse_step);
     s.mask = AT(t->mask, t->mask != NULL, s0 * t->mask_step);
     return s;
@@ -433,7 +434,7 @@ static tile_work sub_work(const mha_attention_desc *d, const tile_work *w, size_
     tile_work s = *w;
     s.row_max += s0;
     s.row_sum += s0;
-    s.acc = AT(w->acc, w->acc != NULL && d->d_v != 0, s0 * w->ld_acc);
+    s.acc = AT(w->acc, d->d_v != 0, s0 * w->ld_acc);
 #ifdef WIDEN
     s.a_wide += s0 * d->d_head;
     s.q_pack += s0 * d->d_head;
@@ -472,7 +473,7 @@ static void run_tile(const mha_attention_desc *d, const mha_plan *plan, const ti
         prepare_block(d, plan, &w, k, v, n);
 #endif
         for (size_t s0 = 0; s0 < t->m; s0 += sub) {
-            tile ts = sub_tile(t, s0, sub);
+            tile ts = sub_tile(d, t, s0, sub);
             tile_work ws = sub_work(d, &w, s0);
             /* These rows' own horizon: a block past it adds nothing to them (but the first
              * block always runs, to write their output). */

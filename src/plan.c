@@ -168,10 +168,10 @@ static bool tile_layout(const mha_attention_desc *d, mha_dtype t, size_t row_byt
         !add_region(&bytes, 2 * rows, real, &plan->stats_at))
         return false;
     if (store != real) {
-        size_t acc_elems, a_elems, b_elems, p_elems;
-        plan->half_native = mha_gemm_half_native(t);
+        size_t acc_elems, a_elems, kv_cols, b_elems, p_elems;
         if (!mha_mul_ok(rows, d->d_v, &acc_elems) || !mha_mul_ok(rows, d->d_head, &a_elems) ||
-            !mha_mul_ok(plan->key_block, d->d_head + d->d_v, &b_elems) ||
+            !mha_add_ok(d->d_head, d->d_v, &kv_cols) ||
+            !mha_mul_ok(plan->key_block, kv_cols, &b_elems) ||
             !mha_mul_ok(plan->half_native ? plan->score_rows : 0, plan->ld_s, &p_elems) ||
             !add_region(&bytes, acc_elems, real, &plan->acc_at) ||
             !add_region(&bytes, a_elems, real, &plan->a_wide_at) ||
@@ -274,15 +274,16 @@ bool mha_plan_attention(const mha_attention_desc *d, mha_dtype t, mha_plan *plan
     /* Decode-like calls (fewer query rows than heads sharing a kv head) read each K/V panel once
      * per group by stacking the group's heads as the rows of one tile. */
     plan->stack_heads = group > 1 && d->seq_q < group;
+    const bool half = mha_dtype_store_size(t) != elem;
+    plan->half_native = half && mha_gemm_half_native(t);
     size_t blocks, per_item;
     if (plan->stack_heads) {
         plan->tile_rows = plan->score_rows = group;
         blocks = d->seq_q;
         per_item = d->n_kv_heads;
     } else {
-        const bool half = mha_dtype_store_size(t) != elem;
         size_t max_rows = plan->key_block < d->seq_kv ? KEY_BLOCKED_MAX_ROWS : TILE_MAX_ROWS;
-        if (half && mha_gemm_half_native(t) && max_rows > NATIVE_SCORE_MAX_ROWS)
+        if (plan->half_native && max_rows > NATIVE_SCORE_MAX_ROWS)
             max_rows = NATIVE_SCORE_MAX_ROWS;
         plan->score_rows = query_block_rows(d->seq_q, row_bytes, max_rows);
         blocks = plan->score_rows ? (d->seq_q + plan->score_rows - 1) / plan->score_rows : 0;

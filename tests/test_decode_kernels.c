@@ -89,26 +89,6 @@ static void scores(const mha_decode_isa *isa, kv_type t, const void *q, size_t r
     scores_as(isa, false, t, q, rows / groups, groups, d, k, ld_k, n, S, ld_s, v, ld_v, d_v);
 }
 
-/* The portable scores kernel with `groups` groups of `rows` rows. */
-static void portable_scores(kv_type t, const void *q, size_t rows, size_t groups, size_t d,
-                            const void *k, size_t ld_k, size_t n, void *S, size_t ld_s)
-{
-    switch (t) {
-    case KV_F32:
-        mha_decode_scores_scalar_f32(q, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, NULL, 0, 0);
-        break;
-    case KV_BF16:
-        mha_decode_scores_scalar_bf16(q, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, NULL, 0, 0);
-        break;
-    case KV_F16:
-        mha_decode_scores_scalar_f16(q, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, NULL, 0, 0);
-        break;
-    case KV_F64:
-        mha_decode_scores_scalar_f64(q, rows, groups, d, k, ld_k, n, 0.5, S, ld_s, NULL, 0, 0);
-        break;
-    }
-}
-
 static void pv(const mha_decode_isa *isa, kv_type t, const void *P, size_t ld_p, size_t rows,
                size_t n, const void *v, size_t ld_v, size_t d_v, void *O,
                const mha_decode_ahead *ahead)
@@ -201,13 +181,6 @@ static void *transposed(const void *q, size_t es, size_t rows, size_t groups, si
     return qt;
 }
 
-static void lanes(const mha_decode_isa *isa, kv_type t, const void *qt, size_t rows, size_t groups,
-                  size_t d, const void *k, size_t ld_k, size_t n, void *S, size_t ld_s,
-                  const void *v, size_t ld_v, size_t d_v)
-{
-    scores_as(isa, true, t, qt, rows, groups, d, k, ld_k, n, S, ld_s, v, ld_v, d_v);
-}
-
 /* The lanes kernels (groups of ≥ MHA_DECODE_LANE_ROWS rows, on q transposed) against the portable
  * scores kernel: rows on and off the 16-row padding and the register blocks, key counts across
  * the W-key transposes, widths across the 64-column widening chunks; S's padding columns and
@@ -236,8 +209,8 @@ static void lanes_match_portable_scores(void **state)
                 void *k = stored(&r, t, n * ld_k + 1);
                 void *S = arith(&r, t, cells), *S0 = xcalloc(cells, es);
                 memcpy(S0, S, cells * es);
-                lanes(isa, t, qt, rows, groups, d, k, ld_k, n, S, ld_s, NULL, 0, 0);
-                portable_scores(t, q, rows, groups, d, k, ld_k, n, S0, ld_s);
+                scores_as(isa, true, t, qt, rows, groups, d, k, ld_k, n, S, ld_s, NULL, 0, 0);
+                scores_as(portable, false, t, q, rows, groups, d, k, ld_k, n, S0, ld_s, NULL, 0, 0);
                 same_up_to_order(isa->name, t, S, S0, cells, d);
                 free(q), free(qt), free(k), free(S), free(S0);
             }
