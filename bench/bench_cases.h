@@ -33,6 +33,7 @@ typedef struct bench_config {
     size_t long_causal_seq;  /* --long: also causal at this length, long_shape's width and heads */
     size_t peak_n;           /* the square GEMM whose rate is "peak" */
     size_t copy_bytes;       /* the memcpy whose rate is "copy bandwidth" */
+    bench_evict evict;       /* read before each run of memcpy and of the decode rows: cold */
     double ref_max_flop;     /* run the whole naive reference only below this much work */
     bench_reps reps;         /* timed repetitions of every call but these two: */
     bench_reps ceiling_reps; /* the peak and copy rates every ratio divides by: more runs */

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* Small tools of the benchmark: clock, repetition policy, medians, rates, memory. */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime, for now_seconds() */
+#define _DEFAULT_SOURCE /* clock_gettime (now_seconds), madvise, sysconf's cache sizes */
 #include "bench_util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 double bench_now(void)
 {
@@ -52,14 +54,37 @@ size_t bench_max_rss(void)
 void *bench_alloc(size_t bytes)
 {
     void *p = NULL;
-    /* Round up: aligned_alloc wants a multiple of the alignment; 64 is a cache line and a
-     * full AVX-512 vector, so no kernel sees a split load at the start of a buffer. */
-    size_t rounded = bytes ? (bytes + 63) / 64 * 64 : 64;
-    if (rounded < bytes || (p = aligned_alloc(64, rounded)) == NULL)
+    /* 64 is a cache line and a full AVX-512 vector, so no kernel sees a split load at the start
+     * of a buffer; big buffers start on a huge page. aligned_alloc wants a multiple of it. */
+    const size_t align = bytes >= BENCH_HUGE_PAGE ? BENCH_HUGE_PAGE : 64;
+    size_t rounded = bytes ? (bytes + align - 1) / align * align : align;
+    if (rounded < bytes || (p = aligned_alloc(align, rounded)) == NULL)
         bench_die("out of memory allocating %zu bytes", bytes);
+#ifdef MADV_HUGEPAGE
+    if (align == BENCH_HUGE_PAGE)
+        (void)madvise(p, rounded, MADV_HUGEPAGE); /* advice: without THP, small pages */
+#endif
     /* Touching every page here keeps first-touch page faults out of the timed calls. */
     memset(p, 0, rounded);
     return p;
+}
+
+bench_evict bench_evict_make(size_t min_bytes)
+{
+    long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE); /* 0 or -1 where unknown */
+    size_t size = l3 > 0 && 2 * (size_t)l3 > min_bytes ? 2 * (size_t)l3 : min_bytes;
+    return (bench_evict){bench_alloc(size), size};
+}
+
+/* Where bench_evict_run's sum goes, so that its loads stay. */
+static volatile unsigned char evict_sink;
+
+void bench_evict_run(const bench_evict *e)
+{
+    unsigned char sum = 0;
+    for (size_t i = 0; i < e->size; i += 64) /* a load per line */
+        sum = (unsigned char)(sum + e->bytes[i]);
+    evict_sink = sum;
 }
 
 void bench_free(void *p)

@@ -49,8 +49,25 @@ double bench_rate_g(double amount, double seconds);
 /* The process's peak resident set size so far, in bytes (getrusage). */
 size_t bench_max_rss(void);
 
-/* 64-byte aligned, zero-filled (every page touched), never NULL: exits with a message. */
+/* 64-byte aligned, zero-filled (every page touched), never NULL: exits with a message. A buffer
+ * of BENCH_HUGE_PAGE bytes or more starts on a 2 MiB boundary and is offered to the kernel's
+ * transparent huge pages (madvise MADV_HUGEPAGE; where THP is off it keeps 4 KiB pages), as an
+ * inference server keeps its KV caches: a decode call that streams a 256 MiB cache walks 65536
+ * small pages, and their TLB misses cost 10-20 % of its time (docs/PERFORMANCE.md, Decode). */
+#define BENCH_HUGE_PAGE ((size_t)2 << 20)
 void *bench_alloc(size_t bytes);
+
+/* A buffer to read through before each timed run of a memory-bound call, so that the call finds
+ * its operands in memory and not in the last-level cache: as a model's layer does, the other
+ * layers' KV caches having streamed through since its previous call. Twice the L3 that sysconf
+ * reports, and at least min_bytes (the L3 of a VM can be hundreds of MiB: 480 on ours). */
+typedef struct bench_evict {
+    const unsigned char *bytes; /* NULL: nothing to evict with */
+    size_t size;
+} bench_evict;
+
+bench_evict bench_evict_make(size_t min_bytes);
+void bench_evict_run(const bench_evict *e);
 void bench_free(void *p);
 
 /* a·b, exiting with a message on overflow (sizes come from the command line). */

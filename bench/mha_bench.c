@@ -187,7 +187,7 @@ static void set_defaults(options *o)
     o->c.peak_n = 2048;
     /* The library's fast mode (README, Threads); --parallel blas shows the other one. */
     o->tiles = true;
-    /* Twice the 256 MiB buffer is more than this machine's L3 (300 MiB): memory, not cache. */
+    /* Cold (bench_evict) and big enough to stream: 256 MiB. */
     o->c.copy_bytes = (size_t)256 << 20;
     /* The naive loops run at about 1 GFLOP/s: 1.5e9 keeps each full check to a few seconds. */
     o->c.ref_max_flop = 1.5e9;
@@ -385,12 +385,42 @@ static void speedups(const options *o, bench_pipeline_result (*results)[MAX_SHAP
     }
 }
 
+/* The kernel's transparent huge page mode, the bracketed word of its sysfs file ("always",
+ * "madvise", "never"), or "unknown". */
+static void thp_mode(char *mode, size_t size)
+{
+    char line[128] = "";
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    snprintf(mode, size, "unknown");
+    if (f == NULL)
+        return;
+    char *open = fgets(line, sizeof line, f) ? strchr(line, '[') : NULL;
+    char *close = open ? strchr(open, ']') : NULL;
+    if (close)
+        snprintf(mode, size, "%.*s", (int)(close - open - 1), open + 1);
+    fclose(f);
+}
+
+/* How the memory-bound rows were measured (bench_evict, bench_alloc). */
+static void note_memory(const bench_config *c)
+{
+    char mode[32];
+    thp_mode(mode, sizeof mode);
+    bench_report_note("# memory     memcpy and decode runs cold, each after reading %.0f MiB "
+                      "(2x the L3, at least 1 GiB); buffers >= 2 MiB on huge pages where THP "
+                      "allows (this kernel: %s)",
+                      (double)c->evict.size / (1 << 20), mode);
+}
+
 int main(int argc, char **argv)
 {
     static options o; /* static: the option tables are a few KiB */
     parse(&o, argc, argv);
     if (o.fix_coretype)
         bench_fix_coretype(argv); /* returns only if it did not re-execute */
+    /* The memory-bound rows' flush buffer (none at --smoke's toy sizes). */
+    if (o.general && !o.smoke)
+        o.c.evict = bench_evict_make((size_t)1 << 30);
     /* Out of the box first, while no thread count has been touched. */
     static bench_stats out_of_box[N_DTYPES][MAX_SHAPES];
     static bench_pipeline_result results[N_DTYPES][MAX_SHAPES];
@@ -440,6 +470,8 @@ int main(int argc, char **argv)
     const bench_meta meta = {o.dtype_list, MHA_BENCH_COMMIT, reps, o.threads, parallel, bf16_gemm};
     bench_report_begin(o.format, &env, &meta);
     note_coretype(&env);
+    if (o.c.evict.size > 0)
+        note_memory(&o.c);
     if (cfg[F32].out_of_box || cfg[F64].out_of_box || cfg[BF16].out_of_box || cfg[F16].out_of_box)
         note_out_of_box();
 
