@@ -51,9 +51,9 @@ size_t bench_max_rss(void);
 
 /* 64-byte aligned, zero-filled (every page touched), never NULL: exits with a message. A buffer
  * of BENCH_HUGE_PAGE bytes or more starts on a 2 MiB boundary and is offered to the kernel's
- * transparent huge pages (madvise MADV_HUGEPAGE; where THP is off it keeps 4 KiB pages), as an
- * inference server keeps its KV caches: a decode call that streams a 256 MiB cache walks 65536
- * small pages, and their TLB misses cost 10-20 % of its time (docs/PERFORMANCE.md, Decode). */
+ * transparent huge pages (madvise MADV_HUGEPAGE; where THP is off it keeps 4 KiB pages), as a
+ * program should keep its KV caches: a decode call that streams a 256 MiB cache walks 65536 small
+ * pages (cold, 6-15 % slower on them: docs/PERFORMANCE.md, Decode). */
 #define BENCH_HUGE_PAGE ((size_t)2 << 20)
 void *bench_alloc(size_t bytes);
 

@@ -9,7 +9,8 @@ and a Markdown table on stdout.
 
 Reads the `general decode` rows (one query row, 32 query heads over 8 kv heads of 128) of each
 storage type and the run's `ceiling memcpy` rate, drawn as a dashed line: the rates are bytes of K
-and V read per call over the median, the memcpy rate that of the same run.
+and V read per call over the median (each run cold: the bench flushes the caches first), the
+memcpy rate that of the same run.
 """
 
 import argparse
@@ -57,7 +58,7 @@ def svg(copy, series, width=640, height=400):
            f'font-family="sans-serif" font-size="12">',
            f'<rect width="{width}" height="{height}" fill="white"/>',
            f'<text x="{width / 2}" y="18" text-anchor="middle">mha_attention decode, 32/8 heads '
-           f'of 128, 1 query row: GB/s of K and V read</text>']
+           f'of 128, 1 query row, cold cache: GB/s of K and V read</text>']
     x0, x1, y0 = left, width - right, height - bottom
     out.append(f'<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y0}" stroke="black"/>')
     out.append(f'<line x1="{x0}" y1="{y0}" x2="{x0}" y2="{top}" stroke="black"/>')
