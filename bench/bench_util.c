@@ -69,10 +69,15 @@ void *bench_alloc(size_t bytes)
     return p;
 }
 
-bench_evict bench_evict_make(size_t min_bytes)
+size_t bench_evict_size(void)
 {
+    const size_t floor = (size_t)1 << 30;
     long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE); /* 0 or -1 where unknown */
-    size_t size = l3 > 0 && 2 * (size_t)l3 > min_bytes ? 2 * (size_t)l3 : min_bytes;
+    return l3 > 0 && 2 * (size_t)l3 > floor ? 2 * (size_t)l3 : floor;
+}
+
+bench_evict bench_evict_make(size_t size)
+{
     return (bench_evict){bench_alloc(size), size};
 }
 

@@ -59,14 +59,16 @@ void *bench_alloc(size_t bytes);
 
 /* A buffer to read through before each timed run of a memory-bound call, so that the call finds
  * its operands in memory and not in the last-level cache: as a model's layer does, the other
- * layers' KV caches having streamed through since its previous call. Twice the L3 that sysconf
- * reports, and at least min_bytes (the L3 of a VM can be hundreds of MiB: 480 on ours). */
+ * layers' KV caches having streamed through since its previous call. */
 typedef struct bench_evict {
-    const unsigned char *bytes; /* NULL: nothing to evict with */
+    const unsigned char *bytes; /* NULL (size 0): nothing to read */
     size_t size;
 } bench_evict;
 
-bench_evict bench_evict_make(size_t min_bytes);
+/* Enough to flush: twice the L3 that sysconf reports, at least 1 GiB (the L3 of a VM can be
+ * hundreds of MiB: 480 on ours). */
+size_t bench_evict_size(void);
+bench_evict bench_evict_make(size_t size);
 void bench_evict_run(const bench_evict *e);
 void bench_free(void *p);
 

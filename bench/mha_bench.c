@@ -407,8 +407,8 @@ static void note_memory(const bench_config *c)
     char mode[32];
     thp_mode(mode, sizeof mode);
     bench_report_note("# memory     memcpy and decode runs cold, each after reading %.0f MiB "
-                      "(2x the L3, at least 1 GiB); buffers >= 2 MiB on huge pages where THP "
-                      "allows (this kernel: %s)",
+                      "(2x the L3, at least 1 GiB; 1 at --smoke); buffers >= 2 MiB on huge pages "
+                      "where THP allows (this kernel: %s)",
                       (double)c->evict.size / (1 << 20), mode);
 }
 
@@ -418,9 +418,9 @@ int main(int argc, char **argv)
     parse(&o, argc, argv);
     if (o.fix_coretype)
         bench_fix_coretype(argv); /* returns only if it did not re-execute */
-    /* The memory-bound rows' flush buffer (none at --smoke's toy sizes). */
-    if (o.general && !o.smoke)
-        o.c.evict = bench_evict_make((size_t)1 << 30);
+    /* The memory-bound rows' flush buffer (at --smoke's toy sizes, a toy one: the path runs). */
+    if (o.general)
+        o.c.evict = bench_evict_make(o.smoke ? (size_t)1 << 20 : bench_evict_size());
     /* Out of the box first, while no thread count has been touched. */
     static bench_stats out_of_box[N_DTYPES][MAX_SHAPES];
     static bench_pipeline_result results[N_DTYPES][MAX_SHAPES];
