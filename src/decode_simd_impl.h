@@ -21,11 +21,14 @@
 #define vloadkv vload
 #define KV_TO_REAL(x) (x)
 #endif
-/* Rows prefetched ahead: 16, or 8 of an f64 cache's rows of twice the bytes (as many bytes ahead as
- * f32's; for f64 measured about 3 % faster than 16: 32/8 heads of 128, 32768 keys, 2 workers,
- * 32.1 against 33.3 ms, medians of 3 interleaved runs). */
+/* Rows prefetched ahead: 16 of an f32 cache; 8 of an f64 cache's rows of twice the bytes (as many
+ * bytes ahead as f32's; measured about 3 % faster than 16: 32/8 heads of 128, 32768 keys, 2
+ * workers, 32.1 against 33.3 ms, medians of 3 interleaved runs); 4 of a half cache's, whose
+ * arithmetic takes a larger share of the time: the lines then wait in L1 for less long (the same
+ * shape, cold, medians of 15: bf16 6.1-6.6 against 6.5-7.3 ms, f16 6.1-6.2 against 6.6-6.7 in
+ * four pairs of runs; 8 and 16 in between for f32, 2 and 3 no better than 4 for bf16). */
 #ifndef PF_ROWS
-#define PF_ROWS (sizeof(KV) > 4 ? 8 : 16)
+#define PF_ROWS (sizeof(KV) > 4 ? 8 : sizeof(KV) < 4 ? 4 : 16)
 #endif
 
 /* Prefetch `bytes` bytes from p, one line at a time. */
