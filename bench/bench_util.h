@@ -56,6 +56,7 @@ size_t bench_max_rss(void);
  * pages (cold, 6-15 % slower on them: docs/PERFORMANCE.md, Decode). */
 #define BENCH_HUGE_PAGE ((size_t)2 << 20)
 void *bench_alloc(size_t bytes);
+void bench_free(void *p);
 
 /* A buffer to read through before each timed run of a memory-bound call, so that the call finds
  * its operands in memory and not in the last-level cache: as a model's layer does, the other
@@ -69,8 +70,8 @@ typedef struct bench_evict {
  * hundreds of MiB: 480 on ours). */
 size_t bench_evict_size(void);
 bench_evict bench_evict_make(size_t size);
+/* Reads every line of e's buffer (none when its size is 0). */
 void bench_evict_run(const bench_evict *e);
-void bench_free(void *p);
 
 /* a·b, exiting with a message on overflow (sizes come from the command line). */
 size_t bench_mul(size_t a, size_t b);

@@ -26,7 +26,7 @@
  * workers, 32.1 against 33.3 ms, medians of 3 interleaved runs); 4 of a half cache's, whose
  * arithmetic takes a larger share of the time: the lines then wait in L1 for less long (the same
  * shape, cold, medians of 15: bf16 6.1-6.6 against 6.5-7.3 ms, f16 6.1-6.2 against 6.6-6.7 in
- * four pairs of runs; 8 and 16 in between for f32, 2 and 3 no better than 4 for bf16). */
+ * four pairs of runs; 2 or 3 rows no better than 4; f32 the same at 8 rows, slower at 4). */
 #ifndef PF_ROWS
 #define PF_ROWS (sizeof(KV) > 4 ? 8 : sizeof(KV) < 4 ? 4 : 16)
 #endif
