@@ -62,7 +62,10 @@
  * block) pairs cuts each cache into chunks, so that there are about DECODE_SPLIT_ITEMS work items
  * to spread over the workers, each chunk at least MHA_DECODE_CHUNK keys (a multiple of the key
  * block) and at most DECODE_MAX_CHUNKS of them (longer caches get longer chunks, so the partial
- * results stop growing with seq_kv). The chunks' partial results are merged in chunk order.
+ * results stop growing with seq_kv); a cache of MHA_DECODE_CHUNK keys or more is cut in two at
+ * least (cold, a 1024-key call on two workers took 0.47 against 0.67 ms on one; 512 keys in
+ * two chunks were slower than in one, 0.41 against 0.36 ms). The chunks' partial results are
+ * merged in chunk order.
  * Every size here comes from the shape alone, never from the workers: so the result has the
  * same bits for any number of workers (mha.h). Measured (32/8 heads of 128, batch 1, f32, 2
  * workers): chunks of 4096 keys left a 4096-key call on one worker and an 8192-key one on two
@@ -75,6 +78,10 @@
 #define DECODE_MAX_CHUNKS 64u
 /* Below this much work (flops) a call stays on one worker: waking a second thread costs more. */
 #define PARALLEL_MIN_FLOPS 3.0e7
+/* A decode call is worth two workers from this many bytes of K and V: one core streams a cold
+ * cache at about 13 GB/s, 0.3 ms for 4 MiB, where waking a worker costs tens of microseconds
+ * (1024 keys, 32/8 heads of 128, f32, cold, medians of 21: 0.47 against 0.67 ms). */
+#define DECODE_PARALLEL_MIN_BYTES (4.0 * 1024 * 1024)
 
 static size_t round_up(size_t n, size_t to)
 {
@@ -118,20 +125,25 @@ static size_t half_tile_blocks(const mha_attention_desc *d, size_t blocks)
     return g;
 }
 
-size_t mha_plan_workers(size_t requested, size_t n_tiles, double flops)
+/* mha_plan_workers, with the call's size judged by the caller: `big` when it is worth waking
+ * the other threads. */
+static size_t plan_workers(size_t requested, size_t n_tiles, bool big)
 {
 #ifdef _OPENMP
     size_t limit = (size_t)omp_get_thread_limit();
     if (requested == 0)
-        requested = mha_blas_threads() == 1 && flops >= PARALLEL_MIN_FLOPS
-                        ? (size_t)omp_get_max_threads()
-                        : 1;
+        requested = mha_blas_threads() == 1 && big ? (size_t)omp_get_max_threads() : 1;
     requested = requested < limit ? requested : limit;
 #else
-    (void)flops;
+    (void)big;
     requested = 1;
 #endif
     return requested < n_tiles ? requested : n_tiles ? n_tiles : 1;
+}
+
+size_t mha_plan_workers(size_t requested, size_t n_tiles, double flops)
+{
+    return plan_workers(requested, n_tiles, flops >= PARALLEL_MIN_FLOPS);
 }
 
 size_t mha_plan_team(size_t workers, size_t n_tiles)
@@ -213,12 +225,14 @@ static bool plan_decode(const mha_attention_desc *d, mha_dtype t, size_t rows, m
     plan->chunk_keys = d->seq_kv;
     if (!mha_mul_ok(d->batch, plan->n_gblocks, &pairs))
         return false;
-    if (pairs < DECODE_SPLIT_BELOW && d->seq_kv > MHA_DECODE_CHUNK) {
+    if (pairs < DECODE_SPLIT_BELOW && d->seq_kv >= MHA_DECODE_CHUNK) {
         size_t want = (DECODE_SPLIT_ITEMS + pairs - 1) / pairs; /* chunks per pair */
         size_t per = (d->seq_kv + want - 1) / want,
-               least = (d->seq_kv + DECODE_MAX_CHUNKS - 1) / DECODE_MAX_CHUNKS;
-        per = per > least ? per : least; /* at most DECODE_MAX_CHUNKS chunks */
-        per = per > MHA_DECODE_CHUNK ? per : MHA_DECODE_CHUNK;
+               least = (d->seq_kv + DECODE_MAX_CHUNKS - 1) / DECODE_MAX_CHUNKS,
+               half = (d->seq_kv + 1) / 2; /* at least two chunks */
+        per = per > least ? per : least;   /* at most DECODE_MAX_CHUNKS chunks */
+        least = MHA_DECODE_CHUNK < half ? MHA_DECODE_CHUNK : half;
+        per = per > least ? per : least;
         plan->chunk_keys = round_up(per, MHA_DECODE_BLOCK);
         plan->n_chunks = (d->seq_kv + plan->chunk_keys - 1) / plan->chunk_keys;
     }
@@ -242,10 +256,15 @@ static bool plan_decode(const mha_attention_desc *d, mha_dtype t, size_t rows, m
          !add_region(&shared, part, real, &scores_at)))
         return false;
     plan->shared_bytes = shared;
-    /* Bytes of K and V streamed, counted as flops would be for the threading threshold. */
+    /* Two workers pay when the flops are many (MQA, speculative decoding) or the bytes of K and
+     * V (decode: bound by them). */
     double flops = 2.0 * (double)d->batch * (double)d->n_heads * (double)d->seq_q *
                    (double)d->seq_kv * (double)(d->d_head + d->d_v);
-    plan->workers = mha_plan_workers(d->n_threads, plan->n_tiles, flops);
+    double kv_bytes = (double)d->batch * (double)d->n_kv_heads * (double)d->seq_kv *
+                      (double)(d->d_head + d->d_v) * (double)mha_dtype_store_size(t);
+    plan->workers =
+        plan_workers(d->n_threads, plan->n_tiles,
+                     flops >= PARALLEL_MIN_FLOPS || kv_bytes >= DECODE_PARALLEL_MIN_BYTES);
     plan->team = mha_plan_team(plan->workers, plan->n_tiles);
     return mha_mul_ok(plan->tile_bytes, plan->workers, &plan->ws_bytes) &&
            mha_add_ok(plan->ws_bytes, shared + MHA_ALIGN, &plan->ws_bytes);

@@ -7,6 +7,7 @@
 #include "common/test_util.h"
 #include "convert.h"
 #include "decode_kernels.h"
+#include "plan.h"
 
 #include <math.h>
 
@@ -227,12 +228,36 @@ static void table_is_well_formed(void **state)
     assert_true(mha_decode_isa_best()->runs());
 }
 
+/* Split-KV's cut (plan.c), from the shape alone: a batch-1 cache (32/8 heads of 128, one work
+ * item of all 8 groups) of 1024 keys or more is cut in at least two chunks, each of at least
+ * the smaller of 1024 keys and half the cache, a multiple of the 64-key block; a long one in
+ * about 32 chunks. Worked out by hand from those rules. */
+static void split_kv_cut(void **state)
+{
+    (void)state;
+    const struct {
+        size_t seq_kv, chunks, keys;
+    } cases[] = {{1000, 1, 1000}, {1023, 1, 1023}, {1024, 2, 512},    {1500, 2, 768},
+                 {2048, 2, 1024}, {4096, 4, 1024}, {32768, 32, 1024}, {131072, 32, 4096}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mha_attention_desc d;
+        mha_attention_desc_init(&d, 1, cases[i].seq_kv, 32, 8, 128, 128);
+        mha_plan plan;
+        assert_true(mha_plan_attention(&d, MHA_DTYPE_F32, &plan));
+        assert_true(plan.decode);
+        assert_int_equal(plan.n_chunks, cases[i].chunks);
+        assert_int_equal(plan.chunk_keys, cases[i].keys);
+        assert_int_equal(plan.n_tiles, cases[i].chunks);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(table_is_well_formed),
         cmocka_unit_test(every_isa_matches_portable),
         cmocka_unit_test(lanes_match_portable_scores),
+        cmocka_unit_test(split_kv_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
