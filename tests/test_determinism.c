@@ -89,7 +89,7 @@ static void same_bits_every_run(void **state)
 
 /* Any number of workers gives the same bits (mha.h): n_threads 1, 2 and 3 on the decode path
  * (split-KV included: MQA at batch 1 over 9000 keys is cut into chunks, as are the small-block
- * library's caches above 40 keys), a ragged batch, and a tiled call, in every storage type. */
+ * library's caches of 40 keys or more), a ragged batch, and a tiled call, in every storage type. */
 static void same_bits_any_workers(void **state)
 {
     (void)state;
