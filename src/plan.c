@@ -227,13 +227,13 @@ static bool plan_decode(const mha_attention_desc *d, mha_dtype t, size_t rows, m
         return false;
     if (pairs < DECODE_SPLIT_BELOW && d->seq_kv >= MHA_DECODE_CHUNK) {
         size_t want = (DECODE_SPLIT_ITEMS + pairs - 1) / pairs; /* chunks per pair */
-        size_t per = (d->seq_kv + want - 1) / want,
-               least = (d->seq_kv + DECODE_MAX_CHUNKS - 1) / DECODE_MAX_CHUNKS,
-               half = (d->seq_kv + 1) / 2; /* at least two chunks */
-        per = per > least ? per : least;   /* at most DECODE_MAX_CHUNKS chunks */
-        least = MHA_DECODE_CHUNK < half ? MHA_DECODE_CHUNK : half;
-        per = per > least ? per : least;
-        plan->chunk_keys = round_up(per, MHA_DECODE_BLOCK);
+        size_t per = (d->seq_kv + want - 1) / want, half = (d->seq_kv + 1) / 2;
+        /* Keys a chunk takes at least: enough for at most DECODE_MAX_CHUNKS chunks, and
+         * MHA_DECODE_CHUNK, or half the cache where that is less (two chunks at least). */
+        size_t few = (d->seq_kv + DECODE_MAX_CHUNKS - 1) / DECODE_MAX_CHUNKS,
+               least = MHA_DECODE_CHUNK < half ? MHA_DECODE_CHUNK : half;
+        least = least > few ? least : few;
+        plan->chunk_keys = round_up(per > least ? per : least, MHA_DECODE_BLOCK);
         plan->n_chunks = (d->seq_kv + plan->chunk_keys - 1) / plan->chunk_keys;
     }
     size_t q_elems, s_elems, o_elems, qt_elems = 0, part, shared = 0;

@@ -128,42 +128,54 @@ static void same_up_to_order(const char *what, kv_type t, const void *a, const v
                      (int)t, i, at(t, a, i), at(t, b, i));
 }
 
+/* A case of a kernel test: one vector row `isa` of the table against the portable one, cache
+ * type t, random sizes from r. */
+typedef void kernel_case(const mha_decode_isa *isa, const mha_decode_isa *portable, kv_type t,
+                         int round, rng *r);
+
+/* check, 60 rounds in every cache type, on each vector row of the table that this CPU runs. */
+static void each_vector_isa(kernel_case *check, uint64_t seed)
+{
+    const mha_decode_isa *portable = &mha_decode_isas[mha_decode_isa_count - 1];
+    rng r = rng_seeded(seed);
+    for (size_t i = 0; i + 1 < mha_decode_isa_count; i++)
+        if (mha_decode_isas[i].runs())
+            for (int round = 0; round < 60; round++)
+                for (kv_type t = KV_F32; t <= KV_F64; t++)
+                    check(&mha_decode_isas[i], portable, t, round, &r);
+}
+
+static void scores_and_pv_case(const mha_decode_isa *isa, const mha_decode_isa *portable, kv_type t,
+                               int round, rng *r)
+{
+    const size_t rows = rng_range(r, 1, MAX_ROWS);
+    /* Half the widths whole vectors, where the 16-accumulator blocks run. */
+    const size_t d = round % 2 ? rng_range(r, 0, MAX_D) : 16 * rng_range(r, 1, MAX_D / 16);
+    const size_t d_v = rng_range(r, 0, MAX_D), n = rng_range(r, 0, MAX_N);
+    /* Room for 3 groups' keys side by side (scores splits rows into groups). */
+    const size_t ld_k = 3 * d + rng_range(r, 0, PAD);
+    const size_t ld_v = 3 * d_v + rng_range(r, 0, PAD);
+    const size_t ld_s = n + rng_range(r, 0, PAD), es = real_size(t);
+    void *q = arith(r, t, rows * d + 1), *P = arith(r, t, rows * ld_s);
+    void *k = stored(r, t, n * ld_k + 1), *v = stored(r, t, n * ld_v + 1);
+    void *S = xcalloc(rows * ld_s + 1, es), *S0 = xcalloc(rows * ld_s + 1, es);
+    void *O = arith(r, t, rows * d_v + 1), *O0 = xcalloc(rows * d_v + 1, es);
+    memcpy(O0, O, (rows * d_v + 1) * es);
+    scores(isa, t, q, rows, d, k, ld_k, n, S, ld_s, v, ld_v, d_v);
+    scores(portable, t, q, rows, d, k, ld_k, n, S0, ld_s, v, ld_v, d_v);
+    same_up_to_order(isa->name, t, S, S0, rows * ld_s, d);
+    /* The vector kernels prefetch the K rows meanwhile (a hint: same results). */
+    const mha_decode_ahead ahead = {k, d * store_size(t), ld_k * store_size(t), n};
+    pv(isa, t, P, ld_s, rows, n, v, ld_v, d_v, O, &ahead);
+    pv(portable, t, P, ld_s, rows, n, v, ld_v, d_v, O0, NULL);
+    same_up_to_order(isa->name, t, O, O0, rows * d_v + 1, n);
+    free(q), free(P), free(k), free(v), free(S), free(S0), free(O), free(O0);
+}
+
 static void every_isa_matches_portable(void **state)
 {
     (void)state;
-    const mha_decode_isa *portable = &mha_decode_isas[mha_decode_isa_count - 1];
-    rng r = rng_seeded(51);
-    for (size_t i = 0; i + 1 < mha_decode_isa_count; i++) {
-        const mha_decode_isa *isa = &mha_decode_isas[i];
-        if (!isa->runs())
-            continue;
-        for (int round = 0; round < 60; round++)
-            for (kv_type t = KV_F32; t <= KV_F64; t++) {
-                const size_t rows = rng_range(&r, 1, MAX_ROWS);
-                /* Half the widths whole vectors, where the 16-accumulator blocks run. */
-                const size_t d =
-                    round % 2 ? rng_range(&r, 0, MAX_D) : 16 * rng_range(&r, 1, MAX_D / 16);
-                const size_t d_v = rng_range(&r, 0, MAX_D), n = rng_range(&r, 0, MAX_N);
-                /* Room for 3 groups' keys side by side (scores splits rows into groups). */
-                const size_t ld_k = 3 * d + rng_range(&r, 0, PAD);
-                const size_t ld_v = 3 * d_v + rng_range(&r, 0, PAD);
-                const size_t ld_s = n + rng_range(&r, 0, PAD), es = real_size(t);
-                void *q = arith(&r, t, rows * d + 1), *P = arith(&r, t, rows * ld_s);
-                void *k = stored(&r, t, n * ld_k + 1), *v = stored(&r, t, n * ld_v + 1);
-                void *S = xcalloc(rows * ld_s + 1, es), *S0 = xcalloc(rows * ld_s + 1, es);
-                void *O = arith(&r, t, rows * d_v + 1), *O0 = xcalloc(rows * d_v + 1, es);
-                memcpy(O0, O, (rows * d_v + 1) * es);
-                scores(isa, t, q, rows, d, k, ld_k, n, S, ld_s, v, ld_v, d_v);
-                scores(portable, t, q, rows, d, k, ld_k, n, S0, ld_s, v, ld_v, d_v);
-                same_up_to_order(isa->name, t, S, S0, rows * ld_s, d);
-                /* The vector kernels prefetch the K rows meanwhile (a hint: same results). */
-                const mha_decode_ahead ahead = {k, d * store_size(t), ld_k * store_size(t), n};
-                pv(isa, t, P, ld_s, rows, n, v, ld_v, d_v, O, &ahead);
-                pv(portable, t, P, ld_s, rows, n, v, ld_v, d_v, O0, NULL);
-                same_up_to_order(isa->name, t, O, O0, rows * d_v + 1, n);
-                free(q), free(P), free(k), free(v), free(S), free(S0), free(O), free(O0);
-            }
-    }
+    each_vector_isa(scores_and_pv_case, 51);
 }
 
 /* qt as decode_kernels.h lays it out: group gi at gi·d·rp, element (r, c) at c·rp + r, rows
@@ -182,6 +194,26 @@ static void *transposed(const void *q, size_t es, size_t rows, size_t groups, si
     return qt;
 }
 
+static void lanes_case(const mha_decode_isa *isa, const mha_decode_isa *portable, kv_type t,
+                       int round, rng *r)
+{
+    (void)round;
+    const size_t rows = rng_range(r, MHA_DECODE_LANE_ROWS, 40), groups = rng_range(r, 1, 2),
+                 d = rng_range(r, 0, 150), n = rng_range(r, 0, 70);
+    const size_t ld_k = groups * d + rng_range(r, 0, PAD);
+    const size_t ld_s = n + rng_range(r, 0, PAD), cells = groups * rows * ld_s + 1;
+    const size_t es = real_size(t);
+    void *q = arith(r, t, groups * rows * d + 1);
+    void *qt = transposed(q, es, rows, groups, d);
+    void *k = stored(r, t, n * ld_k + 1);
+    void *S = arith(r, t, cells), *S0 = xcalloc(cells, es);
+    memcpy(S0, S, cells * es);
+    scores_as(isa, true, t, qt, rows, groups, d, k, ld_k, n, S, ld_s, NULL, 0, 0);
+    scores_as(portable, false, t, q, rows, groups, d, k, ld_k, n, S0, ld_s, NULL, 0, 0);
+    same_up_to_order(isa->name, t, S, S0, cells, d);
+    free(q), free(qt), free(k), free(S), free(S0);
+}
+
 /* The lanes kernels (groups of ≥ MHA_DECODE_LANE_ROWS rows, on q transposed) against the portable
  * scores kernel: rows on and off the 16-row padding and the register blocks, key counts across
  * the W-key transposes, widths across the 64-column widening chunks; S's padding columns and
@@ -192,30 +224,7 @@ static void lanes_match_portable_scores(void **state)
     const mha_decode_isa *portable = &mha_decode_isas[mha_decode_isa_count - 1];
     assert_null(portable->lanes_f32);
     assert_null(portable->lanes_f64);
-    rng r = rng_seeded(52);
-    for (size_t i = 0; i + 1 < mha_decode_isa_count; i++) {
-        const mha_decode_isa *isa = &mha_decode_isas[i];
-        if (!isa->runs())
-            continue;
-        for (int round = 0; round < 60; round++)
-            for (kv_type t = KV_F32; t <= KV_F64; t++) {
-                const size_t rows = rng_range(&r, MHA_DECODE_LANE_ROWS, 40),
-                             groups = rng_range(&r, 1, 2), d = rng_range(&r, 0, 150),
-                             n = rng_range(&r, 0, 70);
-                const size_t ld_k = groups * d + rng_range(&r, 0, PAD);
-                const size_t ld_s = n + rng_range(&r, 0, PAD), cells = groups * rows * ld_s + 1;
-                const size_t es = real_size(t);
-                void *q = arith(&r, t, groups * rows * d + 1);
-                void *qt = transposed(q, es, rows, groups, d);
-                void *k = stored(&r, t, n * ld_k + 1);
-                void *S = arith(&r, t, cells), *S0 = xcalloc(cells, es);
-                memcpy(S0, S, cells * es);
-                scores_as(isa, true, t, qt, rows, groups, d, k, ld_k, n, S, ld_s, NULL, 0, 0);
-                scores_as(portable, false, t, q, rows, groups, d, k, ld_k, n, S0, ld_s, NULL, 0, 0);
-                same_up_to_order(isa->name, t, S, S0, cells, d);
-                free(q), free(qt), free(k), free(S), free(S0);
-            }
-    }
+    each_vector_isa(lanes_case, 52);
 }
 
 /* The portable row runs anywhere and is the last; best() picks a row that runs. */
