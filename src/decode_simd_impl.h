@@ -149,11 +149,15 @@ TARGET void KV_NAME(scores)(const real *q, size_t rows, size_t groups, size_t d,
                             size_t ld_v, size_t d_v)
 {
     const size_t dv = d / W * W;
+#if HAVE_VSUM16
+    /* The 16-accumulator blocks: rows by 4 (or 2) at a time, d whole vectors. */
+    const int rb = rows % 4 == 0 ? 4 : rows % 2 == 0 ? 2 : 0, kb = rb ? 16 / rb : 0;
+    const bool blocks = rb != 0 && d != 0 && dv == d;
+#endif
     for (size_t j = 0; j < n; j++) {
         const KV *kr = d ? k + j * ld_k : k;
 #if HAVE_VSUM16
-        const int rb = rows % 4 == 0 ? 4 : rows % 2 == 0 ? 2 : 0, kb = rb ? 16 / rb : 0;
-        if (rb && d != 0 && dv == d && j + (size_t)kb <= n) {
+        if (blocks && j + (size_t)kb <= n) {
             const size_t ahead = j + PF_ROWS < n ? n - j - PF_ROWS : 0;
             /* Pointers only into rows that exist (v may be NULL when d_v is 0). */
             lane_prefetch pf[2] = {{ahead ? (const char *)(k + (j + PF_ROWS) * ld_k) : NULL, 0,
