@@ -245,11 +245,13 @@ static void print_header(void)
     const mha_runtime *r = &e->runtime;
     char runtime[512];
     snprintf(runtime, sizeof runtime,
-             "%s %s %s (%s, %d threads), %d workers, softmax %s, cpu %s, bf16 GEMM %s%s%s",
+             "%s %s %s (%s, %d threads), %d workers, float GEMM %s, softmax %s, cpu %s, "
+             "bf16 GEMM %s%s%s",
              r->blas_name, r->blas_version, r->blas_core, r->blas_threading, r->blas_threads,
-             r->workers, r->softmax_isa, r->cpu_isa, r->bf16_gemm,
+             r->workers, r->gemm_backend, r->softmax_isa, r->cpu_isa, r->bf16_gemm,
              r->blas_below_cpu ? "; WARNING: " : "", r->reason);
     header_item("runtime", runtime, &first);
+    header_item("setup", r->setup, &first);
     header_item("parallel", out.meta->parallel, &first);
     header_item("bf16_gemm", out.meta->bf16_gemm, &first);
     header_item("dtype", out.meta->dtype, &first);

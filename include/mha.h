@@ -39,10 +39,16 @@
  *  - Every function is reentrant. The library has no global mutable state and
  *    never changes BLAS settings (e.g. its thread count): concurrent calls on
  *    disjoint outputs are safe. BLAS threading is the caller's to configure;
- *    libmha reads it to avoid nesting its own threads inside a threaded BLAS.
- *    Fastest on several cores: a single-threaded BLAS (OPENBLAS_NUM_THREADS=1
- *    or openblas_set_num_threads(1)) and OMP_NUM_THREADS = cores, so libmha
- *    runs whole tiles (GEMM, softmax, GEMM) in parallel.
+ *    libmha reads it and never nests its own threads inside a threaded BLAS.
+ *    It runs whole tiles (GEMM, softmax, GEMM) on OpenMP workers (OMP_NUM_THREADS,
+ *    default: every core) whatever the process's BLAS: over a BLAS that runs
+ *    serially inside them (single-threaded, or the OpenMP OpenBLAS of the
+ *    default build), its float and double GEMMs run on that BLAS; over a
+ *    threaded one (e.g. the pthreads OpenBLAS that numpy or torch loaded
+ *    first), float runs on oneDNN's sgemm when libmha was built with oneDNN,
+ *    and double (or float without oneDNN) runs tile after tile on the BLAS's
+ *    threads. Decode and native bf16 use no BLAS and always take the workers.
+ *    mha_runtime_info() says which (mha_runtime.setup).
  *  - Softmax is numerically stable: each row's maximum is subtracted before
  *    exponentiating, so scores of any finite size never overflow.
  *  - The softmax's exp runs on the widest vector unit found at run time
@@ -87,7 +93,7 @@ extern "C" {
 #endif
 
 #define MHA_VERSION_MAJOR 0
-#define MHA_VERSION_MINOR 1
+#define MHA_VERSION_MINOR 2
 #define MHA_VERSION_PATCH 0
 
 /** Marks the exported symbols; everything else in the library is hidden. */
@@ -127,7 +133,10 @@ MHA_API const char *mha_version(void);
  * string is NUL-terminated (truncated to its array); "" where nothing is known.
  */
 typedef struct mha_runtime {
-    char gemm_backend[32];   /**< who runs the GEMMs: "cblas" (the BLAS below) */
+    char gemm_backend[32];   /**< who multiplies float inside libmha's workers: "cblas" (the
+                                  BLAS below, serial there), "onednn" (oneDNN's sgemm, where
+                                  the BLAS would thread inside the workers: see setup) or
+                                  "cblas threaded" (tiles in turn on the BLAS's threads) */
     char blas_name[32];      /**< "OpenBLAS", or "CBLAS" for a BLAS that cannot be asked */
     char blas_version[32];   /**< e.g. "0.3.21" */
     char blas_core[32];      /**< OpenBLAS's kernel set, e.g. "SkylakeX", "Haswell", "Prescott" */
@@ -143,6 +152,11 @@ typedef struct mha_runtime {
     char bf16_gemm[32];      /**< who multiplies bf16: "onednn avx512_core_amx", "onednn
                                   avx512_core_bf16", or "float (widened)": converted to float
                                   for the BLAS (f16 always is) */
+    char setup[256];         /**< one line: the BLAS threading this process has, what libmha
+                                  does about it, and what to set if anything (e.g. "the BLAS
+                                  (pthreads) runs 2 threads per GEMM, e.g. the one numpy or torch
+                                  loaded first: libmha multiplies float on oneDNN's sgemm on 2
+                                  workers instead; ...") */
 } mha_runtime;
 
 /**
@@ -397,13 +411,16 @@ typedef struct mha_attention_desc {
     double scale;          /**< multiplies Q·Kᵀ; default 1/sqrt(d_head) */
     unsigned flags;        /**< 0 or MHA_CAUSAL */
     /** Worker threads the library may run tiles on (OpenMP). 0 (default): decided per call —
-     *  as many as OpenMP allows (OMP_NUM_THREADS) when the BLAS runs single-threaded, else 1,
-     *  leaving the parallelism to the BLAS inside each GEMM (the two together would
-     *  oversubscribe the cores). k > 0: at most k workers; the caller then owns the BLAS's
-     *  thread count (set it to 1 for k > 1). Over an OpenMP-built BLAS (the default build's),
-     *  which is single-threaded inside a parallel region, a call of several tiles always runs in
-     *  a region of at least two OpenMP threads, one of them idle when there is one worker, so
-     *  that the BLAS stays serial and the result keeps its bits. */
+     *  as many as OpenMP allows (OMP_NUM_THREADS) when the call's GEMMs can run one per core
+     *  (a BLAS serial inside the workers, oneDNN, or no GEMM at all: decode), else 1, leaving
+     *  the parallelism to a threaded BLAS inside each GEMM (the two together would
+     *  oversubscribe the cores); see the conventions at the top and mha_runtime.setup.
+     *  k > 0: at most k workers; with double over a threaded BLAS the caller then owns the
+     *  BLAS's thread count (set it to 1 for k > 1). GEMMs that run serially inside a parallel
+     *  region and threaded outside one (the default build's OpenMP OpenBLAS, oneDNN) always
+     *  run in a region of at least two OpenMP threads when a call has several tiles, one of
+     *  them idle when there is one worker, so that they stay serial and the result keeps its
+     *  bits. */
     size_t n_threads;
     /** Optional ragged batch (NULL, the default: every item has seq_kv keys): `batch` lengths,
      *  kv_lens[b] <= seq_kv. Item b attends to keys [0, kv_lens[b]) of its K, V and mask rows

@@ -23,8 +23,9 @@ static int to_int(size_t n)
         for (size_t j = 0; j < (n); j++)                                                           \
             (C)[i * (ldc) + j] = (beta) == 0 ? 0 : (beta) * (C)[i * (ldc) + j];
 
-void mha_gemm_f32(bool trans_b, size_t m, size_t n, size_t k, float alpha, const float *A,
-                  size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc)
+void mha_gemm_f32(mha_gemm_backend on, bool trans_b, size_t m, size_t n, size_t k, float alpha,
+                  const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
+                  size_t ldc)
 {
     if (m == 0 || n == 0)
         return;
@@ -32,13 +33,19 @@ void mha_gemm_f32(bool trans_b, size_t m, size_t n, size_t k, float alpha, const
         SCALE_ROWS(C, m, n, ldc, beta)
         return;
     }
+    if (on == MHA_GEMM_ONEDNN &&
+        mha_gemm_f32_onednn(trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc))
+        return;
     cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, to_int(m),
                 to_int(n), to_int(k), alpha, A, to_int(lda), B, to_int(ldb), beta, C, to_int(ldc));
 }
 
-void mha_gemm_f64(bool trans_b, size_t m, size_t n, size_t k, double alpha, const double *A,
-                  size_t lda, const double *B, size_t ldb, double beta, double *C, size_t ldc)
+void mha_gemm_f64(mha_gemm_backend on, bool trans_b, size_t m, size_t n, size_t k, double alpha,
+                  const double *A, size_t lda, const double *B, size_t ldb, double beta, double *C,
+                  size_t ldc)
 {
+    MHA_ASSERT(on == MHA_GEMM_BLAS);
+    (void)on;
     if (m == 0 || n == 0)
         return;
     if (k == 0) {

@@ -10,13 +10,32 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Who multiplies a call's float or double matrices (plan.h decides it once per call). */
+typedef enum mha_gemm_backend {
+    MHA_GEMM_BLAS,   /* cblas_?gemm: the process's BLAS, threaded as the process configured it */
+    MHA_GEMM_ONEDNN, /* float only: oneDNN's sgemm, single-threaded inside a parallel region, for
+                        a process whose BLAS would thread inside libmha's workers */
+} mha_gemm_backend;
+
 /* C (m×n, ldc) = alpha · A (m×k, lda) · op(B) + beta · C, op(B) = Bᵀ (B is n×k) when trans_b, else
  * B (k×n). Row-major. k == 0 gives C = beta·C without reading A or B (alpha is not applied to an
- * empty sum, so an infinite alpha cannot turn it into NaN). */
-void mha_gemm_f32(bool trans_b, size_t m, size_t n, size_t k, float alpha, const float *A,
-                  size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc);
-void mha_gemm_f64(bool trans_b, size_t m, size_t n, size_t k, double alpha, const double *A,
-                  size_t lda, const double *B, size_t ldb, double beta, double *C, size_t ldc);
+ * empty sum, so an infinite alpha cannot turn it into NaN). On MHA_GEMM_ONEDNN a product oneDNN
+ * cannot run (its own allocation failing) runs on the BLAS instead. Double has only the BLAS. */
+void mha_gemm_f32(mha_gemm_backend on, bool trans_b, size_t m, size_t n, size_t k, float alpha,
+                  const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
+                  size_t ldc);
+void mha_gemm_f64(mha_gemm_backend on, bool trans_b, size_t m, size_t n, size_t k, double alpha,
+                  const double *A, size_t lda, const double *B, size_t ldb, double beta, double *C,
+                  size_t ldc);
+
+/* Does this build and CPU have oneDNN's sgemm at speed (its jit kernels: AVX2 or better)? */
+bool mha_gemm_onednn_sgemm(void);
+
+/* oneDNN's sgemm with the arguments of mha_gemm_f32 (k > 0, m, n > 0); false with C untouched when
+ * it cannot run (no oneDNN in this build, or a oneDNN error). Single-threaded inside an active GNU
+ * OpenMP parallel region, bitwise as on one thread; on omp_get_max_threads() threads outside. */
+bool mha_gemm_f32_onednn(bool trans_b, size_t m, size_t n, size_t k, float alpha, const float *A,
+                         size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc);
 
 typedef struct mha_gemm_bf16_cache mha_gemm_bf16_cache;
 

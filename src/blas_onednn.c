@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* bf16 × bf16 → f32 GEMM on oneDNN's matmul primitive (blas.h); built only when oneDNN is found,
+/* The GEMMs on oneDNN (blas.h): bf16 × bf16 → f32 on its matmul primitive, and f32 on its sgemm
+ * for a process whose BLAS would thread inside libmha's workers; built only when oneDNN is found,
  * blas_onednn_none.c stands in otherwise.
+ *
+ * f32: dnnl_sgemm, stateless, row-major, its jit kernels from AVX2 up. Like the matmul it runs on
+ * the calling thread alone inside an active GNU OpenMP region, where a pthreads OpenBLAS of
+ * several threads would start its own threads from every worker (oversubscribing the cores).
  *
  * Measured on oneDNN 2.6.3 (Debian, GNU OpenMP), Xeon with AMX, one thread (probe in the commit
  * message of this file; docs in the issue 11 report):
@@ -68,6 +73,21 @@ static bool same_key(const gemm_key *a, const gemm_key *b)
     return a->trans_b == b->trans_b && a->out_bf16 == b->out_bf16 && a->m == b->m && a->n == b->n &&
            a->k == b->k && a->lda == b->lda && a->ldb == b->ldb && a->ldc == b->ldc &&
            a->alpha_bits == b->alpha_bits && a->beta_bits == b->beta_bits;
+}
+
+bool mha_gemm_onednn_sgemm(void)
+{
+    /* Below AVX2 oneDNN has only reference loops, slower than a threaded BLAS. */
+    const unsigned avx2 = (unsigned)dnnl_cpu_isa_avx2;
+    return ((unsigned)dnnl_get_effective_cpu_isa() & avx2) == avx2;
+}
+
+bool mha_gemm_f32_onednn(bool trans_b, size_t m, size_t n, size_t k, float alpha, const float *A,
+                         size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc)
+{
+    return dnnl_sgemm('N', trans_b ? 'T' : 'N', (dnnl_dim_t)m, (dnnl_dim_t)n, (dnnl_dim_t)k, alpha,
+                      A, (dnnl_dim_t)lda, B, (dnnl_dim_t)ldb, beta, C,
+                      (dnnl_dim_t)ldc) == dnnl_success;
 }
 
 bool mha_gemm_bf16_native(void)

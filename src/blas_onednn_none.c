@@ -1,7 +1,20 @@
 /* SPDX-License-Identifier: MIT */
-/* The bf16 GEMM of blas.h in a build without oneDNN: never native, every call declines (false,
- * C untouched) and the caller widens to f32. */
+/* The oneDNN GEMMs of blas.h in a build without oneDNN: never native, every call declines (false,
+ * C untouched): bf16 is widened to f32, and f32 runs on the BLAS. */
 #include "blas.h"
+
+bool mha_gemm_onednn_sgemm(void)
+{
+    return false;
+}
+
+bool mha_gemm_f32_onednn(bool trans_b, size_t m, size_t n, size_t k, float alpha, const float *A,
+                         size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc)
+{
+    (void)trans_b, (void)m, (void)n, (void)k, (void)alpha, (void)A, (void)lda, (void)B, (void)ldb;
+    (void)beta, (void)C, (void)ldc;
+    return false;
+}
 
 bool mha_gemm_bf16_native(void)
 {

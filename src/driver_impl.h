@@ -68,21 +68,20 @@ void SFX(mha_project)(const mha_project_plan *pp, const STORE *X, size_t seq_len
                       const STORE *const W[], STORE *const out[], size_t count, size_t cols,
                       void *scratch)
 {
-    /* Over a single-threaded BLAS the rows are split across workers, one block each; otherwise
-     * one GEMM per weight and the BLAS's threads split it. Either way every output element is
-     * the same dot product in the same order, so the result does not depend on the split. */
+    /* On the BLAS: over a single-threaded BLAS the rows are split across workers, one block
+     * each, otherwise one GEMM per weight and the BLAS's threads split it; either way every output
+     * element is the same dot product in the same order. On oneDNN, whose blocking may follow the
+     * shape: blocks of a fixed height, so that the cut never depends on the workers. */
     (void)scratch;
-    size_t workers = pp->workers, block = pp->block_rows, items = count * workers;
+    size_t block = pp->block_rows, blocks = (seq_len + block - 1) / block, items = count * blocks;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads((int)workers) if (workers > 1) schedule(static)
+#pragma omp parallel for num_threads((int)pp->team) if (pp->team > 1) schedule(static)
 #endif
     for (size_t item = 0; item < items; item++) {
-        size_t p = item / workers, r0 = item % workers * block;
-        if (r0 < seq_len) {
-            size_t m = seq_len - r0 < block ? seq_len - r0 : block;
-            GEMM(false, m, cols, d_model, 1, X + r0 * d_model, d_model, W[p], cols, 0,
-                 out[p] + r0 * cols, cols);
-        }
+        size_t p = item / blocks, r0 = item % blocks * block;
+        size_t m = seq_len - r0 < block ? seq_len - r0 : block;
+        GEMM(pp->gemm, false, m, cols, d_model, 1, X + r0 * d_model, d_model, W[p], cols, 0,
+             out[p] + r0 * cols, cols);
     }
 }
 #else
@@ -121,8 +120,8 @@ static bool project_blocks(const mha_project_plan *pp, bool native, const STORE 
                 continue;
             }
             WIDEN(x, x_wide, m * d_model);
-            GEMM(false, m, cols, d_model, 1, x_wide, d_model, wide_w + p * d_model * cols, cols, 0,
-                 o_wide, cols);
+            GEMM(pp->gemm, false, m, cols, d_model, 1, x_wide, d_model, wide_w + p * d_model * cols,
+                 cols, 0, o_wide, cols);
             NARROW(o_wide, o, m * cols);
         }
         mha_gemm_bf16_cache_fini(cache);
@@ -381,8 +380,8 @@ static void scores_gemm(const mha_attention_desc *d, const mha_plan *plan, const
         widen_rows(t->q, t->ld_q, t->m, d->d_head, w->a_wide);
         widen_rows(k, d->ld_k, n, d->d_head, w->k_wide);
     }
-    GEMM(true, t->m, n, d->d_head, scale, w->a_wide, d->d_head, w->k_wide, d->d_head, 0, w->S,
-         w->ld_s);
+    GEMM(plan->gemm, true, t->m, n, d->d_head, scale, w->a_wide, d->d_head, w->k_wide, d->d_head, 0,
+         w->S, w->ld_s);
 }
 
 /* acc (+)= P · V_block: P in STORE by the native backend, else the float P in S times V widened. */
@@ -396,21 +395,21 @@ static void output_gemm(const mha_attention_desc *d, const mha_plan *plan, const
         widen_rows(w->P, w->ld_s, t->m, n, w->S); /* the rounded P, as the backend would */
         widen_rows(v, d->ld_v, n, d->d_v, w->v_wide);
     }
-    GEMM(false, t->m, d->d_v, n, 1, w->S, w->ld_s, w->v_wide, d->d_v, beta, w->acc, w->ld_acc);
+    GEMM(plan->gemm, false, t->m, d->d_v, n, 1, w->S, w->ld_s, w->v_wide, d->d_v, beta, w->acc,
+         w->ld_acc);
 }
 #else
 static void scores_gemm(const mha_attention_desc *d, const mha_plan *plan, const tile *t,
                         const tile_work *w, const STORE *k, size_t n)
 {
-    (void)plan;
-    GEMM(true, t->m, n, d->d_head, (REAL)d->scale, t->q, t->ld_q, k, d->ld_k, 0, w->S, w->ld_s);
+    GEMM(plan->gemm, true, t->m, n, d->d_head, (REAL)d->scale, t->q, t->ld_q, k, d->ld_k, 0, w->S,
+         w->ld_s);
 }
 
 static void output_gemm(const mha_attention_desc *d, const mha_plan *plan, const tile *t,
                         const tile_work *w, const STORE *v, size_t n, REAL beta)
 {
-    (void)plan;
-    GEMM(false, t->m, d->d_v, n, 1, w->S, w->ld_s, v, d->ld_v, beta, w->acc, w->ld_acc);
+    GEMM(plan->gemm, false, t->m, d->d_v, n, 1, w->S, w->ld_s, v, d->ld_v, beta, w->acc, w->ld_acc);
 }
 #endif
 

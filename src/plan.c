@@ -38,12 +38,12 @@
 #ifndef MHA_KEY_BLOCKED_FROM
 #define MHA_KEY_BLOCKED_FROM 1024u
 #endif
-/* Rows per projection GEMM: float and double split the rows among the workers, one block each,
- * but at least this many per block, so each GEMM still runs near its peak. Half types use blocks
- * of a fixed PROJECT_HALF_ROWS, so that the cut (and the bits of the result) never depends on
- * the number of workers whatever the backend does inside one GEMM. */
+/* Rows per projection GEMM: on the BLAS, float and double split the rows among the workers, one
+ * block each, but at least this many per block, so each GEMM still runs near its peak. Half types,
+ * and float on oneDNN, use blocks of a fixed PROJECT_FIXED_ROWS, so that the cut (and the bits of
+ * the result) never depends on the number of workers whatever the backend does inside one GEMM. */
 #define PROJECT_MIN_ROWS 64u
-#define PROJECT_HALF_ROWS 256u
+#define PROJECT_FIXED_ROWS 256u
 /* The decode path (decode_impl.h) takes calls of at most this many query rows per kv group
  * (seq_q × n_heads / n_kv_heads): decode (1 row × the group) and speculative decoding. Its kernels
  * hold up to 32 rows in registers against each K element (decode_kernels.h), so the cache still
@@ -125,35 +125,65 @@ static size_t half_tile_blocks(const mha_attention_desc *d, size_t blocks)
     return g;
 }
 
-/* mha_plan_workers, with the call's size judged by the caller: `big` when it is worth waking
- * the other threads. */
-static size_t plan_workers(size_t requested, size_t n_tiles, bool big)
+mha_gemm_backend mha_plan_gemm(mha_dtype t)
+{
+    bool threaded = mha_blas_threads() != 1;
+    return threaded && mha_dtype_real_size(t) == sizeof(float) && mha_gemm_onednn_sgemm()
+               ? MHA_GEMM_ONEDNN
+               : MHA_GEMM_BLAS;
+}
+
+/* Can GEMMs on `gemm` run on several workers at once, each on one core? oneDNN can (serial inside
+ * a parallel region); the BLAS when it runs single-threaded there. Nesting a threaded BLAS inside
+ * the workers oversubscribes the cores (measured 5× slower than either alone). */
+static bool gemms_fit_workers(mha_gemm_backend gemm)
+{
+    return gemm == MHA_GEMM_ONEDNN || mha_blas_threads() == 1;
+}
+
+/* Do the GEMMs run serially only inside an active parallel region, and threaded outside one? The
+ * OpenMP OpenBLAS and oneDNN do (threaded GEMMs may round differently, mha_plan_team). */
+static bool gemms_serial_in_region(mha_gemm_backend gemm, bool half_native)
+{
+    return half_native || gemm == MHA_GEMM_ONEDNN || mha_blas_serial_in_parallel();
+}
+
+/* Workers for n_tiles items when the caller asked for `requested` (0: decide): all of OpenMP's
+ * when the call is `big` enough to wake them and its GEMMs (if any) `fit` workers, else one. */
+static size_t plan_workers(size_t requested, size_t n_tiles, bool big, bool fit)
 {
 #ifdef _OPENMP
     size_t limit = (size_t)omp_get_thread_limit();
     if (requested == 0)
-        requested = mha_blas_threads() == 1 && big ? (size_t)omp_get_max_threads() : 1;
+        requested = fit && big ? (size_t)omp_get_max_threads() : 1;
     requested = requested < limit ? requested : limit;
 #else
-    (void)big;
+    (void)big, (void)fit;
     requested = 1;
 #endif
     return requested < n_tiles ? requested : n_tiles ? n_tiles : 1;
 }
 
-size_t mha_plan_workers(size_t requested, size_t n_tiles, double flops)
+size_t mha_plan_workers(mha_dtype t, size_t requested, size_t n_tiles, double flops)
 {
-    return plan_workers(requested, n_tiles, flops >= PARALLEL_MIN_FLOPS);
+    return plan_workers(requested, n_tiles, flops >= PARALLEL_MIN_FLOPS,
+                        gemms_fit_workers(mha_plan_gemm(t)));
 }
 
-size_t mha_plan_team(size_t workers, size_t n_tiles)
+/* The threads of the parallel region that runs `workers` workers over n_tiles tiles. Usually
+ * `workers`. But a GEMM that runs serially inside an active parallel region and threaded outside
+ * one (region_serial) may round differently threaded: so a call of several tiles always runs them
+ * inside a region of at least two threads, where its GEMMs are serial whatever the number of
+ * workers, and its result keeps the same bits (mha.h). A thread beyond the workers only holds the
+ * region open. */
+static size_t plan_team(size_t workers, size_t n_tiles, bool region_serial)
 {
 #ifdef _OPENMP
-    if (workers == 1 && n_tiles > 1 && omp_get_max_threads() > 1 && omp_get_thread_limit() > 1 &&
-        mha_blas_serial_in_parallel())
+    if (workers == 1 && n_tiles > 1 && region_serial && omp_get_max_threads() > 1 &&
+        omp_get_thread_limit() > 1)
         return 2;
 #else
-    (void)n_tiles;
+    (void)n_tiles, (void)region_serial;
 #endif
     return workers;
 }
@@ -262,10 +292,11 @@ static bool plan_decode(const mha_attention_desc *d, mha_dtype t, size_t rows, m
                    (double)d->seq_kv * (double)(d->d_head + d->d_v);
     double kv_bytes = (double)d->batch * (double)d->n_kv_heads * (double)d->seq_kv *
                       (double)(d->d_head + d->d_v) * (double)mha_dtype_store_size(t);
+    /* No GEMM: whatever the BLAS's threading, the items can take every worker. */
     plan->workers =
         plan_workers(d->n_threads, plan->n_tiles,
-                     flops >= PARALLEL_MIN_FLOPS || kv_bytes >= DECODE_PARALLEL_MIN_BYTES);
-    plan->team = mha_plan_team(plan->workers, plan->n_tiles);
+                     flops >= PARALLEL_MIN_FLOPS || kv_bytes >= DECODE_PARALLEL_MIN_BYTES, true);
+    plan->team = plan->workers;
     return mha_mul_ok(plan->tile_bytes, plan->workers, &plan->ws_bytes) &&
            mha_add_ok(plan->ws_bytes, shared + MHA_ALIGN, &plan->ws_bytes);
 }
@@ -317,8 +348,11 @@ bool mha_plan_attention(const mha_attention_desc *d, mha_dtype t, mha_plan *plan
         return false;
     double flops = 2.0 * (double)d->batch * (double)d->n_heads * (double)d->seq_q *
                    (double)d->seq_kv * (double)(d->d_head + d->d_v);
-    plan->workers = mha_plan_workers(d->n_threads, plan->n_tiles, flops);
-    plan->team = mha_plan_team(plan->workers, plan->n_tiles);
+    plan->gemm = mha_plan_gemm(t);
+    plan->workers = plan_workers(d->n_threads, plan->n_tiles, flops >= PARALLEL_MIN_FLOPS,
+                                 gemms_fit_workers(plan->gemm));
+    plan->team = plan_team(plan->workers, plan->n_tiles,
+                           gemms_serial_in_region(plan->gemm, plan->half_native));
     if (!mha_mul_ok(plan->tile_bytes, plan->workers, &plan->ws_bytes) ||
         !mha_add_ok(plan->ws_bytes, MHA_ALIGN, &plan->ws_bytes))
         return false;
@@ -328,23 +362,27 @@ bool mha_plan_attention(const mha_attention_desc *d, mha_dtype t, mha_plan *plan
 bool mha_plan_project(mha_dtype t, size_t seq_len, size_t d_model, size_t count, size_t cols,
                       mha_project_plan *p)
 {
-    double flops = 2.0 * (double)seq_len * (double)d_model * (double)cols * (double)count;
+    const bool big = 2.0 * (double)seq_len * (double)d_model * (double)cols * (double)count >=
+                     PARALLEL_MIN_FLOPS;
     *p = (mha_project_plan){0};
-    if (mha_dtype_store_size(t) == mha_dtype_real_size(t)) {
-        p->workers =
-            mha_plan_workers(0, (seq_len + PROJECT_MIN_ROWS - 1) / PROJECT_MIN_ROWS, flops);
+    p->gemm = mha_plan_gemm(t);
+    const bool fit = gemms_fit_workers(p->gemm);
+    if (mha_dtype_store_size(t) == mha_dtype_real_size(t) && p->gemm == MHA_GEMM_BLAS) {
+        p->workers = plan_workers(0, (seq_len + PROJECT_MIN_ROWS - 1) / PROJECT_MIN_ROWS, big, fit);
         p->team = p->workers;
         p->block_rows = (seq_len + p->workers - 1) / p->workers;
         return true;
     }
-    size_t real = mha_dtype_real_size(t),
-           blocks = (seq_len + PROJECT_HALF_ROWS - 1) / PROJECT_HALF_ROWS;
-    size_t rows = seq_len < PROJECT_HALF_ROWS ? seq_len : PROJECT_HALF_ROWS, w_elems, x_elems,
-           o_elems;
+    size_t blocks = (seq_len + PROJECT_FIXED_ROWS - 1) / PROJECT_FIXED_ROWS;
+    size_t rows = seq_len < PROJECT_FIXED_ROWS ? seq_len : PROJECT_FIXED_ROWS;
     p->block_rows = rows;
     p->half_native = mha_gemm_half_native(t);
-    p->workers = mha_plan_workers(0, blocks * count, flops);
-    p->team = mha_plan_team(p->workers, blocks * count);
+    p->workers = plan_workers(0, blocks * count, big, fit);
+    p->team =
+        plan_team(p->workers, blocks * count, gemms_serial_in_region(p->gemm, p->half_native));
+    if (mha_dtype_store_size(t) == mha_dtype_real_size(t))
+        return true;
+    size_t real = mha_dtype_real_size(t), w_elems, x_elems, o_elems;
     /* The widened operands are always reserved, even when the backend takes halves: it may still
      * decline a GEMM (its own allocation failing), and the projection then runs again widened.
      * Pages never touched cost no memory. */
@@ -374,7 +412,10 @@ bool mha_plan_fit_workspace(mha_plan *plan, size_t bytes)
         return false;
     if (tiles < plan->workers) {
         plan->workers = tiles;
-        plan->team = mha_plan_team(tiles, plan->n_tiles);
+        plan->team = plan->decode
+                         ? tiles
+                         : plan_team(tiles, plan->n_tiles,
+                                     gemms_serial_in_region(plan->gemm, plan->half_native));
         plan->ws_bytes = tiles * plan->tile_bytes + fixed;
     }
     return true;

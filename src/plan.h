@@ -4,6 +4,7 @@
 #ifndef MHA_PLAN_H
 #define MHA_PLAN_H
 
+#include "blas.h"
 #include "dtype.h"
 #include "mha.h"
 
@@ -53,37 +54,37 @@ typedef struct mha_plan {
                                      backend's fastest kernels, AMX, take dense operands only) */
     size_t cache_at;              /* native: the worker's cache of GEMM primitives (blas.h) */
     size_t lanes_q_at;            /* decode: the query rows transposed (qt of decode_kernels.h) */
+    mha_gemm_backend gemm;        /* who multiplies REAL operands (mha_plan_gemm) */
     size_t workers;               /* threads running tiles; each owns one tile's workspace */
-    size_t team;     /* threads in the tile region: workers, or 2 to keep an OpenMP-built BLAS
-                        serial under a single worker (mha_plan_team) */
+    size_t team;     /* threads in the tile region: workers, or 2 to keep GEMMs that thread outside
+                        a region (OpenMP OpenBLAS, oneDNN) serial under a single worker */
     size_t ws_bytes; /* shared_bytes + workers × tile_bytes, plus alignment slack */
 } mha_plan;
 
-/* Workers for n_tiles independent work items worth `flops` in all, when the caller asked for
- * `requested` (0: decide).
- * Library threads only on top of a single-threaded BLAS: OpenMP workers each calling a
- * multi-threaded pthreads-OpenBLAS oversubscribe the cores (measured 5× slower than either
- * alone). Always ≥ 1. */
-size_t mha_plan_workers(size_t requested, size_t n_tiles, double flops);
+/* Who multiplies the REAL operands (float or double) of a call in type t on libmha's workers,
+ * from the process's BLAS threading (read, never changed: mha.h): the BLAS where it runs serially
+ * inside them (one thread, or the OpenMP OpenBLAS); else, for float, oneDNN's sgemm where this
+ * build has it, so that a threaded BLAS (the pthreads OpenBLAS that numpy or torch loaded first)
+ * costs the call no workers; else the BLAS on its own threads, under one worker. */
+mha_gemm_backend mha_plan_gemm(mha_dtype t);
 
-/* The threads of the parallel region that runs `workers` workers over n_tiles tiles. Usually
- * `workers`. But an OpenMP-built BLAS runs its GEMMs serially inside an active parallel region
- * and threaded outside one, and threaded GEMMs may round differently: so a call of several tiles
- * always runs them inside a region of at least two threads, where the BLAS is serial whatever
- * the number of workers, and its result keeps the same bits (mha.h). A thread beyond the workers
- * only holds the region open. */
-size_t mha_plan_team(size_t workers, size_t n_tiles);
+/* Workers for n_tiles independent items of type t worth `flops` in all, whose GEMMs run on
+ * mha_plan_gemm(t), when the caller asked for `requested` (0: decide). Always ≥ 1. */
+size_t mha_plan_workers(mha_dtype t, size_t requested, size_t n_tiles, double flops);
 
 /* How a projection — count GEMMs out[p] = X · W[p], seq_len × d_model × cols each — is cut. */
 typedef struct mha_project_plan {
-    size_t workers, team; /* as for attention tiles */
-    size_t block_rows;    /* rows of X per GEMM */
-    bool half_native;     /* half types: the backend multiplies halves, rounding out once */
-    size_t wide_w_at;     /* half types: scratch offsets of the count widened weights, */
-    size_t worker_at;     /* and of each worker's widened X block and float out block, */
-    size_t worker_bytes;  /* that many bytes apart, */
-    size_t cache_at;      /* and, native, each worker's cache of GEMM primitives at this offset */
-    size_t scratch_bytes; /* 0: none needed (float, double) */
+    mha_gemm_backend gemm; /* who multiplies REAL operands, as for attention */
+    size_t workers, team;  /* as for attention tiles */
+    size_t block_rows;     /* rows of X per GEMM: one block per worker on the BLAS; fixed blocks on
+                              oneDNN and for half types, so that the cut, and the bits, never
+                              depend on the number of workers */
+    bool half_native;      /* half types: the backend multiplies halves, rounding out once */
+    size_t wide_w_at;      /* half types: scratch offsets of the count widened weights, */
+    size_t worker_at;      /* and of each worker's widened X block and float out block, */
+    size_t worker_bytes;   /* that many bytes apart, */
+    size_t cache_at;       /* and, native, each worker's cache of GEMM primitives at this offset */
+    size_t scratch_bytes;  /* 0: none needed (float, double) */
 } mha_project_plan;
 
 /* false if a size overflows. */

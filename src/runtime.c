@@ -13,6 +13,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 enum isa_class { ISA_UNKNOWN, ISA_OLDER, ISA_AVX2, ISA_AVX512 };
 static const char *const isa_names[] = {"", "pre-AVX2", "AVX2", "AVX-512"};
 
@@ -42,6 +46,16 @@ static enum isa_class cpu_class(const char *cpu_isa)
                                            : ISA_UNKNOWN;
 }
 
+/* The workers OpenMP would give a large call (0: no OpenMP in this build). */
+static int openmp_cores(void)
+{
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 0;
+#endif
+}
+
 static const char *cpu_isa(void)
 {
 #if defined(MHA_X86_KERNELS)
@@ -64,15 +78,47 @@ bool mha_kernels_below_cpu(const char *blas_core, const char *cpu_isa, char *rea
     return true;
 }
 
+void mha_describe_setup(const char *blas_threading, int blas_threads, bool float_on_onednn,
+                        int workers, int cores, char *setup, size_t size)
+{
+    if (cores == 0)
+        snprintf(setup, size,
+                 "libmha built without OpenMP: tiles run one after another, each GEMM on the "
+                 "BLAS's %d thread(s)",
+                 blas_threads);
+    else if (strcmp(blas_threading, "openmp") == 0 || blas_threads == 1)
+        snprintf(setup, size, "%s: tiles run on %d worker(s), one GEMM per core; nothing to set",
+                 blas_threads == 1 ? "single-threaded BLAS" : "OpenMP OpenBLAS, serial in workers",
+                 workers);
+    else if (float_on_onednn)
+        snprintf(setup, size,
+                 "%s BLAS at %d threads per GEMM (e.g. numpy's, loaded first): float multiplies "
+                 "on oneDNN's sgemm on %d workers; double runs tile by tile on the BLAS's threads "
+                 "(OPENBLAS_NUM_THREADS=1 gives it %d workers too)",
+                 blas_threading, blas_threads, workers, cores);
+    else
+        snprintf(setup, size,
+                 "%s BLAS at %d threads per GEMM (e.g. numpy's, loaded first): float and double "
+                 "run tile by tile on its threads, slower than %d workers; set "
+                 "OPENBLAS_NUM_THREADS=1 before the process starts, or build libmha with oneDNN",
+                 blas_threading, blas_threads, cores);
+}
+
 mha_status mha_runtime_info(mha_runtime *info)
 {
     if (info == NULL)
         return MHA_ERR_NULL_POINTER;
     mha_runtime r;
     memset(&r, 0, sizeof r);
-    snprintf(r.gemm_backend, sizeof r.gemm_backend, "cblas");
     mha_blas_describe(&r);
-    r.workers = (int)mha_plan_workers(0, SIZE_MAX, DBL_MAX);
+    const bool onednn = mha_plan_gemm(MHA_DTYPE_F32) == MHA_GEMM_ONEDNN;
+    r.workers = (int)mha_plan_workers(MHA_DTYPE_F32, 0, SIZE_MAX, DBL_MAX);
+    snprintf(r.gemm_backend, sizeof r.gemm_backend, "%s",
+             onednn                                     ? "onednn"
+             : r.workers > 1 || mha_blas_threads() == 1 ? "cblas"
+                                                        : "cblas threaded");
+    mha_describe_setup(r.blas_threading, r.blas_threads, onednn, r.workers, openmp_cores(), r.setup,
+                       sizeof r.setup);
     snprintf(r.softmax_isa, sizeof r.softmax_isa, "%s", mha_softmax_isa_best()->name);
     snprintf(r.cpu_isa, sizeof r.cpu_isa, "%s", cpu_isa());
     r.blas_below_cpu = mha_kernels_below_cpu(r.blas_core, r.cpu_isa, r.reason, sizeof r.reason);

@@ -49,10 +49,45 @@ static void kernels_against_cpu(void **state)
     assert_int_equal(strlen(tiny), sizeof tiny - 1);
 }
 
+/* The setup line names what decides the speed and what to set: nothing when the BLAS is serial
+ * inside the workers; OPENBLAS_NUM_THREADS=1 (and oneDNN) when it is threaded; the workers each
+ * case runs. */
+static void setup_line(void **state)
+{
+    (void)state;
+    char line[256];
+    mha_describe_setup("openmp", 2, false, 2, 2, line, sizeof line);
+    assert_non_null(strstr(line, "OpenMP OpenBLAS"));
+    assert_non_null(strstr(line, "2 worker"));
+    assert_non_null(strstr(line, "nothing to set"));
+    mha_describe_setup("pthreads", 1, false, 4, 4, line, sizeof line);
+    assert_non_null(strstr(line, "single-threaded"));
+    assert_non_null(strstr(line, "4 worker"));
+    mha_describe_setup("pthreads", 2, true, 2, 2, line, sizeof line);
+    assert_non_null(strstr(line, "oneDNN's sgemm on 2 workers"));
+    assert_non_null(strstr(line, "OPENBLAS_NUM_THREADS=1"));
+    assert_null(strstr(line, "nothing to set"));
+    mha_describe_setup("pthreads", 8, false, 1, 8, line, sizeof line);
+    assert_non_null(strstr(line, "tile by tile"));
+    assert_non_null(strstr(line, "OPENBLAS_NUM_THREADS=1"));
+    assert_non_null(strstr(line, "oneDNN"));
+    mha_describe_setup("sequential", 1, false, 1, 0, line, sizeof line);
+    assert_non_null(strstr(line, "without OpenMP"));
+    /* Every line fits the report's field. */
+    const char *const kinds[] = {"openmp", "pthreads", "sequential", "unknown"};
+    for (size_t k = 0; k < 4; k++)
+        for (int onednn = 0; onednn <= 1; onednn++) {
+            char big[512];
+            mha_describe_setup(kinds[k], 64, onednn, 256, 256, big, sizeof big);
+            assert_true(strlen(big) < sizeof line);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(kernels_against_cpu),
+        cmocka_unit_test(setup_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,14 +11,13 @@ from ctypes import c_char_p, c_double, c_int, c_size_t, c_uint, c_void_p
 
 from . import _loader
 
-# Before numpy: the default build links Debian's OpenMP-built OpenBLAS (libopenblas.so.0, fast
-# inside libmha's parallel tiles), and whichever libopenblas.so.0 the process loads first is the
-# one every later library gets. Loaded here first, numpy shares the OpenMP one; if numpy came
-# first, libmha shares numpy's pthreads OpenBLAS and runs its tiles one after the other (slower:
-# docs/PYTHON.md; runtime_info() tells which).
-lib, library_path = _loader.load()
+# Whichever libopenblas.so.0 the process loads first is the one every later library gets: the
+# pthreads one when numpy or torch came first, the OpenMP one of the default build when libmha did.
+# libmha runs at full speed over either (runtime_info()["setup"] says how), so the order of the
+# imports does not matter.
+import numpy as np
 
-import numpy as np  # noqa: E402  (after the library, see above)
+lib, library_path = _loader.load()
 
 MHA_OK = 0
 MHA_CAUSAL = 1
@@ -70,6 +69,7 @@ class Runtime(ctypes.Structure):
         ("blas_below_cpu", c_int),
         ("reason", ctypes.c_char * 192),
         ("bf16_gemm", ctypes.c_char * 32),
+        ("setup", ctypes.c_char * 256),
     ]
 
 

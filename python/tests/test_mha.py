@@ -414,7 +414,8 @@ if __name__ == "__main__":
 class RuntimeInfo(unittest.TestCase):
     def test_report(self):
         info = mha.runtime_info()
-        self.assertEqual(info["gemm_backend"], "cblas")
+        self.assertIn(info["gemm_backend"], {"cblas", "onednn", "cblas threaded"})
+        self.assertNotEqual(info["setup"], "")
         self.assertIn(info["bf16_gemm"],
                       ("onednn avx512_core_amx", "onednn avx512_core_bf16", "float (widened)"))
         self.assertEqual(info["library"], mha.library_path)
@@ -425,6 +426,23 @@ class RuntimeInfo(unittest.TestCase):
         self.assertGreaterEqual(info["workers"], 1)
         self.assertIsInstance(info["blas_below_cpu"], bool)
         self.assertEqual(info["blas_below_cpu"], info["reason"] != "")
+
+    def test_workers_whatever_the_blas(self):
+        # numpy, imported first above, brought Debian's pthreads OpenBLAS when it is the default
+        # libopenblas.so.0; libmha then multiplies float on oneDNN when this process has it
+        # loaded (a build with oneDNN), keeping every worker, and only without it runs tiles one
+        # after another on the BLAS's threads.
+        info = mha.runtime_info()
+        with open("/proc/self/maps") as maps:
+            onednn = "libdnnl" in maps.read()
+        serial = info["blas_threading"] == "openmp" or info["blas_threads"] == 1
+        want = "cblas" if serial else "onednn" if onednn else "cblas threaded"
+        self.assertEqual(info["gemm_backend"], want)
+        if want == "cblas threaded":
+            self.assertEqual(info["workers"], 1)
+        else:
+            self.assertEqual(info["workers"], _capi.lib.omp_get_max_threads()
+                             if hasattr(_capi.lib, "omp_get_max_threads") else 1)
 
     def test_blas_fields_are_openblas_answers(self):
         # The OpenBLAS this process loaded, asked directly (found through libmha's handle).
