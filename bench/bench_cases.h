@@ -17,6 +17,11 @@ typedef struct bench_shape {
     size_t seq, d_model, heads;
 } bench_shape;
 
+/* A batch of equal sequences (the small section). */
+typedef struct bench_batch {
+    size_t batch, seq;
+} bench_batch;
+
 /* One shape's attention and whole-pipeline rows, kept for the speed-up rows across types. */
 typedef struct bench_pipeline_result {
     bench_row mha, pipeline;
@@ -29,6 +34,11 @@ typedef struct bench_config {
     size_t gqa_seq;          /* GQA prefill: 32 query / 8 kv heads of 64, vs 32 / 32 */
     const size_t *decode_kv; /* decode: seq_kv values; 1 query row, 32 / 8 heads of 128 */
     size_t n_decode;
+    const bench_batch *small; /* the small section: batch × seq ... */
+    size_t n_small;
+    size_t small_d_model, small_heads; /* ... at this width and head count */
+    double *small_s;                   /* where it puts each shape's median (NULL: nowhere) */
+    const double *small_f32_s;         /* f32's medians, for the half types' ratios (or NULL) */
     bench_shape long_shape;  /* --long: attention only */
     size_t long_causal_seq;  /* --long: also causal at this length, long_shape's width and heads */
     size_t peak_n;           /* the square GEMM whose rate is "peak" */
@@ -60,11 +70,13 @@ void bench_pipeline_f32(const bench_config *c);
 void bench_out_of_box_f32(const bench_config *c, bench_stats *out);
 void bench_out_of_box_f64(const bench_config *c, bench_stats *out);
 void bench_general_f32(const bench_config *c);
+void bench_small_f32(const bench_config *c);
 void bench_long_f32(const bench_config *c);
 
 void bench_ceilings_f64(bench_config *c, bool copy);
 void bench_pipeline_f64(const bench_config *c);
 void bench_general_f64(const bench_config *c);
+void bench_small_f64(const bench_config *c);
 void bench_long_f64(const bench_config *c);
 
 /* The half types have no ceilings section of their own: bf16's is the bf16 GEMM, measured before
@@ -74,11 +86,13 @@ void bench_ceiling_bf16(bench_config *c, bench_row *row, char *impl, size_t impl
 void bench_pipeline_bf16(const bench_config *c);
 void bench_out_of_box_bf16(const bench_config *c, bench_stats *out);
 void bench_general_bf16(const bench_config *c);
+void bench_small_bf16(const bench_config *c);
 void bench_long_bf16(const bench_config *c);
 
 void bench_pipeline_f16(const bench_config *c);
 void bench_out_of_box_f16(const bench_config *c, bench_stats *out);
 void bench_general_f16(const bench_config *c);
+void bench_small_f16(const bench_config *c);
 void bench_long_f16(const bench_config *c);
 
 #endif

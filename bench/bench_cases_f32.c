@@ -22,4 +22,5 @@
 #include "bench_run_impl.h"
 
 #include "bench_general_impl.h"
+#include "bench_small_impl.h"
 #include "bench_pipeline_impl.h"

@@ -26,20 +26,29 @@ typedef struct dtype_sections {
     void (*out_of_box)(const bench_config *c, bench_stats *out);
     void (*pipeline)(const bench_config *c);
     void (*general)(const bench_config *c);
+    void (*small)(const bench_config *c);
     void (*long_seq)(const bench_config *c);
 } dtype_sections;
 
 static const dtype_sections dtypes[N_DTYPES] = {
-    {"f32", bench_out_of_box_f32, bench_pipeline_f32, bench_general_f32, bench_long_f32},
-    {"f64", bench_out_of_box_f64, bench_pipeline_f64, bench_general_f64, bench_long_f64},
-    {"bf16", bench_out_of_box_bf16, bench_pipeline_bf16, bench_general_bf16, bench_long_bf16},
-    {"f16", bench_out_of_box_f16, bench_pipeline_f16, bench_general_f16, bench_long_f16},
+    {"f32", bench_out_of_box_f32, bench_pipeline_f32, bench_general_f32, bench_small_f32,
+     bench_long_f32},
+    {"f64", bench_out_of_box_f64, bench_pipeline_f64, bench_general_f64, bench_small_f64,
+     bench_long_f64},
+    {"bf16", bench_out_of_box_bf16, bench_pipeline_bf16, bench_general_bf16, bench_small_bf16,
+     bench_long_bf16},
+    {"f16", bench_out_of_box_f16, bench_pipeline_f16, bench_general_f16, bench_small_f16,
+     bench_long_f16},
 };
 
 /* Every default finishes in under a minute on 2 cores with the right BLAS kernels. */
 static const bench_shape default_shapes[] = {{128, 256, 4},    {512, 512, 8},    {1024, 768, 12},
                                              {2048, 1024, 16}, {4096, 1024, 16}, {8192, 512, 8}};
 static const size_t default_decode[] = {4096, 8192, 16384, 32768};
+/* The small section: BERT-base layers of 8 and 32 sequences, and one sequence of 64 to 512. */
+static const bench_batch default_small[] = {{8, 128}, {32, 128}, {1, 64},
+                                            {1, 128}, {1, 256},  {1, 512}};
+#define MAX_SMALL (sizeof default_small / sizeof default_small[0])
 
 typedef struct options {
     bench_config c;
@@ -47,7 +56,9 @@ typedef struct options {
     size_t decode[MAX_DECODE];
     bool dtype[N_DTYPES]; /* --dtype (--f64: f64 alone); default f32 */
     char dtype_list[32];  /* the same, as the header prints it */
-    bool shapes_given, reps_given, pipeline, general, long_seq, fix_coretype, smoke, tiles;
+    bench_batch small[MAX_SMALL];
+    bool shapes_given, reps_given, pipeline, general, small_suite, long_seq, fix_coretype, smoke,
+        tiles;
     int threads;
     bench_format format;
 } options;
@@ -60,8 +71,10 @@ static void usage(FILE *f)
           "\n"
           "  --shapes S,...       pipeline grid, S = SEQxD_MODELxHEADS (default: 128x256x4,\n"
           "                       512x512x8,1024x768x12,2048x1024x16,4096x1024x16,8192x512x8)\n"
-          "  --suite all|pipeline|general\n"
-          "                       sections to run (default all; the GEMM peak always runs)\n"
+          "  --suite S,...        sections to run, S = pipeline|general|small|all (default\n"
+          "                       all: the three); the GEMM peak always runs. small: batched\n"
+          "                       attention (batch x 128 tokens of BERT-base's 768/12) and\n"
+          "                       single sequences of 64 to 512\n"
           "  --long               also long sequences, attention only: 32768x512x8, and\n"
           "                       131072x512x8 causal (minutes)\n"
           "  --decode N,...       decode KV lengths (default 4096,8192,16384,32768)\n"
@@ -173,6 +186,25 @@ static void parse_decode(options *o, char *list)
         o->decode[i] = parse_size(items[i], "--decode length");
 }
 
+/* "general,small" or "all": which sections run. */
+static void parse_suites(options *o, char *list)
+{
+    char *items[8];
+    size_t n = split(list, items, 8, "--suite");
+    o->pipeline = o->general = o->small_suite = false;
+    for (size_t i = 0; i < n; i++) {
+        bool all = strcmp(items[i], "all") == 0;
+        bool pipeline = all || strcmp(items[i], "pipeline") == 0,
+             general = all || strcmp(items[i], "general") == 0,
+             small = all || strcmp(items[i], "small") == 0;
+        if (!pipeline && !general && !small)
+            bad("--suite (pipeline, general, small or all)", items[i]);
+        o->pipeline |= pipeline;
+        o->general |= general;
+        o->small_suite |= small;
+    }
+}
+
 static void set_defaults(options *o)
 {
     memset(o, 0, sizeof *o);
@@ -180,6 +212,10 @@ static void set_defaults(options *o)
     memcpy(o->shapes, default_shapes, sizeof default_shapes);
     o->c.n_decode = sizeof default_decode / sizeof default_decode[0];
     memcpy(o->decode, default_decode, sizeof default_decode);
+    o->c.n_small = MAX_SMALL;
+    memcpy(o->small, default_small, sizeof default_small);
+    o->c.small_d_model = 768;
+    o->c.small_heads = 12;
     o->c.causal = (bench_shape){2048, 1024, 16};
     o->c.gqa_seq = 2048;
     o->c.long_shape = (bench_shape){32768, 512, 8};
@@ -197,7 +233,7 @@ static void set_defaults(options *o)
     o->c.ceiling_reps = (bench_reps){5, 15, 3.0, 0};
     /* Minutes per call: the checked run is the sample unless --reps says otherwise. */
     o->c.long_reps = (bench_reps){1, 1, 0, 1.0};
-    o->pipeline = o->general = o->fix_coretype = true;
+    o->pipeline = o->general = o->small_suite = o->fix_coretype = true;
     o->format = BENCH_TABLE;
     o->dtype[F32] = true;
 }
@@ -216,6 +252,11 @@ static void set_smoke(options *o)
     o->c.n_decode = 2;
     o->c.long_shape = (bench_shape){64, 32, 4};
     o->c.long_causal_seq = 256;
+    o->small[0] = (bench_batch){3, 16};
+    o->small[1] = (bench_batch){1, 33};
+    o->c.n_small = 2;
+    o->c.small_d_model = 48;
+    o->c.small_heads = 3;
     o->c.peak_n = 64;
     o->c.copy_bytes = (size_t)1 << 20;
 }
@@ -267,10 +308,9 @@ static bool parse_value_option(options *o, int argc, char **argv, int *i)
         if (!o->tiles && strcmp(v, "blas") != 0)
             bad("--parallel", v);
     } else if ((v = value_of(argc, argv, i, "--suite"))) {
-        o->pipeline = strcmp(v, "all") == 0 || strcmp(v, "pipeline") == 0;
-        o->general = strcmp(v, "all") == 0 || strcmp(v, "general") == 0;
-        if (!o->pipeline && !o->general)
-            bad("--suite", v);
+        char *list = strcpy(bench_alloc(strlen(v) + 1), v);
+        parse_suites(o, list);
+        bench_free(list);
     } else {
         return false;
     }
@@ -309,6 +349,7 @@ static void parse(options *o, int argc, char **argv)
         set_smoke(o);
     o->c.shapes = o->shapes;
     o->c.decode_kv = o->decode;
+    o->c.small = o->small;
     for (int t = 0; t < N_DTYPES; t++)
         if (o->dtype[t])
             snprintf(o->dtype_list + strlen(o->dtype_list),
@@ -499,6 +540,11 @@ int main(int argc, char **argv)
     if (o.tiles && !bench_parallel_tiles(workers))
         bench_report_note("# WARNING: --parallel tiles needs OpenBLAS and OpenMP; running as "
                           "--parallel blas");
+    static double small_s[N_DTYPES][MAX_SMALL];
+    for (int t = 0; t < N_DTYPES; t++) {
+        cfg[t].small_s = small_s[t];
+        cfg[t].small_f32_s = t >= BF16 && o.dtype[F32] ? small_s[F32] : NULL;
+    }
     for (int t = 0; t < N_DTYPES; t++) {
         if (!o.dtype[t])
             continue;
@@ -506,6 +552,8 @@ int main(int argc, char **argv)
             dtypes[t].pipeline(&cfg[t]);
         if (o.general)
             dtypes[t].general(&cfg[t]);
+        if (o.small_suite)
+            dtypes[t].small(&cfg[t]);
         if (o.long_seq)
             dtypes[t].long_seq(&cfg[t]);
     }

@@ -416,11 +416,10 @@ typedef struct mha_attention_desc {
      *  the parallelism to a threaded BLAS inside each GEMM (the two together would
      *  oversubscribe the cores); see the conventions at the top and mha_runtime.setup.
      *  k > 0: at most k workers; with double over a threaded BLAS the caller then owns the
-     *  BLAS's thread count (set it to 1 for k > 1). GEMMs that run serially inside a parallel
-     *  region and threaded outside one (the default build's OpenMP OpenBLAS, oneDNN) always
-     *  run in a region of at least two OpenMP threads when a call has several tiles, one of
-     *  them idle when there is one worker, so that they stay serial and the result keeps its
-     *  bits. */
+     *  BLAS's thread count (set it to 1 for k > 1). In a call of several tiles every worker,
+     *  even a single one, runs its GEMMs on its own thread (the default build's OpenMP
+     *  OpenBLAS and oneDNN would otherwise thread them outside an active parallel region), so
+     *  that the result keeps its bits; a call of one tile leaves the GEMMs their threads. */
     size_t n_threads;
     /** Optional ragged batch (NULL, the default: every item has seq_kv keys): `batch` lengths,
      *  kv_lens[b] <= seq_kv. Item b attends to keys [0, kv_lens[b]) of its K, V and mask rows

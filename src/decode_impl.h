@@ -265,12 +265,12 @@ static void decode_attend(const mha_attention_desc *d, const mha_plan *plan, con
     const size_t pairs = plan->n_tiles / plan->n_chunks;
     size_t next = 0, next_merge = 0;
 #ifdef _OPENMP
-#pragma omp parallel num_threads((int)plan->team) if (plan->team > 1)
+#pragma omp parallel num_threads((int)plan->workers) if (plan->workers > 1)
 #endif
     {
-        size_t worker = worker_index(), index;
+        size_t worker = begin_worker(false), index; /* no GEMM here */
         unsigned char *own = tiles + worker * plan->tile_bytes;
-        while (worker < plan->workers && (index = claim_tile(&next)) < plan->n_tiles) {
+        while ((index = claim_tile(&next)) < plan->n_tiles) {
             decode_item it = decode_item_at(d, plan, index, own);
             decode_run(d, plan, &it, Q, K, V, mask, out, lse, shared);
         }
@@ -279,7 +279,7 @@ static void decode_attend(const mha_attention_desc *d, const mha_plan *plan, con
 #ifdef _OPENMP
 #pragma omp barrier
 #endif
-            while (worker < plan->workers && (index = claim_tile(&next_merge)) < pairs)
+            while ((index = claim_tile(&next_merge)) < pairs)
                 decode_merge(d, plan, index, shared, out, lse);
         }
     }

@@ -40,18 +40,26 @@
 
 #ifndef MHA_WORKER_INDEX_DEFINED
 #define MHA_WORKER_INDEX_DEFINED
-/* Which tile workspace this thread owns. */
-static size_t worker_index(void)
+/* Which workspace this thread owns; every worker calls it first. With `serial` (a call of several
+ * items), the GEMMs this worker makes run on it alone: the OpenMP OpenBLAS and oneDNN give a GEMM
+ * omp_get_max_threads() threads outside an active region, and a region of one worker is not
+ * active, while a GEMM threaded may round differently. Setting this worker's nthreads-var to 1 (an
+ * ICV of its own implicit task, gone with the region: nothing of the caller's changes) keeps a
+ * region of one worker as serial as one of several, so the bits do not depend on their number. A
+ * call of one item keeps the BLAS's threads. */
+static size_t begin_worker(bool serial)
 {
 #ifdef _OPENMP
+    if (serial)
+        omp_set_num_threads(1);
     return (size_t)omp_get_thread_num();
 #else
+    (void)serial;
     return 0;
 #endif
 }
 
-/* The next tile nobody has taken: dynamic scheduling by hand, over the workers only (the
- * region's team may hold one more thread, plan.h). */
+/* The next tile nobody has taken: dynamic scheduling by hand. */
 static size_t claim_tile(size_t *next)
 {
     size_t index;
@@ -74,14 +82,18 @@ void SFX(mha_project)(const mha_project_plan *pp, const STORE *X, size_t seq_len
      * shape: blocks of a fixed height, so that the cut never depends on the workers. */
     (void)scratch;
     size_t block = pp->block_rows, blocks = (seq_len + block - 1) / block, items = count * blocks;
+    size_t next = 0;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads((int)pp->team) if (pp->team > 1) schedule(static)
+#pragma omp parallel num_threads((int)pp->workers) if (pp->workers > 1 || pp->gemm != MHA_GEMM_BLAS)
 #endif
-    for (size_t item = 0; item < items; item++) {
-        size_t p = item / blocks, r0 = item % blocks * block;
-        size_t m = seq_len - r0 < block ? seq_len - r0 : block;
-        GEMM(pp->gemm, false, m, cols, d_model, 1, X + r0 * d_model, d_model, W[p], cols, 0,
-             out[p] + r0 * cols, cols);
+    {
+        begin_worker(pp->gemm != MHA_GEMM_BLAS && items > 1);
+        for (size_t item; (item = claim_tile(&next)) < items;) {
+            size_t p = item / blocks, r0 = item % blocks * block;
+            size_t m = seq_len - r0 < block ? seq_len - r0 : block;
+            GEMM(pp->gemm, false, m, cols, d_model, 1, X + r0 * d_model, d_model, W[p], cols, 0,
+                 out[p] + r0 * cols, cols);
+        }
     }
 }
 #else
@@ -96,15 +108,14 @@ static bool project_blocks(const mha_project_plan *pp, bool native, const STORE 
     size_t blocks = (seq_len + pp->block_rows - 1) / pp->block_rows, next = 0;
     int declined = 0;
 #ifdef _OPENMP
-#pragma omp parallel num_threads((int)pp->team) if (pp->team > 1)
+#pragma omp parallel num_threads((int)pp->workers)
 #endif
     {
-        size_t worker = worker_index(), item;
+        size_t worker = begin_worker(blocks * count > 1), item;
         unsigned char *own = base + pp->worker_at + worker * pp->worker_bytes;
         REAL *x_wide = (REAL *)own, *o_wide = x_wide + pp->block_rows * d_model;
-        mha_gemm_bf16_cache *cache =
-            native && worker < pp->workers ? mha_gemm_bf16_cache_init(own + pp->cache_at) : NULL;
-        while (worker < pp->workers && (item = claim_tile(&next)) < blocks * count) {
+        mha_gemm_bf16_cache *cache = native ? mha_gemm_bf16_cache_init(own + pp->cache_at) : NULL;
+        while ((item = claim_tile(&next)) < blocks * count) {
             size_t p = item / blocks, r0 = item % blocks * pp->block_rows;
             size_t m = seq_len - r0 < pp->block_rows ? seq_len - r0 : pp->block_rows;
             const STORE *x = X + r0 * d_model;
@@ -552,18 +563,18 @@ void SFX(mha_attend)(const mha_attention_desc *d, const mha_plan *plan, const ST
      * causal tiles, whose cost grows with the query index. */
     size_t next = 0;
 #ifdef _OPENMP
-#pragma omp parallel num_threads((int)plan->team) if (plan->team > 1)
+#pragma omp parallel num_threads((int)plan->workers)
 #endif
     {
-        size_t worker = worker_index();
+        size_t worker = begin_worker(plan->n_tiles > 1);
         unsigned char *own = (unsigned char *)(aligned + worker * plan->tile_bytes);
         /* Native half GEMMs: this worker's primitives, kept for the call (NULL: built per GEMM). */
         mha_gemm_bf16_cache *cache = NULL;
 #ifdef WIDEN
-        if (plan->half_native && worker < plan->workers)
+        if (plan->half_native)
             cache = mha_gemm_bf16_cache_init(own + plan->cache_at);
 #endif
-        for (size_t index; worker < plan->workers && (index = claim_tile(&next)) < plan->n_tiles;) {
+        for (size_t index; (index = claim_tile(&next)) < plan->n_tiles;) {
             tile t = tile_at(d, plan, index, Q, K, V, mask, out, lse);
             run_tile(d, plan, &t, own, cache);
         }

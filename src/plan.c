@@ -141,13 +141,6 @@ static bool gemms_fit_workers(mha_gemm_backend gemm)
     return gemm == MHA_GEMM_ONEDNN || mha_blas_threads() == 1;
 }
 
-/* Do the GEMMs run serially only inside an active parallel region, and threaded outside one? The
- * OpenMP OpenBLAS and oneDNN do (threaded GEMMs may round differently, mha_plan_team). */
-static bool gemms_serial_in_region(mha_gemm_backend gemm, bool half_native)
-{
-    return half_native || gemm == MHA_GEMM_ONEDNN || mha_blas_serial_in_parallel();
-}
-
 /* Workers for n_tiles items when the caller asked for `requested` (0: decide): all of OpenMP's
  * when the call is `big` enough to wake them and its GEMMs (if any) `fit` workers, else one. */
 static size_t plan_workers(size_t requested, size_t n_tiles, bool big, bool fit)
@@ -168,24 +161,6 @@ size_t mha_plan_workers(mha_dtype t, size_t requested, size_t n_tiles, double fl
 {
     return plan_workers(requested, n_tiles, flops >= PARALLEL_MIN_FLOPS,
                         gemms_fit_workers(mha_plan_gemm(t)));
-}
-
-/* The threads of the parallel region that runs `workers` workers over n_tiles tiles. Usually
- * `workers`. But a GEMM that runs serially inside an active parallel region and threaded outside
- * one (region_serial) may round differently threaded: so a call of several tiles always runs them
- * inside a region of at least two threads, where its GEMMs are serial whatever the number of
- * workers, and its result keeps the same bits (mha.h). A thread beyond the workers only holds the
- * region open. */
-static size_t plan_team(size_t workers, size_t n_tiles, bool region_serial)
-{
-#ifdef _OPENMP
-    if (workers == 1 && n_tiles > 1 && region_serial && omp_get_max_threads() > 1 &&
-        omp_get_thread_limit() > 1)
-        return 2;
-#else
-    (void)n_tiles, (void)region_serial;
-#endif
-    return workers;
 }
 
 /* Appends a region of `elems` elements of `elem` bytes to a tile's workspace of *bytes, on a
@@ -296,7 +271,6 @@ static bool plan_decode(const mha_attention_desc *d, mha_dtype t, size_t rows, m
     plan->workers =
         plan_workers(d->n_threads, plan->n_tiles,
                      flops >= PARALLEL_MIN_FLOPS || kv_bytes >= DECODE_PARALLEL_MIN_BYTES, true);
-    plan->team = plan->workers;
     return mha_mul_ok(plan->tile_bytes, plan->workers, &plan->ws_bytes) &&
            mha_add_ok(plan->ws_bytes, shared + MHA_ALIGN, &plan->ws_bytes);
 }
@@ -351,8 +325,6 @@ bool mha_plan_attention(const mha_attention_desc *d, mha_dtype t, mha_plan *plan
     plan->gemm = mha_plan_gemm(t);
     plan->workers = plan_workers(d->n_threads, plan->n_tiles, flops >= PARALLEL_MIN_FLOPS,
                                  gemms_fit_workers(plan->gemm));
-    plan->team = plan_team(plan->workers, plan->n_tiles,
-                           gemms_serial_in_region(plan->gemm, plan->half_native));
     if (!mha_mul_ok(plan->tile_bytes, plan->workers, &plan->ws_bytes) ||
         !mha_add_ok(plan->ws_bytes, MHA_ALIGN, &plan->ws_bytes))
         return false;
@@ -369,7 +341,6 @@ bool mha_plan_project(mha_dtype t, size_t seq_len, size_t d_model, size_t count,
     const bool fit = gemms_fit_workers(p->gemm);
     if (mha_dtype_store_size(t) == mha_dtype_real_size(t) && p->gemm == MHA_GEMM_BLAS) {
         p->workers = plan_workers(0, (seq_len + PROJECT_MIN_ROWS - 1) / PROJECT_MIN_ROWS, big, fit);
-        p->team = p->workers;
         p->block_rows = (seq_len + p->workers - 1) / p->workers;
         return true;
     }
@@ -378,8 +349,6 @@ bool mha_plan_project(mha_dtype t, size_t seq_len, size_t d_model, size_t count,
     p->block_rows = rows;
     p->half_native = mha_gemm_half_native(t);
     p->workers = plan_workers(0, blocks * count, big, fit);
-    p->team =
-        plan_team(p->workers, blocks * count, gemms_serial_in_region(p->gemm, p->half_native));
     if (mha_dtype_store_size(t) == mha_dtype_real_size(t))
         return true;
     size_t real = mha_dtype_real_size(t), w_elems, x_elems, o_elems;
@@ -412,10 +381,6 @@ bool mha_plan_fit_workspace(mha_plan *plan, size_t bytes)
         return false;
     if (tiles < plan->workers) {
         plan->workers = tiles;
-        plan->team = plan->decode
-                         ? tiles
-                         : plan_team(tiles, plan->n_tiles,
-                                     gemms_serial_in_region(plan->gemm, plan->half_native));
         plan->ws_bytes = tiles * plan->tile_bytes + fixed;
     }
     return true;

@@ -56,9 +56,7 @@ typedef struct mha_plan {
     size_t lanes_q_at;            /* decode: the query rows transposed (qt of decode_kernels.h) */
     mha_gemm_backend gemm;        /* who multiplies REAL operands (mha_plan_gemm) */
     size_t workers;               /* threads running tiles; each owns one tile's workspace */
-    size_t team;     /* threads in the tile region: workers, or 2 to keep GEMMs that thread outside
-                        a region (OpenMP OpenBLAS, oneDNN) serial under a single worker */
-    size_t ws_bytes; /* shared_bytes + workers × tile_bytes, plus alignment slack */
+    size_t ws_bytes;              /* shared_bytes + workers × tile_bytes, plus alignment slack */
 } mha_plan;
 
 /* Who multiplies the REAL operands (float or double) of a call in type t on libmha's workers,
@@ -75,7 +73,7 @@ size_t mha_plan_workers(mha_dtype t, size_t requested, size_t n_tiles, double fl
 /* How a projection — count GEMMs out[p] = X · W[p], seq_len × d_model × cols each — is cut. */
 typedef struct mha_project_plan {
     mha_gemm_backend gemm; /* who multiplies REAL operands, as for attention */
-    size_t workers, team;  /* as for attention tiles */
+    size_t workers;        /* as for attention tiles */
     size_t block_rows;     /* rows of X per GEMM: one block per worker on the BLAS; fixed blocks on
                               oneDNN and for half types, so that the cut, and the bits, never
                               depend on the number of workers */
