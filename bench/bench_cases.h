@@ -22,6 +22,17 @@ typedef struct bench_batch {
     size_t batch, seq;
 } bench_batch;
 
+/* The setups section (bench_setups.h). */
+typedef enum bench_setup_kind { BENCH_SETUP_ATTENTION, BENCH_SETUP_PIPELINE } bench_setup_kind;
+
+/* One call every setup runs: mha_attention over `batch` packed sequences (multi-head attention's
+ * call when batch is 1), or the pipeline (mha_compute_qkv, then mha_multi_head_attention). */
+typedef struct bench_setup_case {
+    char name[40]; /* e.g. "mha_2048x512x8", "batch_8x128", "pipeline_2048x1024x16" */
+    bench_setup_kind kind;
+    size_t batch, seq, d_model, heads;
+} bench_setup_case;
+
 /* One shape's attention and whole-pipeline rows, kept for the speed-up rows across types. */
 typedef struct bench_pipeline_result {
     bench_row mha, pipeline;
@@ -39,7 +50,7 @@ typedef struct bench_config {
     size_t small_d_model, small_heads; /* ... at this width and head count */
     double *small_s;                   /* where it puts each shape's median (NULL: nowhere) */
     const double *small_f32_s;         /* f32's medians, for the half types' ratios (or NULL) */
-    bench_shape long_shape;  /* --long: attention only */
+    bench_shape long_shape;            /* --long: attention only */
     size_t long_causal_seq;  /* --long: also causal at this length, long_shape's width and heads */
     size_t peak_n;           /* the square GEMM whose rate is "peak" */
     size_t copy_bytes;       /* the memcpy whose rate is "copy bandwidth" */
@@ -71,12 +82,14 @@ void bench_out_of_box_f32(const bench_config *c, bench_stats *out);
 void bench_out_of_box_f64(const bench_config *c, bench_stats *out);
 void bench_general_f32(const bench_config *c);
 void bench_small_f32(const bench_config *c);
+void bench_setup_cases_f32(const bench_config *c, const bench_setup_case *cases, size_t n);
 void bench_long_f32(const bench_config *c);
 
 void bench_ceilings_f64(bench_config *c, bool copy);
 void bench_pipeline_f64(const bench_config *c);
 void bench_general_f64(const bench_config *c);
 void bench_small_f64(const bench_config *c);
+void bench_setup_cases_f64(const bench_config *c, const bench_setup_case *cases, size_t n);
 void bench_long_f64(const bench_config *c);
 
 /* The half types have no ceilings section of their own: bf16's is the bf16 GEMM, measured before
@@ -87,12 +100,14 @@ void bench_pipeline_bf16(const bench_config *c);
 void bench_out_of_box_bf16(const bench_config *c, bench_stats *out);
 void bench_general_bf16(const bench_config *c);
 void bench_small_bf16(const bench_config *c);
+void bench_setup_cases_bf16(const bench_config *c, const bench_setup_case *cases, size_t n);
 void bench_long_bf16(const bench_config *c);
 
 void bench_pipeline_f16(const bench_config *c);
 void bench_out_of_box_f16(const bench_config *c, bench_stats *out);
 void bench_general_f16(const bench_config *c);
 void bench_small_f16(const bench_config *c);
+void bench_setup_cases_f16(const bench_config *c, const bench_setup_case *cases, size_t n);
 void bench_long_f16(const bench_config *c);
 
 #endif

@@ -23,5 +23,8 @@
 #include "bench_run_impl.h"
 
 #include "bench_general_impl.h"
-#include "bench_small_impl.h"
 #include "bench_pipeline_impl.h"
+#include "bench_small_impl.h"
+
+/* After the sections whose calls it reuses. */
+#include "bench_setup_impl.h"

@@ -17,10 +17,10 @@ static check check_batched(const bench_config *c, const attn_call *a, double flo
     mha_attention_desc one = a->d;
     one.batch = 1;
     for (size_t b = 0; b < a->d.batch; b++) {
-        check kb = check_attention(&one, a->Q + b * a->d.batch_stride_q,
-                                   a->K + b * a->d.batch_stride_k, a->V + b * a->d.batch_stride_v,
-                                   a->out + b * a->d.batch_stride_out,
-                                   full_check_fits(c, &one, flop / (double)a->d.batch));
+        check kb =
+            check_attention(&one, a->Q + b * a->d.batch_stride_q, a->K + b * a->d.batch_stride_k,
+                            a->V + b * a->d.batch_stride_v, a->out + b * a->d.batch_stride_out,
+                            full_check_fits(c, &one, flop / (double)a->d.batch));
         check_or_die(&kb, "mha_attention", "small batched");
         if (b == 0 || kb.max_err > k.max_err)
             k = kb;
@@ -47,7 +47,8 @@ static void small_shape(const bench_config *c, const bench_batch *s, double *sec
     fill(&r, a.Q, nq, 1);
     fill(&r, a.K, nk, 1);
     fill(&r, a.V, nv, 1);
-    double flop = 4.0 * (double)s->batch * (double)s->seq * (double)s->seq * (double)c->small_d_model;
+    double flop =
+        4.0 * (double)s->batch * (double)s->seq * (double)s->seq * (double)c->small_d_model;
     double first_s = first_run(run_batched, &a, "mha_attention batched");
     check k = check_batched(c, &a, flop);
     char op[32];

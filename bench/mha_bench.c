@@ -6,6 +6,7 @@
 #include "bench_commit.h"
 #include "bench_env.h"
 #include "bench_report.h"
+#include "bench_setups.h"
 #include "bench_util.h"
 #include "mha.h"
 
@@ -28,17 +29,18 @@ typedef struct dtype_sections {
     void (*general)(const bench_config *c);
     void (*small)(const bench_config *c);
     void (*long_seq)(const bench_config *c);
+    void (*setup_cases)(const bench_config *c, const bench_setup_case *cases, size_t n);
 } dtype_sections;
 
 static const dtype_sections dtypes[N_DTYPES] = {
     {"f32", bench_out_of_box_f32, bench_pipeline_f32, bench_general_f32, bench_small_f32,
-     bench_long_f32},
+     bench_long_f32, bench_setup_cases_f32},
     {"f64", bench_out_of_box_f64, bench_pipeline_f64, bench_general_f64, bench_small_f64,
-     bench_long_f64},
+     bench_long_f64, bench_setup_cases_f64},
     {"bf16", bench_out_of_box_bf16, bench_pipeline_bf16, bench_general_bf16, bench_small_bf16,
-     bench_long_bf16},
+     bench_long_bf16, bench_setup_cases_bf16},
     {"f16", bench_out_of_box_f16, bench_pipeline_f16, bench_general_f16, bench_small_f16,
-     bench_long_f16},
+     bench_long_f16, bench_setup_cases_f16},
 };
 
 /* Every default finishes in under a minute on 2 cores with the right BLAS kernels. */
@@ -57,8 +59,10 @@ typedef struct options {
     bool dtype[N_DTYPES]; /* --dtype (--f64: f64 alone); default f32 */
     char dtype_list[32];  /* the same, as the header prints it */
     bench_batch small[MAX_SMALL];
-    bool shapes_given, reps_given, pipeline, general, small_suite, long_seq, fix_coretype, smoke,
-        tiles;
+    bench_setup_case setup_cases[BENCH_MAX_SETUP_CASES];
+    size_t n_setup_cases;
+    bool shapes_given, reps_given, pipeline, general, small_suite, setups, setup_child, long_seq,
+        fix_coretype, smoke, tiles;
     int threads;
     bench_format format;
 } options;
@@ -71,10 +75,15 @@ static void usage(FILE *f)
           "\n"
           "  --shapes S,...       pipeline grid, S = SEQxD_MODELxHEADS (default: 128x256x4,\n"
           "                       512x512x8,1024x768x12,2048x1024x16,4096x1024x16,8192x512x8)\n"
-          "  --suite S,...        sections to run, S = pipeline|general|small|all (default\n"
-          "                       all: the three); the GEMM peak always runs. small: batched\n"
-          "                       attention (batch x 128 tokens of BERT-base's 768/12) and\n"
-          "                       single sequences of 64 to 512\n"
+          "  --suite S,...        sections to run, S = pipeline|general|small|setups|all\n"
+          "                       (default all: the first three); the GEMM peak always runs.\n"
+          "                       small: batched attention (batch x 128 tokens of BERT-base's\n"
+          "                       768/12) and single sequences of 64 to 512. setups: the same\n"
+          "                       calls in each process setup, a child process each: Python\n"
+          "                       with numpy or torch imported first, C with the pthreads\n"
+          "                       OpenBLAS loaded first, this build with nothing set, tuned\n"
+          "  --setup-child        (internal) run the setup cases in this process as it was\n"
+          "                       started, one line each: what --suite setups reads\n"
           "  --long               also long sequences, attention only: 32768x512x8, and\n"
           "                       131072x512x8 causal (minutes)\n"
           "  --decode N,...       decode KV lengths (default 4096,8192,16384,32768)\n"
@@ -191,17 +200,19 @@ static void parse_suites(options *o, char *list)
 {
     char *items[8];
     size_t n = split(list, items, 8, "--suite");
-    o->pipeline = o->general = o->small_suite = false;
+    o->pipeline = o->general = o->small_suite = o->setups = false;
     for (size_t i = 0; i < n; i++) {
         bool all = strcmp(items[i], "all") == 0;
         bool pipeline = all || strcmp(items[i], "pipeline") == 0,
              general = all || strcmp(items[i], "general") == 0,
-             small = all || strcmp(items[i], "small") == 0;
-        if (!pipeline && !general && !small)
-            bad("--suite (pipeline, general, small or all)", items[i]);
+             small = all || strcmp(items[i], "small") == 0,
+             setups = strcmp(items[i], "setups") == 0;
+        if (!pipeline && !general && !small && !setups)
+            bad("--suite (pipeline, general, small, setups or all)", items[i]);
         o->pipeline |= pipeline;
         o->general |= general;
         o->small_suite |= small;
+        o->setups |= setups;
     }
 }
 
@@ -311,6 +322,8 @@ static bool parse_value_option(options *o, int argc, char **argv, int *i)
         char *list = strcpy(bench_alloc(strlen(v) + 1), v);
         parse_suites(o, list);
         bench_free(list);
+    } else if ((v = value_of(argc, argv, i, "--setup-cases"))) {
+        o->n_setup_cases = bench_setup_parse_cases(v, o->setup_cases);
     } else {
         return false;
     }
@@ -339,6 +352,8 @@ static void parse(options *o, int argc, char **argv)
             o->fix_coretype = false;
         else if (strcmp(a, "--smoke") == 0)
             o->smoke = true;
+        else if (strcmp(a, "--setup-child") == 0)
+            o->setup_child = true;
         else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             exit(0);
@@ -347,6 +362,8 @@ static void parse(options *o, int argc, char **argv)
     }
     if (o->smoke)
         set_smoke(o);
+    if (o->n_setup_cases == 0)
+        o->n_setup_cases = bench_setup_default_cases(o->smoke, o->setup_cases);
     o->c.shapes = o->shapes;
     o->c.decode_kv = o->decode;
     o->c.small = o->small;
@@ -453,12 +470,31 @@ static void note_memory(const bench_config *c)
                       (double)c->evict.size / (1 << 20), mode);
 }
 
+/* --setup-child: the setup cases in this process as it was started (no thread count touched),
+ * after a line saying how the library runs here. */
+static int setup_child(const options *o)
+{
+    mha_runtime r;
+    mha_runtime_info(&r);
+    printf("runtime %s BLAS (%s, %d threads), float GEMM %s, %d workers: %s\n", r.blas_name,
+           r.blas_threading, r.blas_threads, r.gemm_backend, r.workers, r.setup);
+    bench_config c = o->c;
+    if (!o->reps_given) /* calls of a few milliseconds: the median of more runs */
+        c.reps = (bench_reps){7, 21, 1.0, 1.0};
+    for (int t = 0; t < N_DTYPES; t++)
+        if (o->dtype[t])
+            dtypes[t].setup_cases(&c, o->setup_cases, o->n_setup_cases);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static options o; /* static: the option tables are a few KiB */
     parse(&o, argc, argv);
     if (o.fix_coretype)
         bench_fix_coretype(argv); /* returns only if it did not re-execute */
+    if (o.setup_child)
+        return setup_child(&o);
     /* The memory-bound rows' flush buffer (at --smoke's toy sizes, a toy one: the path runs). */
     if (o.general)
         o.c.evict = bench_evict_make(o.smoke ? (size_t)1 << 20 : bench_evict_size());
@@ -557,6 +593,9 @@ int main(int argc, char **argv)
         if (o.long_seq)
             dtypes[t].long_seq(&cfg[t]);
     }
+    if (o.setups)
+        bench_setups_run(&cfg[F32], o.dtype_list, o.setup_cases, o.n_setup_cases,
+                         o.reps_given ? o.c.reps.max : 0, o.smoke);
     speedups(&o, results, cfg[BF16].bf16_gflops);
     bench_report_end();
     return 0;
