@@ -177,8 +177,8 @@ static mha_status run_gemm_replay(const void *ctx)
 }
 
 /* The tile height is read back from one worker's workspace size, which (src/plan.c) is 64 bytes
- * of alignment slack plus rows × (ld_s + 2) elements, ld_s = seq_len rounded up to 64 bytes. If
- * that layout changes, this row is approximate; nothing else depends on it. The replay runs on
+ * of alignment slack plus rows × (ld_s + 2 + d_k) elements, ld_s = seq_len rounded up to 64 bytes.
+ * If that layout changes, this row is approximate; nothing else depends on it. The replay runs on
  * the calling thread: compare it with --parallel blas. */
 static bench_row measure_gemm_replay(const bench_config *c, const pipeline *p,
                                      const mha_attention_desc *desc, const bench_row *mha)
@@ -188,7 +188,7 @@ static bench_row measure_gemm_replay(const bench_config *c, const pipeline *p,
     double ws_bytes = workspace_of(&one);
     size_t per_line = 64 / sizeof(REAL), ws = isnan(ws_bytes) ? 0 : (size_t)ws_bytes;
     gemm_replay g = {p, 0, (p->n + per_line - 1) / per_line * per_line, NULL};
-    g.rows = ws > 64 ? (ws - 64) / sizeof(REAL) / (g.ld_s + 2) : 0;
+    g.rows = ws > 64 ? (ws - 64) / sizeof(REAL) / (g.ld_s + 2 + p->d / p->h) : 0;
     g.rows = g.rows == 0 ? 1 : g.rows > p->n ? p->n : g.rows;
     g.S = alloc_store(bench_mul(g.rows, g.ld_s));
     double first_s = first_run(run_gemm_replay, &g, "GEMM replay");

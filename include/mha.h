@@ -522,12 +522,14 @@ MHA_API mha_status mha_attention_f64(const mha_attention_desc *desc, const doubl
  * @brief Workspace bytes that mha_attention_ws() needs for @p desc (float).
  * Sized for a call with an lse (with d_v == 0 that is the only work; without
  * an lse such a call is empty and needs none). 0 when batch or seq_q is 0.
- * It never grows with seq_kv beyond 1024 keys: workers × (rows × (K + 2) +
- * 64 bytes of padding at most) elements + 64 bytes, where K is seq_kv up to
+ * It never grows with seq_kv beyond 1024 keys: workers × (rows × (K + 2 +
+ * d_v) + 3 × 64 bytes of padding at most) elements + 64 bytes (the score
+ * block, the row statistics, the output accumulator), where K is seq_kv up to
  * 1024 keys and 512 above (rounded up to 64 bytes), rows is min(seq_q, 256) up
  * to 1024 keys and min(seq_q, 512) above, or the heads per kv head when they
  * are stacked (seq_q below that count), and workers is the number of tile
- * workers. For float and 2 workers: about 2 MiB at most, at any seq_kv.
+ * workers. For float, d_v 64 and 2 workers: about 2.3 MiB at most, at any
+ * seq_kv.
  * Decode calls (see mha_attention()) need workers × R × (d_head + d_v + K + 2)
  * elements, K = min(seq_kv, 64), where R ≤ 32 is a work item's rows (seq_q·n_heads/n_kv_heads per
  * kv head, as many neighbouring kv heads as fit in 32 rows: B blocks of them),
@@ -630,9 +632,9 @@ MHA_API mha_status mha_attention_merge_f64(size_t rows, size_t n_heads, size_t d
  * attention within 3u·max|V| (plus float rounding), projections within
  * 2u·max|result| plus the float accumulation bound.
  *
- * Memory: the half attention's workspace adds, per worker, a float output
- * accumulator for a tile of up to 16 blocks of rows, room to widen (or pack)
- * the tile's Q and a block of K and V, and (native bf16) P in bf16:
+ * Memory: the half attention's workspace holds, per worker, the float output
+ * accumulator of a tile of up to 16 blocks of rows, and adds room to widen (or
+ * pack) the tile's Q and a block of K and V, and (native bf16) P in bf16:
  * mha_attention_workspace_size_T() gives the total. The half
  * projections allocate a scratch of the weights in float (reserved, touched
  * only where the halves are widened) and can return MHA_ERR_OUT_OF_MEMORY.

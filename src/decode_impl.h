@@ -97,10 +97,13 @@ static void decode_softmax(const mha_attention_desc *d, const decode_item *it, s
     }
 }
 
-/* Row r normalised in place (normalise_row); returns its lse. */
-static REAL decode_normalise(const mha_attention_desc *d, const decode_item *it, size_t r)
+/* Row r normalised in place (normalise_row); returns its lse (row_lse) when one is asked for. */
+static REAL decode_normalise(const mha_attention_desc *d, const decode_item *it, size_t r,
+                             const REAL *lse)
 {
-    return normalise_row(it->O + r * d->d_v, d->d_v, it->row_max[r], it->row_sum[r]);
+    REAL *o = AT(it->O, d->d_v != 0, r * d->d_v);
+    normalise_row(o, o, d->d_v, it->row_sum[r]);
+    return lse ? row_lse(it->row_max[r], it->row_sum[r]) : 0;
 }
 
 /* Row r's output (REAL, d_v wide) into the caller's out and lse: rounded once (half types). */
@@ -171,7 +174,7 @@ static void decode_run(const mha_attention_desc *d, const mha_plan *plan, const 
     }
     if (plan->n_chunks == 1) {
         for (size_t r = 0; r < rows; r++) {
-            REAL l = decode_normalise(d, it, r);
+            REAL l = decode_normalise(d, it, r, lse);
             decode_store_row(d, it->b, decode_head(d, it, r), decode_query(d, r),
                              it->O + r * d->d_v, l, out, lse);
         }
@@ -229,7 +232,7 @@ static void decode_merge(const mha_attention_desc *d, const mha_plan *plan, size
         }
     }
     for (size_t r = 0; r < rows; r++) {
-        REAL l = decode_normalise(d, &it, r);
+        REAL l = decode_normalise(d, &it, r, lse);
         decode_store_row(d, it.b, decode_head(d, &it, r), decode_query(d, r), it.O + r * d->d_v, l,
                          out, lse);
     }

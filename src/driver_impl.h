@@ -204,9 +204,8 @@ static void zero_row(REAL *row, size_t n)
         memset(row, 0, n * sizeof *row);
 }
 
-/* One tile's workspace (plan.h), and where its output accumulates: straight into the caller's
- * out rows when they are stored in REAL, else (half types) in a float accumulator that is rounded
- * into out once, at the end. */
+/* One tile's workspace (plan.h), and the accumulator of its output: dense, in REAL, divided (and,
+ * for half types, rounded) into the caller's out once, at the end. */
 typedef struct tile_work {
     REAL *S, *row_max, *row_sum, *acc;
     size_t ld_s, ld_acc; /* ld_s: the score rows' stride in the current key block */
@@ -221,18 +220,17 @@ typedef struct tile_work {
 #endif
 } tile_work;
 
-static tile_work work_of(const mha_attention_desc *d, const mha_plan *plan, const tile *t,
-                         unsigned char *base, void *cache)
+static tile_work work_of(const mha_attention_desc *d, const mha_plan *plan, unsigned char *base,
+                         void *cache)
 {
     tile_work w;
     w.S = (REAL *)base;
     w.ld_s = plan->ld_s;
     w.row_max = (REAL *)(base + plan->stats_at);
     w.row_sum = w.row_max + plan->tile_rows;
-#ifdef WIDEN
-    (void)t;
     w.acc = (REAL *)(base + plan->acc_at);
     w.ld_acc = d->d_v;
+#ifdef WIDEN
     w.a_wide = (REAL *)(base + plan->a_wide_at);
     w.k_wide = (REAL *)(base + plan->b_wide_at);
     w.v_wide = w.k_wide + plan->key_block * d->d_head;
@@ -242,9 +240,7 @@ static tile_work work_of(const mha_attention_desc *d, const mha_plan *plan, cons
     w.v_pack = w.k_pack + plan->key_block * d->d_head;
     w.cache = cache;
 #else
-    (void)d, (void)cache;
-    w.acc = t->out;
-    w.ld_acc = t->ld_out;
+    (void)cache;
 #endif
     return w;
 }
@@ -264,19 +260,24 @@ static void add_block_sum(REAL old_max, REAL new_max, REAL sum, REAL *row_sum, R
     *row_sum += sum;
 }
 
-/* One output row o (d_v wide) divided by its sum, or zeros when it saw no key (never NaN: 0·inf
- * in V could otherwise leak in); returns its lse, −inf for such a row. Shared by the tiles and
- * the decode path. */
-static REAL normalise_row(REAL *o, size_t d_v, REAL row_max, REAL row_sum)
+/* A row's log-sum-exp from its running max and sum: −inf for a row that saw no key. Shared by the
+ * tiles and the decode path. */
+static REAL row_lse(REAL row_max, REAL row_sum)
+{
+    return row_sum == 0 ? -(REAL)INFINITY : row_max + LOG(row_sum);
+}
+
+/* dst = acc / row_sum over d_v columns (dst may be acc), or zeros for a row that saw no key (never
+ * NaN: 0·inf in V could otherwise leak in). Shared by the tiles and the decode path. */
+static void normalise_row(const REAL *acc, REAL *dst, size_t d_v, REAL row_sum)
 {
     if (row_sum == 0) {
-        zero_row(o, d_v);
-        return -(REAL)INFINITY;
+        zero_row(dst, d_v);
+        return;
     }
     REAL inv = 1 / row_sum;
     for (size_t c = 0; c < d_v; c++)
-        o[c] *= inv;
-    return row_max + LOG(row_sum);
+        dst[c] = acc[c] * inv;
 }
 
 /* Softmax every row of the score block S (keys [k0, k0 + n_keys)) in place, the mask added on
@@ -326,20 +327,26 @@ static void softmax_block(const mha_attention_desc *d, const mha_plan *plan, con
     }
 }
 
-/* Divide each output row by its sum; rows that saw no key become zeros (never NaN: 0·inf in V
- * could otherwise leak in), with lse = −inf. Half types then round each row into out, once. */
+/* Each output row divided by its sum into the caller's out, once (rows that saw no key become
+ * zeros, never NaN: 0·inf in V could otherwise leak in), and its lse where asked (−inf for such a
+ * row). Half types divide in the accumulator, then round each row into out. */
 static void normalise_tile(const mha_attention_desc *d, const tile *t, const tile_work *w)
 {
     for (size_t r = 0; r < t->m; r++) {
-        REAL *o = AT(w->acc, d->d_v != 0, r * w->ld_acc);
-        REAL l = normalise_row(o, d->d_v, w->row_max[r], w->row_sum[r]);
+        const REAL *acc = AT(w->acc, d->d_v != 0, r * w->ld_acc);
+#ifdef WIDEN
+        REAL *dst = (REAL *)acc;
+#else
+        REAL *dst = AT(t->out, d->d_v != 0, r * t->ld_out);
+#endif
+        normalise_row(acc, dst, d->d_v, w->row_sum[r]);
         if (t->lse)
-            t->lse[r * t->lse_step] = l;
+            t->lse[r * t->lse_step] = row_lse(w->row_max[r], w->row_sum[r]);
     }
 #ifdef WIDEN
     /* A second pass: narrowing a row right after its scalar stores made the vector loads wait
-     * on store forwarding (3.6 % of a bf16 attention call, measured). The kernel is picked once
-     * for the tile's rows, not once per short row (1.4 % more). */
+     * on store forwarding. The kernel is picked once for the tile's rows, not once per short
+     * row. */
     void (*const narrow)(const float *, STORE *, size_t) =
         mha_convert_pick()->MHA_CAT(narrow_, TYPE_NAME);
     for (size_t r = 0; r < t->m && d->d_v != 0; r++)
@@ -459,7 +466,7 @@ static tile_work sub_work(const mha_attention_desc *d, const tile_work *w, size_
 static void run_tile(const mha_attention_desc *d, const mha_plan *plan, const tile *t,
                      unsigned char *workspace, void *cache)
 {
-    tile_work w = work_of(d, plan, t, workspace, cache);
+    tile_work w = work_of(d, plan, workspace, cache);
 #ifdef WIDEN
     if (plan->half_native)
         pack_rows(t->q, t->ld_q, t->m, d->d_head, w.q_pack);

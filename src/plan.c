@@ -173,24 +173,25 @@ static bool add_region(size_t *bytes, size_t elems, size_t elem, size_t *at)
            mha_add_ok(*bytes, size / MHA_ALIGN * MHA_ALIGN, bytes);
 }
 
-/* One tile's workspace: one score block (score_rows rows of row_bytes), the row maxima and sums;
- * for half types also the float output accumulator, room to widen the tile's Q and a key block's
- * K and V, and P in the stored type when the GEMMs take halves. */
+/* One tile's workspace: one score block (score_rows rows of row_bytes), the row maxima and sums,
+ * and the output accumulator (tile_rows × d_v in REAL, dense: the GEMMs add each key block into it
+ * in cache, and the caller's rows are written once, normalised); for half types also room to widen
+ * the tile's Q and a key block's K and V, and P in the stored type when the GEMMs take halves. */
 static bool tile_layout(const mha_attention_desc *d, mha_dtype t, size_t row_bytes, mha_plan *plan)
 {
     size_t real = mha_dtype_real_size(t), store = mha_dtype_store_size(t), rows = plan->tile_rows;
-    size_t bytes = 0, scores, scores_at;
+    size_t bytes = 0, scores, scores_at, acc_elems;
     if (!mha_mul_ok(plan->score_rows, row_bytes, &scores) ||
         !add_region(&bytes, scores, 1, &scores_at) ||
-        !add_region(&bytes, 2 * rows, real, &plan->stats_at))
+        !add_region(&bytes, 2 * rows, real, &plan->stats_at) ||
+        !mha_mul_ok(rows, d->d_v, &acc_elems) ||
+        !add_region(&bytes, acc_elems, real, &plan->acc_at))
         return false;
     if (store != real) {
-        size_t acc_elems, a_elems, kv_cols, b_elems, p_elems;
-        if (!mha_mul_ok(rows, d->d_v, &acc_elems) || !mha_mul_ok(rows, d->d_head, &a_elems) ||
-            !mha_add_ok(d->d_head, d->d_v, &kv_cols) ||
+        size_t a_elems, kv_cols, b_elems, p_elems;
+        if (!mha_mul_ok(rows, d->d_head, &a_elems) || !mha_add_ok(d->d_head, d->d_v, &kv_cols) ||
             !mha_mul_ok(plan->key_block, kv_cols, &b_elems) ||
             !mha_mul_ok(plan->half_native ? plan->score_rows : 0, plan->ld_s, &p_elems) ||
-            !add_region(&bytes, acc_elems, real, &plan->acc_at) ||
             !add_region(&bytes, a_elems, real, &plan->a_wide_at) ||
             !add_region(&bytes, b_elems, real, &plan->b_wide_at) ||
             !add_region(&bytes, p_elems, store, &plan->p_at) ||
