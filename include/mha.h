@@ -36,6 +36,11 @@
  *    n_heads·d_head) that overflows size_t, is MHA_ERR_TOO_LARGE.
  *  - On every error, not one byte of any output has been written: all checks
  *    run before the first write or allocation.
+ *  - A call's work is O(bytes read + bytes written + the flops of its
+ *    non-empty products). A dimension that no buffer holds and no product
+ *    multiplies over costs nothing: with d_head == 0 no score is computed
+ *    (each is the empty dot product, 0), so huge key counts over zero-width
+ *    heads return at once, like a BLAS call with k == 0.
  *  - Every function is reentrant. The library has no global mutable state and
  *    never changes BLAS settings (e.g. its thread count): concurrent calls on
  *    disjoint outputs are safe. BLAS threading is the caller's to configure;
@@ -474,10 +479,11 @@ MHA_API void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, siz
  * and the output accumulated so far are multiplied by e^(old max − new max).
  * Blocks are taken in key order whatever the number of workers.
  * Decode: a call with at most 32 query rows per kv head (seq_q·n_heads/n_kv_heads
- * ≤ 32: token-by-token generation, speculative decoding) runs no GEMM. For each
- * batch item and kv head it streams every K and V row once for all those rows
- * (AVX-512 or AVX2 kernels, chosen at run time, or portable C; half caches are
- * widened in registers), with the same online softmax over blocks of 64 keys.
+ * ≤ 32: token-by-token generation, speculative decoding) and d_head > 0 runs no
+ * GEMM. For each batch item and kv head it streams every K and V row once for all
+ * those rows (AVX-512 or AVX2 kernels, chosen at run time, or portable C; half
+ * caches are widened in registers), with the same online softmax over blocks of
+ * 64 keys.
  * When there are fewer than 16 such (batch item, kv heads) work items, caches
  * above 1024 keys are cut into chunks (at least 1024 keys, about 32 work items
  * in all, at most 64 chunks) that workers take separately (split-KV), merged in
@@ -487,8 +493,14 @@ MHA_API void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, siz
  * Empty call (MHA_OK, nothing written): batch or seq_q is 0, or d_v is 0 and
  * lse is NULL. With d_v == 0 and an lse, only the lse is computed (V and out are
  * empty and may be NULL). d_head == 0 is not empty: every score is an empty dot
- * product, 0, so each row averages its visible V rows (Q and K may be NULL);
- * seq_kv == 0 gives zeros and lse −inf (K, V and mask may be NULL).
+ * product, 0, so each row averages its visible V rows (Q and K may be NULL), or,
+ * with a mask, weighs them by the softmax of its mask entries; such a call
+ * computes no score: without a mask a row's lse is the log of its visible key
+ * count, and its output comes from one running sum of V rows in key order
+ * (with d_v == 0, only the lse: O(1) per row and head, whatever seq_kv); with a
+ * mask, each row reads its visible mask entries twice and the V rows they weigh
+ * once, for every head at a time. seq_kv == 0 gives zeros and lse −inf (K, V
+ * and mask may be NULL).
  *
  * @return MHA_OK; MHA_ERR_NULL_POINTER (desc, or a non-empty buffer);
  *         MHA_ERR_INVALID_ARGUMENT (n_heads or n_kv_heads 0, n_kv_heads not
@@ -536,7 +548,9 @@ MHA_API mha_status mha_attention_f64(const mha_attention_desc *desc, const doubl
  * each region rounded up to 64 bytes; plus, when split, batch·B·chunks·R·
  * (d_v + 2) elements for the chunks' partial results (chunks ≤ 64, so this too
  * stops growing with seq_kv): 600 KiB for float, 32 heads over 8 of 128,
- * 32 768 keys.
+ * 32 768 keys. Calls with d_head == 0 need workers × 2 regions of
+ * n_kv_heads·d_v elements, each rounded up to 64 bytes (64 bytes in all per
+ * worker when d_v == 0), + 64 bytes, at any seq_kv.
  * @return MHA_OK and *bytes set; or the status mha_attention() would return for
  *         the descriptor's shape errors with an lse and no mask (*bytes
  *         untouched).

@@ -555,12 +555,17 @@ static tile tile_at(const mha_attention_desc *d, const mha_plan *plan, size_t in
 }
 
 #include "decode_impl.h"
+#include "zero_scores_impl.h"
 
 void SFX(mha_attend)(const mha_attention_desc *d, const mha_plan *plan, const STORE *Q,
                      const STORE *K, const STORE *V, const REAL *mask, STORE *out, REAL *lse,
                      void *workspace)
 {
     uintptr_t aligned = ((uintptr_t)workspace + MHA_ALIGN - 1) & ~(uintptr_t)(MHA_ALIGN - 1);
+    if (plan->zero_scores) {
+        zero_scores_attend(d, plan, V, mask, out, lse, (unsigned char *)aligned);
+        return;
+    }
     if (plan->decode) {
         decode_attend(d, plan, Q, K, V, mask, out, lse, (unsigned char *)aligned);
         return;

@@ -276,10 +276,49 @@ static bool plan_decode(const mha_attention_desc *d, mha_dtype t, size_t rows, m
            mha_add_ok(plan->ws_bytes, shared + MHA_ALIGN, &plan->ws_bytes);
 }
 
+/* Query rows per tile of the zero-score schedule. Without a mask a tile reads the V rows its
+ * rows see once, in key order, and writes n_heads·d_v elements per row: taller tiles read V fewer
+ * times. */
+#define ZERO_SCORES_ROWS 256u
+
+/* The zero-score schedule's plan (d_head == 0, zero_scores_impl.h): tiles of up to
+ * ZERO_SCORES_ROWS query rows of one batch item, all heads at once. A tile's workspace is two
+ * rows of every kv group's output, n_kv_heads·d_v REAL each: nothing in it grows with seq_kv. */
+static bool plan_zero_scores(const mha_attention_desc *d, mha_dtype t, mha_plan *plan)
+{
+    size_t real = mha_dtype_real_size(t), rows = ZERO_SCORES_ROWS, width, bytes = 0;
+#ifdef MHA_SCORE_ROWS_MAX /* tests: tiles of a few rows */
+    rows = rows < MHA_SCORE_ROWS_MAX ? rows : MHA_SCORE_ROWS_MAX;
+#endif
+    plan->zero_scores = true;
+    plan->tile_rows = plan->score_rows = d->seq_q < rows ? d->seq_q : rows;
+    if (!mha_mul_ok(d->n_kv_heads, d->d_v, &width) ||
+        !add_region(&bytes, width, real, &plan->acc_at) ||
+        !add_region(&bytes, width, real, &plan->a_wide_at) ||
+        !mha_mul_ok(d->batch, (d->seq_q + plan->tile_rows - 1) / plan->tile_rows, &plan->n_tiles))
+        return false;
+    /* d_v == 0 needs no room, but a worker's share is never empty: mha_plan_fit_workspace counts
+     * workers by it, and mha_alloc refuses 0 bytes. */
+    plan->tile_bytes = bytes != 0 ? bytes : MHA_ALIGN;
+    /* The work of a masked call, which the plan cannot tell from one without a mask: per query
+     * row, each visible key's mask entry and its V row of every group, and the row written to
+     * every head. */
+    double work =
+        (double)d->batch * (double)d->seq_q *
+        ((double)d->seq_kv * (1 + 2 * (double)width) + (double)d->n_heads * (double)(d->d_v + 1));
+    plan->workers = mha_plan_workers(d->n_threads, plan->n_tiles, work);
+    plan->team = plan->workers; /* no GEMM here, so no BLAS to keep serial (mha_plan_team) */
+    return mha_mul_ok(plan->tile_bytes, plan->workers, &plan->ws_bytes) &&
+           mha_add_ok(plan->ws_bytes, MHA_ALIGN, &plan->ws_bytes);
+}
+
 bool mha_plan_attention(const mha_attention_desc *d, mha_dtype t, mha_plan *plan)
 {
     size_t elem = mha_dtype_real_size(t); /* the score tile is in the arithmetic's type */
     size_t group = d->n_heads / d->n_kv_heads, decode_rows;
+    /* Empty dot products: no product of Q and K to compute, whatever the shape. */
+    if (d->d_head == 0)
+        return plan_zero_scores(d, t, plan);
     if (mha_mul_ok(d->seq_q, group, &decode_rows) && decode_rows <= MHA_DECODE_MAX_ROWS)
         return plan_decode(d, t, decode_rows, plan);
     /* Long key ranges are walked in blocks with an online softmax, so that the score tile (and

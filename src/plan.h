@@ -16,6 +16,12 @@
 #define MHA_ALIGN 64
 
 typedef struct mha_plan {
+    /* The zero-score schedule (zero_scores_impl.h), taken whenever d_head == 0: every score is
+     * the empty dot product 0, so each row's weights follow from its visible keys and the mask
+     * alone, the same in every head. A tile is up to tile_rows query rows of one batch item, for
+     * every head; its workspace is two rows of n_kv_heads·d_v REAL, at acc_at (the running sum of
+     * V rows) and a_wide_at (the normalised row, or a half V row widened). */
+    bool zero_scores;
     /* The decode path (decode_impl.h): a tile is one work item (batch item, kv groups, chunk of
      * keys) holding all group·seq_q query rows of its groups, which streams each K and V row of
      * the chunk once. Its tile_rows, key_block, ld_s, stats_at are as below; acc_at is the float

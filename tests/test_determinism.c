@@ -89,7 +89,8 @@ static void same_bits_every_run(void **state)
 
 /* Any number of workers gives the same bits (mha.h): n_threads 1, 2 and 3 on the decode path
  * (split-KV included: MQA at batch 1 over 9000 keys is cut into chunks, as are the small-block
- * library's caches of 40 keys or more), a ragged batch, and a tiled call, in every storage type. */
+ * library's caches of 40 keys or more), a ragged batch, a tiled call, and the zero-score schedule
+ * of d_head == 0 (several tiles per item), in every storage type. */
 static void same_bits_any_workers(void **state)
 {
     (void)state;
@@ -100,6 +101,8 @@ static void same_bits_any_workers(void **state)
         {3, 2, 9000, 16, 4, 32, 16, MHA_CAUSAL}, /* speculative rows, ragged below */
         {2, 1, 513, 8, 2, 64, 64, 0},            /* decode, one chunk per group */
         {1, 200, 300, 4, 2, 16, 16, MHA_CAUSAL}, /* tiles */
+        {2, 600, 300, 6, 2, 0, 16, MHA_CAUSAL},  /* d_head 0: zero-score tiles of 256 rows */
+        {3, 40, 700, 4, 4, 0, 0, 0},             /* d_head and d_v 0: the lse alone */
     };
     for (size_t s = 0; s < sizeof cases / sizeof cases[0]; s++)
         for (int type = 0; type < 4; type++) { /* float, double, bf16, f16 */

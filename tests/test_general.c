@@ -805,6 +805,83 @@ static void decode_split_kv(void **state)
     }
 }
 
+/* d_head == 0 (the zero-score schedule): every score is the empty dot product 0, so a row's
+ * weights come from its visible keys and the mask alone. Against the reference on every option:
+ * with and without a mask (−inf entries, rows masked whole), causal with seq_q <, = and > seq_kv,
+ * ragged lengths (0 included), GQA and MQA, padded row and batch strides, shared K/V and mask,
+ * d_v 0 (the lse alone) and > 0, no keys at all; decode shapes (few rows per kv group) and rows
+ * that cross the tiles (256 rows; the small-block library's 16). Then special masks (a NaN or a
+ * +inf entry gives a NaN row, all −inf gives zeros and −inf, huge finite entries stay finite), and
+ * by hand: V row j = j + 1 in one column, so a row that sees n keys is (n + 1)/2. */
+static void zero_width_scores(void **state)
+{
+    const prec *pr = *state;
+    rng r = rng_seeded(51);
+    const size_t heads[][2] = {{4, 2}, {8, 1}, {3, 3}, {6, 3}};
+    const size_t dvs[] = {0, 1, 5, 16};
+    for (size_t k = 0; k < 24; k++) {
+        const size_t *hd = heads[k % 4], seq_q = (size_t[]){1, 3, 20, 37, 300, 5}[k % 6];
+        const size_t seq_kv = (size_t[]){53, 7, 0, 300, 1}[k % 5];
+        mha_attention_desc d;
+        mha_attention_desc_init(&d, seq_q, seq_kv, hd[0], hd[1], 0, dvs[k / 6]);
+        d.flags = k % 2 ? MHA_CAUSAL : 0;
+        d.batch = rng_range(&r, 1, 3);
+        size_t ragged[3];
+        for (size_t b = 0; b < 3; b++)
+            ragged[b] = b == 1 ? 0 : rng_range(&r, 0, seq_kv);
+        if (k % 3 == 1)
+            d.kv_lens = ragged;
+        if (k % 4 != 0)
+            pad(&d, 1 + k % 3);
+        if (k % 5 == 2)
+            d.batch_stride_k = d.batch_stride_v = d.batch_stride_mask = 0;
+        check_desc(pr, &r, &d, false, 0, "zero-width scores");
+        check_desc(pr, &r, &d, true, 4, "zero-width scores with mask");
+        check_desc(pr, &r, &d, true, 0, "zero-width scores with finite mask");
+    }
+    /* Special mask entries, one row each: NaN, +inf, all −inf, ±2^100 (finite: the max is
+     * subtracted first, so the lse is 2^100 exactly), ordinary, NaN among −infs. */
+    mha_attention_desc d;
+    mha_attention_desc_init(&d, 6, 6, 4, 2, 0, 3);
+    problem p = problem_new(&d, true);
+    problem_fill(pr, &r, &p, 0);
+    p.M[0 * d.ld_mask + 2] = (double)NAN;
+    p.M[1 * d.ld_mask + 4] = HUGE_VAL;
+    for (size_t j = 0; j < d.seq_kv; j++)
+        p.M[2 * d.ld_mask + j] = -HUGE_VAL;
+    p.M[3 * d.ld_mask + 1] = 0x1p100, p.M[3 * d.ld_mask + 5] = -0x1p100;
+    for (size_t j = 0; j < d.seq_kv; j++)
+        p.M[5 * d.ld_mask + j] = j == 3 ? (double)NAN : -HUGE_VAL;
+    result got = result_new(&p), want = result_new(&p);
+    run_ref(&p, &want);
+    run_checked(pr, &p, &got);
+    assert_true(close_enough("zero-width special masks", got.out, want.out, p.no, out_atol(pr, &p),
+                             pr->rtol));
+    assert_true(
+        close_enough("zero-width special lse", got.lse, want.lse, p.nl, pr->atol, pr->rtol));
+    for (size_t h = 0; h < d.n_heads; h++) {
+        assert_true(isnan(got.lse[h * d.seq_q]) && isnan(got.lse[h * d.seq_q + 1]) &&
+                    isnan(got.lse[h * d.seq_q + 5]));
+        assert_true(got.lse[h * d.seq_q + 2] == -HUGE_VAL && got.lse[h * d.seq_q + 3] == 0x1p100);
+    }
+    result_free(&got), result_free(&want), problem_free(&p);
+    /* By hand, causal, 4 rows over 6 keys, 2 heads on 1 kv head: row i sees i + 3 keys, so out
+     * is (i + 4)/2 and lse log(i + 3). */
+    mha_attention_desc_init(&d, 4, 6, 2, 1, 0, 1);
+    d.flags = MHA_CAUSAL;
+    p = problem_new(&d, false);
+    for (size_t j = 0; j < d.seq_kv; j++)
+        p.V[j] = (double)j + 1;
+    got = result_new(&p);
+    run_checked(pr, &p, &got);
+    for (size_t h = 0; h < 2; h++)
+        for (size_t i = 0; i < 4; i++) {
+            assert_true(fabs(got.out[i * d.ld_out + h] - (double)(i + 4) / 2) <= 1e-6);
+            assert_true(fabs(got.lse[h * 4 + i] - log((double)(i + 3))) <= 1e-6);
+        }
+    result_free(&got), problem_free(&p);
+}
+
 #define BOTH(name)                                                                                 \
     cmocka_unit_test_prestate(name, (void *)&F32), cmocka_unit_test_prestate(name, (void *)&F64)
 /* The half types too (mha.h "Half precision"), on the same cases. */
@@ -830,6 +907,7 @@ int main(void)
         ALL(ragged_kv_lens),
         ALL(decode_path),
         ALL(decode_split_kv),
+        ALL(zero_width_scores),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -164,6 +164,68 @@ static void workspace_tail_counts_for_overlap(void **state)
     free(block);
 }
 
+/* Issue 26: a random fuzz campaign stalled on a valid call of zero-width heads over a huge key
+ * count: seq_q 5, seq_kv 838 862 435, 1635 heads, d_head = d_v = 0, an lse. K and V take no
+ * memory, yet the driver walked every (head, row, key) score, about 7·10¹² of them: hours for a
+ * few bytes of arguments. With d_head == 0 every score is 0, so row i's lse is log n_i, n_i its
+ * visible keys (mha.h: a call's work is bounded by its bytes and its non-empty products). Here
+ * every call writes 5 rows × 1635 heads per item and must return at once; hours before the fix.
+ * Not timed: a regression hangs the test until its timeout. By hand, with L = 838 862 435:
+ *   no mask, not causal: n_i = L for every row;
+ *   causal (bottom right): n_i = i + 1 + L − 5 = L − 4 + i;
+ *   kv_lens {L, 3, 0}, causal: item 0 as above; item 1 n_i = i − 1: −inf, −inf, log 1, log 2,
+ *   log 3; item 2 sees nothing: −inf. */
+enum { ISSUE26_HEADS = 1635, ISSUE26_ROWS = 5 };
+#define ISSUE26_KEYS ((size_t)838862435)
+
+/* The lse the issue's shape must give: item b, row i (the same in every head). */
+static double issue26_lse(bool causal, const size_t *lens, size_t b, size_t i)
+{
+    const size_t L = lens ? lens[b] : ISSUE26_KEYS;
+    if (!causal)
+        return L ? log((double)L) : -HUGE_VAL;
+    return i + 1 + L <= ISSUE26_ROWS ? -HUGE_VAL : log((double)(i + 1 + L - ISSUE26_ROWS));
+}
+
+static void zero_widths_cost_no_pass_over_keys(void **state)
+{
+    (void)state;
+    static const size_t lens[3] = {ISSUE26_KEYS, 3, 0};
+    static const size_t kv_heads[2] = {ISSUE26_HEADS, 5}; /* 1635 = 5·327: GQA too */
+    const size_t per_item = ISSUE26_HEADS * ISSUE26_ROWS;
+    double *lse = xcalloc(3 * per_item, sizeof *lse), *want = xcalloc(3 * per_item, sizeof *want);
+    float *lsef = xcalloc(3 * per_item, sizeof *lsef);
+    for (int variant = 0; variant < 6; variant++) {
+        const bool causal = variant & 1, ragged = variant >= 4;
+        mha_attention_desc d;
+        mha_attention_desc_init(&d, ISSUE26_ROWS, ISSUE26_KEYS, ISSUE26_HEADS,
+                                kv_heads[variant / 2 % 2], 0, 0);
+        d.flags = causal ? MHA_CAUSAL : 0;
+        d.batch = ragged ? 3 : 1;
+        d.kv_lens = ragged ? lens : NULL;
+        const size_t n = d.batch * per_item;
+        for (size_t b = 0; b < d.batch; b++)
+            for (size_t h = 0; h < ISSUE26_HEADS; h++)
+                for (size_t i = 0; i < ISSUE26_ROWS; i++)
+                    want[(b * ISSUE26_HEADS + h) * ISSUE26_ROWS + i] =
+                        issue26_lse(causal, d.kv_lens, b, i);
+        fill_sentinel(lse, n * sizeof *lse);
+        assert_int_equal(mha_attention_f64(&d, NULL, NULL, NULL, NULL, NULL, lse), MHA_OK);
+        assert_true(close_enough("zero widths f64", lse, want, n, 0, 1e-15));
+        fill_sentinel(lsef, n * sizeof *lsef);
+        assert_int_equal(mha_attention(&d, NULL, NULL, NULL, NULL, NULL, lsef), MHA_OK);
+        assert_true(close_enough_f32("zero widths f32", lsef, want, n, 0, 1e-6));
+        fill_sentinel(lsef, n * sizeof *lsef);
+        assert_int_equal(mha_attention_bf16(&d, NULL, NULL, NULL, NULL, NULL, lsef), MHA_OK);
+        assert_true(close_enough_f32("zero widths bf16", lsef, want, n, 0, 1e-6));
+        /* Its workspace stays a few cache lines per worker: nothing in it follows seq_kv. */
+        size_t bytes = 0;
+        assert_int_equal(mha_attention_workspace_size_f64(&d, &bytes), MHA_OK);
+        assert_true(bytes <= 64 * 64);
+    }
+    free(lse), free(want), free(lsef);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -173,6 +235,7 @@ int main(void)
         cmocka_unit_test(out_items_packed_tightly),
         cmocka_unit_test(padded_score_stride_fits_the_blas),
         cmocka_unit_test(workspace_tail_counts_for_overlap),
+        cmocka_unit_test(zero_widths_cost_no_pass_over_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,7 +18,10 @@
  *    arena's pointers and must fail; if the shape is valid but big it gets NULL pointers and
  *    must fail with nothing allocated — huge shapes are rejected, never allocated. (Optional
  *    buffers too big are left out instead; a valid call that would allocate over 64 MiB of
- *    workspace is not made, see allocation_too_big().)
+ *    workspace is not made, see allocation_too_big(), nor one whose own cost by mha.h's rule is
+ *    above a budget, see call_cost());
+ *  - with d_head == 0 and no mask, the lse is the log of each row's visible key count, at any
+ *    seq_kv (check_zero_width_lse()), where the reference would take hours.
  *
  * Input format (missing bytes read as 0; gen_corpus.c writes seeds in it):
  *   op       bits 0-2 entry point (enum fn), bit 3 double
@@ -617,14 +620,28 @@ static double special_value(const call *c, unsigned kind, reader *r)
 }
 
 /* Tame values everywhere, then the input's special values, then whole mask rows at −inf. */
+/* Elements from the arena's start to the end of the last buffer placed in it: nothing past them
+ * is read or written by a call that keeps to its buffers. */
+static size_t used_elems(const call *c)
+{
+    size_t end = 0;
+    for (size_t i = 0; i < c->n_bufs; i++)
+        if (c->b[i].placed && c->b[i].off + c->b[i].bytes > end)
+            end = c->b[i].off + c->b[i].bytes;
+    return (end + c->elem - 1) / c->elem;
+}
+
 static void fill(call *c, reader *r, unsigned char *arena)
 {
-    size_t n = ARENA_BYTES / c->elem;
+    size_t n = ARENA_BYTES / c->elem, used = used_elems(c);
     /* The input's 8 bytes are the state itself, not a seed to mix (| 1: never 0), so the values
-     * of every committed corpus file stay what they were. */
+     * of every committed corpus file stay what they were. The values are drawn in order up to
+     * the last buffer only (the rest of the arena is zeros): the same values where the buffers
+     * are, for a fraction of the draws. */
     rng s = {u64(r) | 1};
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < used; i++)
         store(c, arena, i, rng_uniform(&s, -TAME, TAME));
+    memset(arena + used * c->elem, 0, ARENA_BYTES - used * c->elem);
     unsigned specials = u8(r) % 9;
     for (unsigned k = 0; k < specials; k++) {
         size_t at = u16(r) % n;
@@ -816,6 +833,31 @@ static void compare(const call *c, const unsigned char *arena, const double *wan
     }
 }
 
+/* d_head == 0 without a mask: every score is the empty dot product 0, so whatever the inputs and
+ * however many keys (the reference is too slow for a huge seq_kv), row i's lse is log n_i, n_i
+ * the keys it sees (bottom-right causal: j ≤ i + seq_kv − seq_q), and −inf when it sees none. */
+static void check_zero_width_lse(const call *c, const unsigned char *arena)
+{
+    const mha_attention_desc *d = &c->desc;
+    const buf *l = &c->b[5];
+    if (c->b[3].ptr || !l->ptr || l->bytes == 0)
+        return;
+    const double u = c->f64 ? 0x1p-53 : 0x1p-24;
+    for (size_t i = 0; i < d->seq_q; i++) {
+        size_t n = d->seq_kv;
+        if (d->flags & MHA_CAUSAL)
+            n = i + 1 + d->seq_kv <= d->seq_q ? 0 : i + 1 + d->seq_kv - d->seq_q;
+        const double want = n ? log((double)(n < d->seq_kv ? n : d->seq_kv)) : -HUGE_VAL;
+        for (size_t bh = 0; bh < d->batch * d->n_heads; bh++) {
+            const size_t at = l->off / c->elem + bh * d->seq_q + i;
+            const double got = load(c, arena, at);
+            CHECK(isinf(want) ? got == want : fabs(got - want) <= 8 * u * (1 + fabs(want)),
+                  "lse[%zu] is %.17g, log of %zu visible keys %.17g", at - l->off / c->elem, got, n,
+                  want);
+        }
+    }
+}
+
 static void check_status_range(const call *c, mha_status s)
 {
     CHECK(s >= MHA_OK && s <= MHA_ERR_WORKSPACE_TOO_SMALL, "unknown status %d", (int)s);
@@ -828,11 +870,17 @@ static void check_status_range(const call *c, mha_status s)
 }
 
 /* FUZZ_TRACE=1 in the environment: one line per call, to see what a corpus exercises. */
-static void trace(const call *c, mha_status s, unsigned long made, bool placed)
+static bool tracing(void)
 {
     static int on = -1;
     if (on < 0)
         on = getenv("FUZZ_TRACE") != NULL;
+    return on;
+}
+
+static void trace(const call *c, mha_status s, unsigned long made, bool placed)
+{
+    const bool on = tracing();
     if (on)
         fprintf(stderr, "%-20s %-6s expect %-7s -> %-38s allocs %lu%s\n", fn_names[c->fn],
                 c->f64 ? "double" : "float",
@@ -871,9 +919,10 @@ static void run_query(call *c, reader *r)
     CHECK(s == MHA_OK || bytes == (size_t)0xA5A5A5A5A5A5A5A5ull, "*bytes written on error");
 }
 
-/* Small buffers can still ask for a big workspace (seq_kv = INT_MAX with empty heads and an lse
- * output): a valid call that really allocates it, which libFuzzer's malloc limit would report as a
- * crash. Such calls are not made; their validation is exercised by _ws and the query. */
+/* Small buffers could once ask for a big workspace (seq_kv = INT_MAX with empty heads and an lse
+ * output, before d_head == 0 had its own schedule): a valid call that really allocates it, which
+ * libFuzzer's malloc limit would report as a crash. Such calls are not made; their validation is
+ * exercised by _ws and the query. */
 #define MAX_WORKSPACE ((size_t)64 << 20)
 
 static bool allocation_too_big(const call *c)
@@ -892,6 +941,61 @@ static bool allocation_too_big(const call *c)
                           : mha_attention_workspace_size(&d, &bytes);
     return s == MHA_OK && bytes > MAX_WORKSPACE;
 }
+
+/* What the call itself may cost by mha.h's rule, O(bytes read + bytes written + the flops of its
+ * non-empty products), in element operations: every element of every buffer passed, 2·d per
+ * product term of each product that has columns (Q·Kᵀ needs d_head > 0, P·V d_v > 0, and both
+ * keys), and SCORE_OPS per score for the softmax's exp. Counted from the shape, never from the
+ * library's schedule. */
+#define SCORE_OPS 20.0
+
+static double call_cost(const call *c)
+{
+    double cost = 0;
+    for (size_t i = 0; i < c->n_bufs; i++) {
+        const buf *b = &c->b[i];
+        if (b->present && b->elem != 1) /* the workspace is the library's, sized by the plan */
+            cost += (double)b->items * (double)b->rows * (double)b->width;
+    }
+    double rows, keys, d_qk, d_pv; /* score rows (all heads and items), keys, product widths */
+    switch (c->fn) {
+    case FN_QKV:
+    case FN_QKV_FUSED:
+        return cost + 6 * (double)c->seq * (double)c->d_model * (double)c->d_model;
+    case FN_SELF:
+    case FN_MULTI_HEAD:
+        if (c->n_heads == 0 || c->d_model % c->n_heads != 0)
+            return cost;
+        rows = (double)c->n_heads * (double)c->seq;
+        keys = (double)c->seq;
+        d_qk = d_pv = (double)(c->d_model / c->n_heads);
+        break;
+    case FN_ATTENTION:
+    case FN_ATTENTION_WS:
+        if (attention_is_empty(c))
+            return cost;
+        rows = (double)c->desc.batch * (double)c->desc.n_heads * (double)c->desc.seq_q;
+        keys = (double)c->desc.seq_kv;
+        d_qk = (double)c->desc.d_head;
+        d_pv = (double)c->desc.d_v;
+        break;
+    default: /* merge: its buffers are its work */
+        return cost;
+    }
+    if (d_qk > 0)
+        cost += rows * keys * (2 * d_qk + SCORE_OPS);
+    if (d_pv > 0)
+        cost += rows * keys * 2 * d_pv;
+    return cost;
+}
+
+/* A valid call above this cost is not made (its validation is still exercised: calls that must
+ * fail are made whatever their shape, and must fail before any work). libFuzzer reports an input
+ * that runs past its -timeout as a finding, so every call must stay well under a second in the
+ * fuzz build, where sanitizers and coverage slow the library's own loops several times over
+ * (docs/HARDENING.md: the measurement behind this value). Calls of zero-width heads over any
+ * seq_kv cost their lse alone, and are made. */
+#define CALL_BUDGET 1e8
 
 /* Iterations of the reference's loops, roughly (every loop counts one more than its length, as
  * an empty inner loop still costs its outer ones); above a limit it is not run. */
@@ -1079,11 +1183,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         c.fail_nth = 1 + u8(&r) % 3;
     if (allocation_too_big(&c))
         return 0;
+    const double cost = call_cost(&c);
+    if (c.expect != MUST_FAIL && cost > CALL_BUDGET) {
+        if (tracing())
+            fprintf(stderr, "%-20s %-6s not made: it may cost %.3g, above the budget\n",
+                    fn_names[c.fn], c.f64 ? "double" : "float", cost);
+        return 0;
+    }
 
     mha_alloc_fail_nth(c.fail_nth);
     mha_status s = invoke(&c);
     unsigned long made = mha_alloc_fail_nth(0);
     trace(&c, s, made, all_placed);
+    if (tracing())
+        fprintf(stderr, "%20s cost %.3g\n", "", cost);
 
     check_status_range(&c, s);
     if (s != MHA_OK) {
@@ -1104,11 +1217,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(!c.fail_nth || made < c.fail_nth, "success through an injected failure");
     if (!all_placed)
         return 0; /* an empty call with NULL pointers */
-    for (size_t i = 0; i < ARENA_BYTES; i++)
-        CHECK(writable[i] || arena[i] == before[i], "byte %zu outside every output changed", i);
+    /* Block by block, byte by byte only where a block changed (most of the arena does not). */
+    for (size_t at = 0; at < ARENA_BYTES; at += 256)
+        for (size_t i = at; memcmp(arena + at, before + at, 256) != 0 && i < at + 256; i++)
+            CHECK(writable[i] || arena[i] == before[i], "byte %zu outside every output changed", i);
+    if (attention && c.desc.d_head == 0)
+        check_zero_width_lse(&c, arena);
     if (!tame(&c, before) || reference_cost(&c) > 5e7)
         return 0;
-    size_t n = ARENA_BYTES / c.elem;
+    size_t n = used_elems(&c); /* every buffer the reference reads or writes */
     for (size_t i = 0; i < n; i++)
         ref_in[i] = ref_out[i] = load(&c, before, i);
     reference(&c, ref_in, ref_out);

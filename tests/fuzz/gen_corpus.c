@@ -352,6 +352,27 @@ static void attention(const char *dir)
         plain_values(&s, 40);
         save(dir, "att_null_q", &s);
     }
+    { /* issue 26: zero-width heads (d_head = d_v = 0) over 838 862 435 keys, an lse, 1635 heads
+       * on 5 kv heads: each row's lse is the log of its key count, for the cost of writing it */
+        NEW(ATTENTION | F64, LSE);
+        desc(&s, 1, 5, 838862435, 5, 327, 0, 0, 0), put(&s, 0), put(&s, 0);
+        plain_values(&s, 42);
+        save(dir, "att_zero_widths_huge_seq_kv", &s);
+    }
+    { /* the same, causal, two items: the first rows see L − 4 keys, the last L */
+        NEW(ATTENTION, LSE);
+        desc(&s, 2, 5, 838862435, 5, 327, 0, 0, 0), put(&s, 1), put(&s, 0);
+        plain_values(&s, 43);
+        save(dir, "att_zero_widths_huge_seq_kv_causal", &s);
+    }
+    { /* d_head 0 with V: every score is its mask entry; GQA, causal, a mask per item with rows
+       * at −inf */
+        NEW(ATTENTION, MASK | LSE);
+        desc(&s, 2, 7, 9, 2, 3, 0, 4, MASK_PER_ITEM), put(&s, 1); /* mask item padding */
+        put(&s, 1), put(&s, 0);
+        values(&s, 44, NULL, 0, 0x13);
+        save(dir, "att_zero_d_head_mask", &s);
+    }
     { /* denormal inputs */
         NEW(ATTENTION, 0);
         desc(&s, 1, 4, 4, 1, 1, 4, 4, 0), put(&s, 0), put(&s, 0);
@@ -504,6 +525,13 @@ static const finding findings_list[] = {
      {0x05, 0xFB, 0x77, 0xC4, 0x8D, 0x22, 0x7F, 0x00, 0x00, 0x52, 0xFE,
       0x43, 0x45, 0xC2, 0x49, 0x41, 0xFD, 0x00, 0xFF, 0xFF, 0xFF, 0xFF,
       0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFE, 0xFF, 0xFF}},
+    {"att_f64_zero_widths_16m_keys",
+     "f64, 9 items of 6 rows, 6 heads, d_head = d_v = 0, an lse over 16 908 287 keys: the driver "
+     "walked every (head, row, key), 39 s under ASan (issue 26); now the lse alone",
+     31,
+     {0x0C, 0x18, 0x16, 0x06, 0xFF, 0xFF, 0xFF, 0x01, 0x01, 0x00, 0x00,
+      0x00, 0x00, 0x01, 0xBC, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03,
+      0x04, 0x00, 0x00, 0x14, 0x00, 0x00, 0x14, 0x00, 0x01}},
     {"harness_mask_rows_overlap",
      "the harness looped over 2^64 mask rows of ld_mask 0 (a timeout, not a library bug)",
      108,

@@ -544,13 +544,15 @@ static void ring_even_shards(void)
     free(lens);
 }
 
-/* GQA, MQA, d_v != d_head, custom scale, batches and padded strides over random uneven shards. */
+/* GQA, MQA, d_v != d_head, custom scale, batches and padded strides over random uneven shards;
+ * d_head 0 (every score 0: each row averages the V rows it sees, across shards). */
 static void ring_uneven_shards_gqa(void)
 {
     const shape shapes[] = {
         {1, 4, 2, 8, 8, 0, false, 0},   {1, 4, 2, 8, 8, 0, true, 0},
         {2, 3, 1, 5, 7, -0.8, true, 3}, {2, 6, 3, 4, 9, 0, false, 1},
-        {3, 2, 1, 16, 4, 0.3, true, 2},
+        {3, 2, 1, 16, 4, 0.3, true, 2}, {2, 4, 2, 0, 5, 0, true, 1},
+        {1, 3, 3, 0, 4, 0, false, 0},
     };
     size_t *lens = xcalloc((size_t)size, sizeof *lens);
     rng r = rng_seeded(99);
@@ -749,13 +751,14 @@ static void zigzag_even(void)
 }
 
 /* Totals whose 2P chunks differ by one row, over GQA, MQA, d_v != d_head, custom scale, batches
- * and padded strides. */
+ * and padded strides, and d_head 0. */
 static void zigzag_uneven_gqa(void)
 {
     const shape shapes[] = {
         {1, 4, 2, 8, 8, 0, true, 0},    {1, 4, 2, 8, 8, 0, false, 0},
         {2, 3, 1, 5, 7, -0.8, true, 3}, {2, 6, 3, 4, 9, 0, false, 1},
         {3, 2, 1, 16, 4, 0.3, true, 2}, {2, 4, 4, 8, 8, 0, true, 1},
+        {2, 4, 2, 0, 5, 0, true, 1},
     };
     size_t *lens = xcalloc((size_t)size, sizeof *lens);
     for (size_t t = 0; t < sizeof shapes / sizeof shapes[0]; t++) {
