@@ -306,8 +306,8 @@ static bool plan_zero_scores(const mha_attention_desc *d, mha_dtype t, mha_plan 
     double work =
         (double)d->batch * (double)d->seq_q *
         ((double)d->seq_kv * (1 + 2 * (double)width) + (double)d->n_heads * (double)(d->d_v + 1));
-    plan->workers = mha_plan_workers(d->n_threads, plan->n_tiles, work);
-    plan->team = plan->workers; /* no GEMM here, so no BLAS to keep serial (mha_plan_team) */
+    /* No GEMM: whatever the BLAS's threading, the tiles can take every worker. */
+    plan->workers = plan_workers(d->n_threads, plan->n_tiles, work >= PARALLEL_MIN_FLOPS, true);
     return mha_mul_ok(plan->tile_bytes, plan->workers, &plan->ws_bytes) &&
            mha_add_ok(plan->ws_bytes, MHA_ALIGN, &plan->ws_bytes);
 }

@@ -50,9 +50,8 @@ static void zero_scores_add(const mha_attention_desc *d, const zero_scores_tile 
 static void zero_scores_store(const mha_attention_desc *d, const zero_scores_tile *t, size_t i,
                               REAL row_max, REAL row_sum, STORE *out, REAL *lse)
 {
-    if (t->width != 0)
-        memcpy(t->row, t->acc, t->width * sizeof *t->row);
-    const REAL l = normalise_row(t->row, t->width, row_max, row_sum);
+    normalise_row(t->acc, t->row, t->width, row_sum);
+    const REAL l = lse ? row_lse(row_max, row_sum) : 0;
     const size_t group = d->n_heads / d->n_kv_heads;
     for (size_t h = 0; h < d->n_heads; h++) {
         if (d->d_v != 0) {
@@ -121,12 +120,12 @@ static void zero_scores_attend(const mha_attention_desc *d, const mha_plan *plan
     const size_t blocks = plan->n_tiles / d->batch;
     size_t next = 0;
 #ifdef _OPENMP
-#pragma omp parallel num_threads((int)plan->team) if (plan->team > 1)
+#pragma omp parallel num_threads((int)plan->workers) if (plan->workers > 1)
 #endif
     {
-        size_t worker = worker_index(), index;
+        size_t worker = begin_worker(false), index; /* no GEMM here */
         unsigned char *own = base + worker * plan->tile_bytes;
-        while (worker < plan->workers && (index = claim_tile(&next)) < plan->n_tiles) {
+        while ((index = claim_tile(&next)) < plan->n_tiles) {
             zero_scores_tile t;
             t.b = index / blocks;
             t.i0 = index % blocks * plan->tile_rows;
