@@ -459,6 +459,16 @@ static tile_work sub_work(const mha_attention_desc *d, const tile_work *w, size_
     return s;
 }
 
+/* The tile's out rows, fetched for writing while its GEMMs run: they are written once, at the end,
+ * and a cold row otherwise stalls the last pass on every line (rows of a batch too big for the
+ * caches, a stride of n_heads·d_v apart). */
+static void prefetch_out(const mha_attention_desc *d, const tile *t)
+{
+    for (size_t r = 0; r < t->m && d->d_v != 0; r++)
+        for (size_t c = 0; c < d->d_v * sizeof(STORE); c += MHA_ALIGN)
+            __builtin_prefetch((const char *)(t->out + r * t->ld_out) + c, 1, 1);
+}
+
 /* The tile's keys in blocks of plan->key_block, in order (one block when it covers them all);
  * per block, each score block of plan->score_rows rows in turn:
  *   S = scale · Q_rows · K_blockᵀ, the online softmax of S, out (+)= S · V_block,
@@ -473,6 +483,7 @@ static void run_tile(const mha_attention_desc *d, const mha_plan *plan, const ti
     else
         widen_rows(t->q, t->ld_q, t->m, d->d_head, w.a_wide);
 #endif
+    prefetch_out(d, t);
     for (size_t r = 0; r < t->m; r++) {
         w.row_max[r] = -(REAL)INFINITY;
         w.row_sum[r] = 0;
