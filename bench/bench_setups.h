@@ -6,7 +6,8 @@
  *   (b) Python, torch imported before mha (likewise);
  *   (c) a C program whose pthreads OpenBLAS was loaded first (it leads the library path);
  *   (d) the default build's OpenMP OpenBLAS, nothing set;
- *   (e) tuned: OPENBLAS_NUM_THREADS=1 and OMP_NUM_THREADS = cores, the reference speed.
+ *   (e) tuned: OPENBLAS_NUM_THREADS=1 and OMP_NUM_THREADS = cores, the reference speed, in C
+ *       and in Python (mha imported first).
  * Every child starts with OMP_NUM_THREADS and OPENBLAS_NUM_THREADS removed from the bench's own
  * environment (and (e) given its values); OPENBLAS_CORETYPE, if set, is passed on unchanged. */
 #ifndef MHA_BENCH_SETUPS_H

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 """One Python setup of mha_bench --suite setups (bench/bench_setups.h): numpy or torch imported
-before mha, as a user writes it, then the same checked calls as the C children, through the mha
+before mha as a user writes it (or mha first: the tuned setup's), then the same checked calls as the C children, through the mha
 package as a user calls it. One line per case on stdout, which the parent bench reads:
 
     runtime <what mha.runtime_info() says>
@@ -27,7 +27,7 @@ HALF_U = {"bf16": 2.0**-8, "f16": 2.0**-11}
 
 def parse():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--first", choices=("numpy", "torch"), required=True)
+    p.add_argument("--first", choices=("mha", "numpy", "torch"), required=True)
     p.add_argument("--dtype", default="f32")
     p.add_argument("--setup-cases", required=True)
     p.add_argument("--reps", type=int, default=0)

@@ -45,10 +45,13 @@
  *    never changes BLAS settings (e.g. its thread count): concurrent calls on
  *    disjoint outputs are safe. BLAS threading is the caller's to configure;
  *    libmha reads it and never nests its own threads inside a threaded BLAS.
- *    It runs whole tiles (GEMM, softmax, GEMM) on OpenMP workers (OMP_NUM_THREADS,
- *    default: every core) whatever the process's BLAS: over a BLAS that runs
- *    serially inside them (single-threaded, or the OpenMP OpenBLAS of the
- *    default build), its float and double GEMMs run on that BLAS; over a
+ *    It runs whole tiles (GEMM, softmax, GEMM) on OpenMP workers, as many as
+ *    OMP_NUM_THREADS says when the process starts, else one per processor (a
+ *    count another library sets at run time with omp_set_num_threads, as
+ *    PyTorch does when imported, is its own, not libmha's; cap libmha's with
+ *    mha_attention_desc.n_threads), whatever the process's BLAS: over a BLAS
+ *    that runs serially inside them (single-threaded, or the OpenMP OpenBLAS of
+ *    the default build), its float and double GEMMs run on that BLAS; over a
  *    threaded one (e.g. the pthreads OpenBLAS that numpy or torch loaded
  *    first), float runs on oneDNN's sgemm when libmha was built with oneDNN,
  *    and double (or float without oneDNN) runs tile after tile on the BLAS's
@@ -416,10 +419,11 @@ typedef struct mha_attention_desc {
     double scale;          /**< multiplies Q·Kᵀ; default 1/sqrt(d_head) */
     unsigned flags;        /**< 0 or MHA_CAUSAL */
     /** Worker threads the library may run tiles on (OpenMP). 0 (default): decided per call —
-     *  as many as OpenMP allows (OMP_NUM_THREADS) when the call's GEMMs can run one per core
-     *  (a BLAS serial inside the workers, oneDNN, or no GEMM at all: decode), else 1, leaving
-     *  the parallelism to a threaded BLAS inside each GEMM (the two together would
-     *  oversubscribe the cores); see the conventions at the top and mha_runtime.setup.
+     *  OMP_NUM_THREADS's first value as the process started, else one per processor (see the
+     *  conventions at the top; OMP_THREAD_LIMIT caps it), when the call's GEMMs can run one
+     *  per core (a BLAS serial inside the workers, oneDNN, or no GEMM at all: decode), else 1,
+     *  leaving the parallelism to a threaded BLAS inside each GEMM (the two together would
+     *  oversubscribe the cores); see mha_runtime.setup.
      *  k > 0: at most k workers; with double over a threaded BLAS the caller then owns the
      *  BLAS's thread count (set it to 1 for k > 1). In a call of several tiles every worker,
      *  even a single one, runs its GEMMs on its own thread (the default build's OpenMP

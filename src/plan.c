@@ -7,6 +7,7 @@
 #include "validate.h"
 
 #include <limits.h>
+#include <stdlib.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -141,14 +142,29 @@ static bool gemms_fit_workers(mha_gemm_backend gemm)
     return gemm == MHA_GEMM_ONEDNN || mha_blas_threads() == 1;
 }
 
-/* Workers for n_tiles items when the caller asked for `requested` (0: decide): all of OpenMP's
+size_t mha_plan_cores(void)
+{
+#ifdef _OPENMP
+    const char *env = getenv("OMP_NUM_THREADS");
+    char *end = NULL;
+    unsigned long n = env ? strtoul(env, &end, 10) : 0;
+    if (n > 0 && end != env && (*end == '\0' || *end == ','))
+        return n;
+    int procs = omp_get_num_procs();
+    return procs > 0 ? (size_t)procs : 1;
+#else
+    return 1;
+#endif
+}
+
+/* Workers for n_tiles items when the caller asked for `requested` (0: decide): mha_plan_cores()
  * when the call is `big` enough to wake them and its GEMMs (if any) `fit` workers, else one. */
 static size_t plan_workers(size_t requested, size_t n_tiles, bool big, bool fit)
 {
 #ifdef _OPENMP
     size_t limit = (size_t)omp_get_thread_limit();
     if (requested == 0)
-        requested = fit && big ? (size_t)omp_get_max_threads() : 1;
+        requested = fit && big ? mha_plan_cores() : 1;
     requested = requested < limit ? requested : limit;
 #else
     (void)big, (void)fit;

@@ -72,6 +72,13 @@ typedef struct mha_plan {
  * costs the call no workers; else the BLAS on its own threads, under one worker. */
 mha_gemm_backend mha_plan_gemm(mha_dtype t);
 
+/* The workers a large call takes unless the caller caps them (mha_attention_desc.n_threads):
+ * OMP_NUM_THREADS as the process was started with it (its first value), else every processor
+ * OpenMP sees. Not omp_get_max_threads(): another library may have set the calling thread's count
+ * for its own pool (PyTorch sets it to its intra-op threads when imported), which says nothing
+ * about libmha's workers. 1 without OpenMP. */
+size_t mha_plan_cores(void);
+
 /* Workers for n_tiles independent items of type t worth `flops` in all, whose GEMMs run on
  * mha_plan_gemm(t), when the caller asked for `requested` (0: decide). Always ≥ 1. */
 size_t mha_plan_workers(mha_dtype t, size_t requested, size_t n_tiles, double flops);

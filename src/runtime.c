@@ -13,10 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 enum isa_class { ISA_UNKNOWN, ISA_OLDER, ISA_AVX2, ISA_AVX512 };
 static const char *const isa_names[] = {"", "pre-AVX2", "AVX2", "AVX-512"};
 
@@ -46,11 +42,11 @@ static enum isa_class cpu_class(const char *cpu_isa)
                                            : ISA_UNKNOWN;
 }
 
-/* The workers OpenMP would give a large call (0: no OpenMP in this build). */
+/* The workers a large call may take (0: no OpenMP in this build). */
 static int openmp_cores(void)
 {
 #ifdef _OPENMP
-    return omp_get_max_threads();
+    return (int)mha_plan_cores();
 #else
     return 0;
 #endif
