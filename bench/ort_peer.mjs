@@ -53,7 +53,9 @@ function parseArgs(argv) {
     else if (a in numeric) o[numeric[a]] = Number(argv[++i]);
     else throw new Error(`unknown option ${a}`);
   }
-  if (o.dModel % o.heads) throw new Error(`--heads ${o.heads} does not divide --d-model ${o.dModel}`);
+  if (o.dModel % o.heads) {
+    throw new Error(`--heads ${o.heads} does not divide --d-model ${o.dModel}`);
+  }
   for (const op of o.ops) if (!(op in OPS)) throw new Error(`unknown op ${op} (mha, attention)`);
   return o;
 }
@@ -101,7 +103,8 @@ function loadOrt(ortDir) {
     return { ort, dir: found.dir, version };
   } catch (e) {
     // E.g. no native binary for this platform in the package.
-    return { reason: `onnxruntime-node in ${found.dir} does not load: ${e.message.split('\n')[0]}` };
+    const why = e.message.split('\n')[0];
+    return { reason: `onnxruntime-node in ${found.dir} does not load: ${why}` };
   }
 }
 
@@ -196,7 +199,9 @@ function randomInputs(count, seed) {
 function readInputs(dir, count) {
   return ['q', 'k', 'v'].map((n) => {
     const b = readFileSync(join(dir, `${n}.f32`));
-    if (b.length !== 4 * count) throw new Error(`${n}.f32 has ${b.length} bytes, want ${4 * count}`);
+    if (b.length !== 4 * count) {
+      throw new Error(`${n}.f32 has ${b.length} bytes, want ${4 * count}`);
+    }
     return new Float32Array(b.buffer, b.byteOffset, count);
   });
 }
@@ -234,7 +239,8 @@ async function timeOp(ort, o, name, data) {
       executionMode: 'sequential', graphOptimizationLevel: 'all',
       enableProfiling: true, profileFilePrefix: join(profileDir, 'ort'),
     });
-    const feeds = Object.fromEntries(spec.inputs.map((n, i) => [n, new ort.Tensor('float32', data[i], dims)]));
+    const feeds = Object.fromEntries(
+      spec.inputs.map((n, i) => [n, new ort.Tensor('float32', data[i], dims)]));
     const run = async () => {
       const t0 = performance.now();
       const out = await session.run(feeds);
@@ -250,6 +256,11 @@ async function timeOp(ort, o, name, data) {
     }
     session.endProfiling();
     const events = kernelEvents(profileDir);
+    // One event per run, or the op did not run as the single kernel this script times (ORT
+    // could have expanded it into a subgraph of other nodes).
+    if (events.length !== wall.length + 1) {
+      throw new Error(`${events.length} kernel events for ${wall.length + 1} runs`);
+    }
     const kernel = events.slice(-wall.length).map((e) => e.dur / 1e3);  // µs -> ms
     const last = events.at(-1)?.args ?? {};
     if (o.inputs) writeFileSync(join(o.inputs, `out-${name}.f32`), Buffer.from(output.data.buffer,
@@ -260,8 +271,8 @@ async function timeOp(ort, o, name, data) {
       kernel_ms: median(kernel), kernel_ms_min: Math.min(...kernel), wall_ms: median(wall),
       runs: wall.length, provider: last.provider ?? null,
       // The most the kernel's allocator held at once (its inputs' copies, output and scratch):
-      // an unfused kernel keeps the whole batch·heads·seq² score matrix, a flash kernel blocks of
-      // it, so this tells which one ran.
+      // an unfused kernel keeps the whole batch·heads·seq² score matrix, a flash kernel blocks
+      // of it, so this tells which one ran.
       kernel_mem_peak_mib: Number(last.mem_in_use_peak ?? NaN) / 2 ** 20,
       pool_threads: poolThreads(last),
     };
@@ -282,15 +293,18 @@ async function main() {
     return;
   }
   if (o.probe) {
-    console.log(JSON.stringify({ ort_version: loaded.version, dir: loaded.dir, node: process.version }));
+    console.log(JSON.stringify({ ort_version: loaded.version, dir: loaded.dir,
+      node: process.version }));
     return;
   }
   const count = o.batch * o.seq * o.dModel;
-  const data = o.inputs ? readInputs(o.inputs, count) : [1, 2, 3].map((s) => randomInputs(count, s));
+  const data = o.inputs ? readInputs(o.inputs, count)
+    : [1, 2, 3].map((seed) => randomInputs(count, seed));
   const shape = { batch: o.batch, seq: o.seq, d_model: o.dModel, heads: o.heads, causal: o.causal };
   for (const name of o.ops) {
     const r = await timeOp(loaded.ort, o, name, data);
-    console.log(JSON.stringify({ ...shape, ort_version: loaded.version, threads: o.threads, ...r }));
+    const line = { ...shape, ort_version: loaded.version, threads: o.threads, ...r };
+    console.log(JSON.stringify(line));
   }
 }
 
