@@ -6,7 +6,7 @@
  * public shared library, where that symbol is hidden, and linking the internal static copy as
  * well would give the bench two libmhas. The ceiling is the backend at its best on one dense
  * product, as cblas_sgemm is for float: the same matmul primitive, dense operands and fixed
- * shapes that the library's native path builds (src/blas_onednn.c), without libmha around it. */
+ * shapes that the library's native path builds (src/gemm/gemm_onednn.c), without libmha around it. */
 #include "bench_bf16_peak.h"
 
 #include "bench_util.h"
@@ -29,7 +29,7 @@ struct bench_bf16_gemm {
     char impl[64];
 };
 
-/* The library's own test (src/blas_onednn.c): the effective ISA, which honours
+/* The library's own test (src/gemm/gemm_onednn.c): the effective ISA, which honours
  * ONEDNN_MAX_CPU_ISA, contains avx512_core_bf16 (AMX's does too). */
 static bool native_bf16(void)
 {

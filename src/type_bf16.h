@@ -4,7 +4,7 @@
  *   TYPE_NAME                                 bf16 or f16, as the public names spell it
  *   WIDEN(src, dst, n), NARROW(src, dst, n)   rows of STORE to REAL and back (round to nearest
  *                                             even), convert.h
- *   HALF_GEMM, HALF_GEMM_OUT                  the native half GEMM backend (blas.h), with a cache
+ *   HALF_GEMM, HALF_GEMM_OUT                  the native half GEMM backend (gemm.h), with a cache
  *                                             of primitives first: false when it cannot run, and
  *                                             the caller widens to float */
 #include "dtype.h"

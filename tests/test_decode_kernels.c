@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The decode kernels (src/decode_kernels.h): every instruction set this CPU runs, for every
+/* The decode kernels (src/kernels/decode_kernels.h): every instruction set this CPU runs, for every
  * stored type, against the portable C row of the same table, on random shapes whose widths fall
  * on and off the vector lanes and whose row counts cross the register blocks. Only the order of
  * the sums differs between them, so they agree to a few ulps of the arithmetic (float for f32,

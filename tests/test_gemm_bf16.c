@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The bf16 GEMM of blas.h (oneDNN) against a double-precision reference on bf16-exact inputs
+/* The bf16 GEMM of gemm.h (oneDNN) against a double-precision reference on bf16-exact inputs
  * when this build and CPU run it natively; otherwise, that every call declines and writes
  * nothing. */
-#include "blas.h"
+#include "gemm.h"
 #include "common/test_util.h"
 
 /* One product: C (m×n, ldc) = alpha · A (m×k, lda) · op(B) + beta · C. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The kernel-class judgement of mha_runtime_info (src/runtime.h), on every kind of pairing: the
+/* The kernel-class judgement of mha_runtime_info (src/api/runtime.h), on every kind of pairing: the
  * machine under test has only one CPU and one core choice, and tests never set OPENBLAS_CORETYPE.
  */
 #include "common/test_util.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The BLAS boundary: size_t in, int out, row-major GEMM. */
-#include "blas.h"
+#include "gemm.h"
 
 #include "mha_assert.h"
 

@@ -4,7 +4,7 @@
 #ifndef MHA_PLAN_H
 #define MHA_PLAN_H
 
-#include "blas.h"
+#include "gemm.h"
 #include "dtype.h"
 #include "mha.h"
 
@@ -58,7 +58,7 @@ typedef struct mha_plan {
     size_t p_at;      /* P in the stored type, for the native P·V */
     size_t q_pack_at, kv_pack_at; /* native: the Q tile and a key block's K then V rows, dense (the
                                      backend's fastest kernels, AMX, take dense operands only) */
-    size_t cache_at;              /* native: the worker's cache of GEMM primitives (blas.h) */
+    size_t cache_at;              /* native: the worker's cache of GEMM primitives (gemm.h) */
     size_t lanes_q_at;            /* decode: the query rows transposed (qt of decode_kernels.h) */
     mha_gemm_backend gemm;        /* who multiplies REAL operands (mha_plan_gemm) */
     size_t workers;               /* threads running tiles; each owns one tile's workspace */

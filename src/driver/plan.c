@@ -2,7 +2,7 @@
 /* Tile shape and workspace size for one attention call. */
 #include "plan.h"
 
-#include "blas.h"
+#include "gemm.h"
 #include "decode_kernels.h"
 #include "validate.h"
 

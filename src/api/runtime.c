@@ -2,7 +2,7 @@
 /* mha_runtime_info: what the library runs on — the BLAS as it describes itself, the library's
  * workers, the softmax kernel, and whether the BLAS's kernels fall short of the CPU. */
 #include "runtime.h"
-#include "blas.h"
+#include "gemm.h"
 #include "mha.h"
 #include "plan.h"
 #include "softmax.h"

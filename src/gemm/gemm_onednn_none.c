@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The oneDNN GEMMs of blas.h in a build without oneDNN: never native, every call declines (false,
+/* The oneDNN GEMMs of gemm.h in a build without oneDNN: never native, every call declines (false,
  * C untouched): bf16 is widened to f32, and f32 runs on the BLAS. */
-#include "blas.h"
+#include "gemm.h"
 
 bool mha_gemm_onednn_sgemm(void)
 {

@@ -35,7 +35,7 @@ mha_softmax_row_fn_f32 *mha_softmax_pick_f32(void);
 mha_softmax_row_fn_f64 *mha_softmax_pick_f64(void);
 
 /* The fused half kernel this CPU has (AVX-512 float for bf16), or NULL: then the caller rounds the
- * row itself. f16 has none, since nothing multiplies f16 natively here (blas.h). */
+ * row itself. f16 has none, since nothing multiplies f16 natively here (gemm.h). */
 mha_softmax_row_to_fn_bf16 *mha_softmax_pick_to_bf16(void);
 mha_softmax_row_to_fn_f16 *mha_softmax_pick_to_f16(void);
 

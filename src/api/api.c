@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The exported functions, float and double, from one template (api_impl.h). */
 #include "alloc.h"
-#include "blas.h"
+#include "gemm.h"
 #include "convert.h"
 #include "driver.h"
 #include "mha.h"

@@ -64,7 +64,7 @@ bool mha_blas_serial_in_parallel(void);
  * itself; the others are left as they are. */
 void mha_blas_describe(mha_runtime *r);
 
-/* bf16 GEMM (oneDNN's matmul, src/blas_onednn.c; src/blas_onednn_none.c in a build without it).
+/* bf16 GEMM (oneDNN's matmul, src/gemm/gemm_onednn.c; src/gemm/gemm_onednn_none.c in a build without it).
  * Every call either runs the whole product and returns true, or returns false with C untouched:
  * the backend cannot run it (not built, no bf16 units, a oneDNN error, or only oneDNN's reference
  * kernel would), and the caller then widens to f32 and calls mha_gemm_f32. Products of bf16 are

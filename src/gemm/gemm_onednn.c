@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The GEMMs on oneDNN (blas.h): bf16 × bf16 → f32 on its matmul primitive, and f32 on its sgemm
+/* The GEMMs on oneDNN (gemm.h): bf16 × bf16 → f32 on its matmul primitive, and f32 on its sgemm
  * for a process whose BLAS would thread inside libmha's workers; built only when oneDNN is found,
- * blas_onednn_none.c stands in otherwise.
+ * gemm_onednn_none.c stands in otherwise.
  *
  * f32: dnnl_sgemm, stateless, row-major, its jit kernels from AVX2 up. Like the matmul it runs on
  * the calling thread alone inside an active GNU OpenMP region, where a pthreads OpenBLAS of
@@ -31,7 +31,7 @@
  * - Determinism. Inside a region the result is bitwise that of one thread. Outside one, gemm:jit
  *   on 2 threads splits k for small m·n (16×16×2048: 173 of 256 entries differ from 1 thread),
  *   so bitwise reproducibility across worker counts needs the GEMMs inside the region. */
-#include "blas.h"
+#include "gemm.h"
 
 #include "alloc.h"
 

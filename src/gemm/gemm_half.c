@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The half-precision side of the GEMM boundary common to builds with and without oneDNN: which
  * half types run natively, bf16's uncached calls, and f16's GEMMs, which always decline
- * (blas.h). */
-#include "blas.h"
+ * (gemm.h). */
+#include "gemm.h"
 
 bool mha_gemm_half_native(mha_dtype t)
 {
