@@ -6,7 +6,8 @@
  * public shared library, where that symbol is hidden, and linking the internal static copy as
  * well would give the bench two libmhas. The ceiling is the backend at its best on one dense
  * product, as cblas_sgemm is for float: the same matmul primitive, dense operands and fixed
- * shapes that the library's native path builds (src/gemm/gemm_onednn.c), without libmha around it. */
+ * shapes that the library's native path builds (src/gemm/gemm_onednn.c), without libmha around it.
+ */
 #include "bench_bf16_peak.h"
 
 #include "bench_util.h"
