@@ -176,10 +176,10 @@ static mha_status run_gemm_replay(const void *ctx)
     return MHA_OK;
 }
 
-/* The tile height is read back from one worker's workspace size, which (src/driver/plan.c) is 64 bytes
- * of alignment slack plus rows × (ld_s + 2 + d_k) elements, ld_s = seq_len rounded up to 64 bytes.
- * If that layout changes, this row is approximate; nothing else depends on it. The replay runs on
- * the calling thread: compare it with --parallel blas. */
+/* The tile height is read back from one worker's workspace size, which (src/driver/plan.c) is 64
+ * bytes of alignment slack plus rows × (ld_s + 2 + d_k) elements, ld_s = seq_len rounded up to 64
+ * bytes. If that layout changes, this row is approximate; nothing else depends on it. The replay
+ * runs on the calling thread: compare it with --parallel blas. */
 static bench_row measure_gemm_replay(const bench_config *c, const pipeline *p,
                                      const mha_attention_desc *desc, const bench_row *mha)
 {
