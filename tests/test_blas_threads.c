@@ -62,8 +62,8 @@ static bool close_enough_f32_f32(const float *a, const float *b, size_t n, doubl
     return true;
 }
 
-static void run(const shape *sh, bool f64, int workers, const void *Q, const void *K,
-                const void *V, void *out, void *lse)
+static void run(const shape *sh, bool f64, int workers, const void *Q, const void *K, const void *V,
+                void *out, void *lse)
 {
     mha_attention_desc d;
     mha_attention_desc_init(&d, sh->seq_q, sh->seq_kv, sh->n_heads, sh->n_kv, sh->d_head, sh->d_v);

@@ -2,8 +2,8 @@
 /* The bf16 GEMM of gemm.h (oneDNN) against a double-precision reference on bf16-exact inputs
  * when this build and CPU run it natively; otherwise, that every call declines and writes
  * nothing. */
-#include "gemm.h"
 #include "common/test_util.h"
+#include "gemm.h"
 
 /* One product: C (m×n, ldc) = alpha · A (m×k, lda) · op(B) + beta · C. */
 typedef struct gemm_case {

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The exported functions, float and double, from one template (api_impl.h). */
 #include "alloc.h"
-#include "gemm.h"
 #include "convert.h"
 #include "driver.h"
+#include "gemm.h"
 #include "mha.h"
 #include "validate.h"
 

@@ -18,10 +18,10 @@
  *
  * The normalisation is deferred to O because O has d_v columns where S has seq_kv. Blocks keep
  * the score tile and the workspace independent of seq_kv (FlashAttention-2's schedule). */
-#include "gemm.h"
 #include "convert.h"
 #include "decode_kernels.h"
 #include "driver.h"
+#include "gemm.h"
 #include "mha_assert.h"
 #include "plan.h"
 #include "softmax.h"

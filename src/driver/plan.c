@@ -2,8 +2,8 @@
 /* Tile shape and workspace size for one attention call. */
 #include "plan.h"
 
-#include "gemm.h"
 #include "decode_kernels.h"
+#include "gemm.h"
 #include "validate.h"
 
 #include <limits.h>

@@ -4,8 +4,8 @@
 #ifndef MHA_PLAN_H
 #define MHA_PLAN_H
 
-#include "gemm.h"
 #include "dtype.h"
+#include "gemm.h"
 #include "mha.h"
 
 #include <stdbool.h>

@@ -64,12 +64,12 @@ bool mha_blas_serial_in_parallel(void);
  * itself; the others are left as they are. */
 void mha_blas_describe(mha_runtime *r);
 
-/* bf16 GEMM (oneDNN's matmul, src/gemm/gemm_onednn.c; src/gemm/gemm_onednn_none.c in a build without it).
- * Every call either runs the whole product and returns true, or returns false with C untouched:
- * the backend cannot run it (not built, no bf16 units, a oneDNN error, or only oneDNN's reference
- * kernel would), and the caller then widens to f32 and calls mha_gemm_f32. Products of bf16 are
- * exact in f32; they accumulate in f32 in oneDNN's order. Inside an active OpenMP parallel region
- * (GNU OpenMP: oneDNN's) a call runs on the calling thread alone, bitwise as on one thread;
+/* bf16 GEMM (oneDNN's matmul, src/gemm/gemm_onednn.c; src/gemm/gemm_onednn_none.c in a build
+ * without it). Every call either runs the whole product and returns true, or returns false with C
+ * untouched: the backend cannot run it (not built, no bf16 units, a oneDNN error, or only oneDNN's
+ * reference kernel would), and the caller then widens to f32 and calls mha_gemm_f32. Products of
+ * bf16 are exact in f32; they accumulate in f32 in oneDNN's order. Inside an active OpenMP parallel
+ * region (GNU OpenMP: oneDNN's) a call runs on the calling thread alone, bitwise as on one thread;
  * outside one it uses omp_get_max_threads() threads and may split k (results can then differ in
  * the last bits from one thread's). */
 
