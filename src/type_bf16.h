@@ -21,6 +21,7 @@
 #define RSFX(name) MHA_CAT(name, _f32)
 #define EXP expf
 #define LOG logf
+#define STAGE_IMPL "stage_half_impl.h"
 #define TYPE_NAME bf16
 #define WIDEN mha_widen_bf16
 #define NARROW mha_narrow_bf16

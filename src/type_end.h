@@ -9,6 +9,7 @@
 #undef RSFX
 #undef EXP
 #undef LOG
+#undef STAGE_IMPL
 #undef TYPE_NAME
 #undef WIDEN
 #undef NARROW

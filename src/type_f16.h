@@ -16,6 +16,7 @@
 #define RSFX(name) MHA_CAT(name, _f32)
 #define EXP expf
 #define LOG logf
+#define STAGE_IMPL "stage_half_impl.h"
 #define TYPE_NAME f16
 #define WIDEN mha_widen_f16
 #define NARROW mha_narrow_f16

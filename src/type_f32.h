@@ -10,7 +10,10 @@
  *   SFX(name)    the internal name (name_f32); macro arguments are expanded first
  *   RSFX(name)   the internal name of REAL's code (the GEMM, the softmax kernels), which half
  *                types share with float
- *   EXP, LOG     libm in REAL */
+ *   EXP, LOG     libm in REAL
+ *   STAGE_IMPL   the driver's staging for this type (src/driver/stage_real_impl.h or
+ *                stage_half_impl.h): how its matrices reach the GEMMs and its results the
+ *                caller */
 #include "dtype.h"
 
 #include <float.h>
@@ -25,3 +28,4 @@
 #define RSFX(name) MHA_CAT(name, _f32)
 #define EXP expf
 #define LOG logf
+#define STAGE_IMPL "stage_real_impl.h"

@@ -14,3 +14,4 @@
 #define RSFX(name) MHA_CAT(name, _f64)
 #define EXP exp
 #define LOG log
+#define STAGE_IMPL "stage_real_impl.h"

@@ -253,9 +253,9 @@ static void split_kv_cut(void **state)
         mha_attention_desc_init(&d, 1, cases[i].seq_kv, 32, 8, 128, 128);
         mha_plan plan;
         assert_true(mha_plan_attention(&d, MHA_DTYPE_F32, &plan));
-        assert_true(plan.decode);
-        assert_int_equal(plan.n_chunks, cases[i].chunks);
-        assert_int_equal(plan.chunk_keys, cases[i].keys);
+        assert_int_equal(plan.schedule, MHA_SCHEDULE_DECODE);
+        assert_int_equal(plan.decode.n_chunks, cases[i].chunks);
+        assert_int_equal(plan.decode.chunk_keys, cases[i].keys);
         assert_int_equal(plan.n_tiles, cases[i].chunks);
     }
 }

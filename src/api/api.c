@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The exported functions, float and double, from one template (api_impl.h). */
+/* The exported functions of every type from one template (api_impl.h), with the merge of the
+ * REAL types (api_merge_impl.h) and the conversions of the half types (api_convert_impl.h). */
 #include "alloc.h"
 #include "convert.h"
 #include "driver.h"
@@ -42,17 +43,21 @@ void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, size_t seq_
 /* clang-format off */
 #include "type_f32.h"
 #include "api_impl.h"
+#include "api_merge_impl.h"
 #include "type_end.h"
 
 #include "type_f64.h"
 #include "api_impl.h"
+#include "api_merge_impl.h"
 #include "type_end.h"
 
 #include "type_bf16.h"
 #include "api_impl.h"
+#include "api_convert_impl.h"
 #include "type_end.h"
 
 #include "type_f16.h"
 #include "api_impl.h"
+#include "api_convert_impl.h"
 #include "type_end.h"
 /* clang-format on */

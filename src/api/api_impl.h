@@ -101,37 +101,3 @@ mha_status PUB(mha_self_attention)(const STORE *Q, const STORE *K, const STORE *
 {
     return PUB(mha_multi_head_attention)(Q, K, V, seq_len, d_k, 1, out);
 }
-
-#ifndef WIDEN /* float and double only */
-mha_status PUB(mha_attention_merge)(size_t rows, size_t n_heads, size_t d_v, size_t ld,
-                                    const REAL *out_a, const REAL *lse_a, const REAL *out_b,
-                                    const REAL *lse_b, REAL *out, REAL *lse)
-{
-    mha_status s =
-        mha_validate_merge(DTYPE, rows, n_heads, d_v, ld, out_a, lse_a, out_b, lse_b, out, lse);
-    if (s != MHA_OK || rows == 0 || n_heads == 0)
-        return s;
-    SFX(mha_merge)(rows, n_heads, d_v, ld, out_a, lse_a, out_b, lse_b, out, lse);
-    return MHA_OK;
-}
-#endif
-
-#ifdef WIDEN
-/* The conversions between float and this half type (mha.h): every check, then the row kernel. */
-mha_status MHA_CAT(mha_convert_f32_to_, TYPE_NAME)(const float *src, STORE *dst, size_t n)
-{
-    mha_status s = mha_validate_convert(src, sizeof *src, dst, sizeof *dst, n);
-    if (s == MHA_OK && n > 0)
-        NARROW(src, dst, n);
-    return s;
-}
-
-mha_status MHA_CAT(MHA_CAT(mha_convert_, TYPE_NAME), _to_f32)(const STORE *src, float *dst,
-                                                              size_t n)
-{
-    mha_status s = mha_validate_convert(src, sizeof *src, dst, sizeof *dst, n);
-    if (s == MHA_OK && n > 0)
-        WIDEN(src, dst, n);
-    return s;
-}
-#endif

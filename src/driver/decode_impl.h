@@ -1,25 +1,26 @@
 /* SPDX-License-Identifier: MIT */
-/* The decode path of the attention driver (plan->decode), written once over a type's traits and
- * included by driver_impl.h. For calls with few query rows per kv head (decode, speculative
- * decoding: seq_q · n_heads/n_kv_heads ≤ MHA_DECODE_MAX_ROWS) the GEMMs have a handful of rows
- * and the call is bound by the bytes of K and V it reads. So a work item takes every query row of
- * a few neighbouring kv groups at once (plan->item_groups of them, up to 32 rows: whole K rows of
- * a packed cache) — row r = (head h0 + r / seq_q, query r % seq_q), group_rows = group · seq_q
- * rows per kv group — and streams each K row and each V row of its keys exactly once:
+/* The decode schedule (plan->schedule == MHA_SCHEDULE_DECODE, sizes in plan->decode), written once
+ * over a type's traits and included by driver_impl.h after core_impl.h and the type's staging.
+ * For calls with few query rows per kv head (decode, speculative decoding: seq_q · n_heads /
+ * n_kv_heads ≤ MHA_DECODE_MAX_ROWS) the GEMMs would have a handful of rows and the call is bound by
+ * the bytes of K and V it reads. So a work item takes every query row of a few neighbouring kv
+ * groups at once (item_groups of them, up to 32 rows: whole K rows of a packed cache) — row r =
+ * (head h0 + r / seq_q, query r % seq_q), group_rows = group · seq_q rows per kv group — and
+ * streams each K row and each V row of its keys exactly once:
  *
- * for each block of plan->key_block keys:
+ * for each block of key_block keys:
  *   S = scale · Q_rows · K_blockᵀ     decode kernel: one K row at a time against its group's rows
- *   online softmax of S               the row kernels of the GEMM path (mask, running max/sum)
+ *   online softmax of S               the row kernels of the tiles (mask, running max/sum)
  *   O += S · V_block                  decode kernel: one V row at a time into its group's rows
  * then O_r /= sum_r; lse_r = max_r + log(sum_r).
  *
- * Split-KV (FlashDecoding): with plan->n_chunks > 1 every (batch item, kv groups) is cut into
- * chunks of plan->chunk_keys keys, each its own work item whose unnormalised output, row maxima
- * and row sums go to the shared workspace; after a barrier the chunks are merged in chunk order.
- * The merge is mha_attention_merge()'s through the log-sum-exps, lse_c = m_c + log l_c, with each
- * lse kept as its two parts: e^(lse_c − M) = e^(m_c − M)·l_c. A float lse near 1e4 is only good to
- * 5e-4, which the merged weights would inherit; m_c − M is exact for nearby maxima. Chunks and
- * merge order come from the shape alone, so any number of workers gives the same bits. */
+ * Split-KV (FlashDecoding): with n_chunks > 1 every (batch item, kv groups) is cut into chunks of
+ * chunk_keys keys, each its own work item whose unnormalised output, row maxima and row sums go to
+ * the shared workspace; after a barrier the chunks are merged in chunk order. The merge is
+ * mha_attention_merge()'s through the log-sum-exps, lse_c = m_c + log l_c, with each lse kept as
+ * its two parts: e^(lse_c − M) = e^(m_c − M)·l_c. A float lse near 1e4 is only good to 5e-4, which
+ * the merged weights would inherit; m_c − M is exact for nearby maxima. Chunks and merge order
+ * come from the shape alone, so any number of workers gives the same bits. */
 
 #define DECODE_SCORES SFX(scores)
 #define DECODE_LANES SFX(lanes)
@@ -28,7 +29,7 @@
 /* One work item's rows, keys and workspace. */
 typedef struct decode_item {
     size_t b, g, ng, chunk; /* kv groups [g, g + ng) of batch item b */
-    size_t rows;            /* ng · plan->group_rows */
+    size_t rows;            /* ng · group_rows */
     size_t n_kv;            /* the batch item's keys (kv_lens) */
     size_t k_begin, k_end;  /* the keys this item reads: its chunk, cut at the last visible one */
     REAL *q, *qt, *S, *row_max, *row_sum, *O;
@@ -54,11 +55,7 @@ static void decode_load_q(const mha_attention_desc *d, const decode_item *it, si
     for (size_t r = 0; r < rows; r++) {
         const STORE *src = Q + it->b * d->batch_stride_q + decode_query(d, r) * d->ld_q +
                            decode_head(d, it, r) * d->d_head;
-#ifdef WIDEN
-        WIDEN(src, it->q + r * d->d_head, d->d_head);
-#else
-        memcpy(it->q + r * d->d_head, src, d->d_head * sizeof *src);
-#endif
+        stage_load_row(src, it->q + r * d->d_head, d->d_head);
     }
 }
 
@@ -67,7 +64,7 @@ static void decode_load_q(const mha_attention_desc *d, const decode_item *it, si
 static void decode_transpose_q(const mha_attention_desc *d, const mha_plan *plan,
                                const decode_item *it)
 {
-    const size_t gr = plan->group_rows, rp = mha_decode_lane_pad(gr), dh = d->d_head;
+    const size_t gr = plan->decode.group_rows, rp = mha_decode_lane_pad(gr), dh = d->d_head;
     for (size_t gi = 0; gi < it->ng; gi++) {
         const REAL *q = it->q + gi * gr * dh;
         REAL *qt = it->qt + gi * dh * rp;
@@ -110,14 +107,8 @@ static REAL decode_normalise(const mha_attention_desc *d, const decode_item *it,
 static void decode_store_row(const mha_attention_desc *d, size_t b, size_t h, size_t i,
                              const REAL *o, REAL l, STORE *out, REAL *lse)
 {
-    if (d->d_v != 0) {
-        STORE *dst = out + b * d->batch_stride_out + i * d->ld_out + h * d->d_v;
-#ifdef WIDEN
-        NARROW(o, dst, d->d_v);
-#else
-        memcpy(dst, o, d->d_v * sizeof *o);
-#endif
-    }
+    if (d->d_v != 0)
+        stage_store_row(o, out + b * d->batch_stride_out + i * d->ld_out + h * d->d_v, d->d_v);
     if (lse)
         lse[(b * d->n_heads + h) * d->seq_q + i] = l;
 }
@@ -127,7 +118,7 @@ static void decode_store_row(const mha_attention_desc *d, size_t b, size_t h, si
 static REAL *decode_partial(const mha_attention_desc *d, const mha_plan *plan, REAL *shared,
                             size_t pair, size_t chunk)
 {
-    return shared + (pair * plan->n_chunks + chunk) * plan->tile_rows * (d->d_v + 2);
+    return shared + (pair * plan->decode.n_chunks + chunk) * plan->decode.rows * (d->d_v + 2);
 }
 
 /* One work item: its keys in blocks, then its rows normalised into out (one chunk) or into its
@@ -137,7 +128,7 @@ static void decode_run(const mha_attention_desc *d, const mha_plan *plan, const 
                        REAL *lse, REAL *shared)
 {
     const mha_decode_isa *isa = mha_decode_isa_best(); /* asked once per item, no state kept */
-    const size_t rows = it->rows, block = plan->key_block, gr = plan->group_rows;
+    const size_t rows = it->rows, block = plan->decode.key_block, gr = plan->decode.group_rows;
     /* Groups of many rows take the lanes kernel, on q transposed (the plan has room for it). */
     SFX(mha_decode_lanes_fn) *const lanes = gr >= MHA_DECODE_LANE_ROWS ? isa->DECODE_LANES : NULL;
     SFX(mha_decode_scores_fn) *const scores = lanes ? lanes : isa->DECODE_SCORES;
@@ -160,8 +151,8 @@ static void decode_run(const mha_attention_desc *d, const mha_plan *plan, const 
         const STORE *vb = AT(v, d->d_v != 0, k0 * d->ld_v);
         /* Every group's slice of a K row before the next row: whole rows, in order. */
         scores(lanes ? it->qt : it->q, gr, it->ng, d->d_head, kb, d->ld_k, n, (REAL)d->scale, it->S,
-               plan->ld_s, vb, d->ld_v, d->d_v);
-        decode_softmax(d, it, rows, mask, plan->ld_s, k0, n);
+               plan->decode.ld_s, vb, d->ld_v, d->d_v);
+        decode_softmax(d, it, rows, mask, plan->decode.ld_s, k0, n);
         /* The lanes kernel leaves K to the hardware's streamer, idle while P·V runs: the first
          * group's pv fetches the next block's K rows meanwhile. */
         const bool more = lanes && d->d_head != 0 && k0 + n < it->k_end;
@@ -169,10 +160,11 @@ static void decode_run(const mha_attention_desc *d, const mha_plan *plan, const 
                                         it->ng * d->d_head * sizeof(STORE), d->ld_k * sizeof(STORE),
                                         more ? it->k_end - k0 - n : 0};
         for (size_t gi = 0; gi < it->ng; gi++)
-            pv(it->S + gi * gr * plan->ld_s, plan->ld_s, gr, n, AT(vb, d->d_v != 0, gi * d->d_v),
-               d->ld_v, d->d_v, it->O + gi * gr * d->d_v, gi == 0 ? &ahead : NULL);
+            pv(it->S + gi * gr * plan->decode.ld_s, plan->decode.ld_s, gr, n,
+               AT(vb, d->d_v != 0, gi * d->d_v), d->ld_v, d->d_v, it->O + gi * gr * d->d_v,
+               gi == 0 ? &ahead : NULL);
     }
-    if (plan->n_chunks == 1) {
+    if (plan->decode.n_chunks == 1) {
         for (size_t r = 0; r < rows; r++) {
             REAL l = decode_normalise(d, it, r, lse);
             decode_store_row(d, it->b, decode_head(d, it, r), decode_query(d, r),
@@ -181,8 +173,9 @@ static void decode_run(const mha_attention_desc *d, const mha_plan *plan, const 
         return;
     }
     REAL *part = decode_partial(d, plan, shared,
-                                it->b * plan->n_gblocks + it->g / plan->item_groups, it->chunk);
-    const size_t slot = plan->tile_rows;
+                                it->b * plan->decode.n_gblocks + it->g / plan->decode.item_groups,
+                                it->chunk);
+    const size_t slot = plan->decode.rows;
     if (d->d_v != 0)
         memcpy(part, it->O, rows * d->d_v * sizeof *part);
     memcpy(part + slot * d->d_v, it->row_max, rows * sizeof *part);
@@ -195,10 +188,11 @@ static decode_item decode_item_of(const mha_attention_desc *d, const mha_plan *p
                                   size_t chunk)
 {
     decode_item it = {0};
-    it.b = pair / plan->n_gblocks;
-    it.g = pair % plan->n_gblocks * plan->item_groups;
-    it.ng = d->n_kv_heads - it.g < plan->item_groups ? d->n_kv_heads - it.g : plan->item_groups;
-    it.rows = it.ng * plan->group_rows;
+    it.b = pair / plan->decode.n_gblocks;
+    it.g = pair % plan->decode.n_gblocks * plan->decode.item_groups;
+    it.ng = d->n_kv_heads - it.g < plan->decode.item_groups ? d->n_kv_heads - it.g
+                                                            : plan->decode.item_groups;
+    it.rows = it.ng * plan->decode.group_rows;
     it.chunk = chunk;
     it.n_kv = item_keys(d, it.b);
     return it;
@@ -210,13 +204,13 @@ static decode_item decode_item_of(const mha_attention_desc *d, const mha_plan *p
 static void decode_merge(const mha_attention_desc *d, const mha_plan *plan, size_t pair,
                          REAL *shared, STORE *out, REAL *lse)
 {
-    const size_t slot = plan->tile_rows;
+    const size_t slot = plan->decode.rows;
     decode_item it = decode_item_of(d, plan, pair, 0);
     const size_t rows = it.rows;
     it.O = decode_partial(d, plan, shared, pair, 0);
     it.row_max = it.O + slot * d->d_v;
     it.row_sum = it.row_max + slot;
-    for (size_t c = 1; c < plan->n_chunks; c++) {
+    for (size_t c = 1; c < plan->decode.n_chunks; c++) {
         const REAL *o = decode_partial(d, plan, shared, pair, c);
         const REAL *m = o + slot * d->d_v, *l = m + slot;
         for (size_t r = 0; r < rows; r++) {
@@ -243,19 +237,20 @@ static void decode_merge(const mha_attention_desc *d, const mha_plan *plan, size
 static decode_item decode_item_at(const mha_attention_desc *d, const mha_plan *plan, size_t index,
                                   unsigned char *own)
 {
-    decode_item it = decode_item_of(d, plan, index / plan->n_chunks, index % plan->n_chunks);
+    decode_item it =
+        decode_item_of(d, plan, index / plan->decode.n_chunks, index % plan->decode.n_chunks);
     /* Causal: no row sees past the last query's horizon (visible_keys grows with i). */
     const size_t last = visible_keys(d, it.n_kv, d->seq_q - 1);
-    const size_t begin = it.chunk * plan->chunk_keys;
-    const size_t end = begin + plan->chunk_keys;
+    const size_t begin = it.chunk * plan->decode.chunk_keys;
+    const size_t end = begin + plan->decode.chunk_keys;
     it.k_begin = begin < last ? begin : last;
     it.k_end = end < last ? end : last;
     it.S = (REAL *)own;
-    it.row_max = (REAL *)(own + plan->stats_at);
-    it.row_sum = it.row_max + plan->tile_rows;
-    it.O = (REAL *)(own + plan->acc_at);
-    it.q = (REAL *)(own + plan->a_wide_at);
-    it.qt = (REAL *)(own + plan->lanes_q_at);
+    it.row_max = (REAL *)(own + plan->decode.stats_at);
+    it.row_sum = it.row_max + plan->decode.rows;
+    it.O = (REAL *)(own + plan->decode.acc_at);
+    it.q = (REAL *)(own + plan->decode.q_at);
+    it.qt = (REAL *)(own + plan->decode.qt_at);
     return it;
 }
 
@@ -265,7 +260,7 @@ static void decode_attend(const mha_attention_desc *d, const mha_plan *plan, con
 {
     REAL *shared = (REAL *)base;
     unsigned char *tiles = base + plan->shared_bytes;
-    const size_t pairs = plan->n_tiles / plan->n_chunks;
+    const size_t pairs = plan->n_tiles / plan->decode.n_chunks;
     size_t next = 0, next_merge = 0;
 #ifdef _OPENMP
 #pragma omp parallel num_threads((int)plan->workers) if (plan->workers > 1)
@@ -273,16 +268,16 @@ static void decode_attend(const mha_attention_desc *d, const mha_plan *plan, con
     {
         size_t worker = begin_worker(false), index; /* no GEMM here */
         unsigned char *own = tiles + worker * plan->tile_bytes;
-        while ((index = claim_tile(&next)) < plan->n_tiles) {
+        while ((index = claim_item(&next)) < plan->n_tiles) {
             decode_item it = decode_item_at(d, plan, index, own);
             decode_run(d, plan, &it, Q, K, V, mask, out, lse, shared);
         }
-        if (plan->n_chunks > 1) {
+        if (plan->decode.n_chunks > 1) {
             /* Every chunk's partial is written before any pair is merged. */
 #ifdef _OPENMP
 #pragma omp barrier
 #endif
-            while ((index = claim_tile(&next_merge)) < pairs)
+            while ((index = claim_item(&next_merge)) < pairs)
                 decode_merge(d, plan, index, shared, out, lse);
         }
     }

@@ -12,9 +12,3 @@ void SFX(mha_project)(const mha_project_plan *pp, const STORE *X, size_t seq_len
 void SFX(mha_attend)(const mha_attention_desc *d, const mha_plan *plan, const STORE *Q,
                      const STORE *K, const STORE *V, const REAL *mask, STORE *out, REAL *lse,
                      void *workspace);
-
-#ifndef WIDEN
-/* The log-sum-exp merge of two partial results (formula in mha.h): float and double only. */
-void SFX(mha_merge)(size_t rows, size_t n_heads, size_t d_v, size_t ld, const REAL *out_a,
-                    const REAL *lse_a, const REAL *out_b, const REAL *lse_b, REAL *out, REAL *lse);
-#endif

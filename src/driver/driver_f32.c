@@ -5,3 +5,5 @@
 #include "type_f32.h"
 
 #include "driver_impl.h"
+
+#include "merge_impl.h"

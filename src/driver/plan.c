@@ -195,26 +195,26 @@ static bool add_region(size_t *bytes, size_t elems, size_t elem, size_t *at)
  * the tile's Q and a key block's K and V, and P in the stored type when the GEMMs take halves. */
 static bool tile_layout(const mha_attention_desc *d, mha_dtype t, size_t row_bytes, mha_plan *plan)
 {
-    size_t real = mha_dtype_real_size(t), store = mha_dtype_store_size(t), rows = plan->tile_rows;
+    mha_tiles_plan *tp = &plan->tiles;
+    size_t real = mha_dtype_real_size(t), store = mha_dtype_store_size(t), rows = tp->tile_rows;
     size_t bytes = 0, scores, scores_at, acc_elems;
-    if (!mha_mul_ok(plan->score_rows, row_bytes, &scores) ||
+    if (!mha_mul_ok(tp->score_rows, row_bytes, &scores) ||
         !add_region(&bytes, scores, 1, &scores_at) ||
-        !add_region(&bytes, 2 * rows, real, &plan->stats_at) ||
-        !mha_mul_ok(rows, d->d_v, &acc_elems) ||
-        !add_region(&bytes, acc_elems, real, &plan->acc_at))
+        !add_region(&bytes, 2 * rows, real, &tp->stats_at) ||
+        !mha_mul_ok(rows, d->d_v, &acc_elems) || !add_region(&bytes, acc_elems, real, &tp->acc_at))
         return false;
     if (store != real) {
         size_t a_elems, kv_cols, b_elems, p_elems;
         if (!mha_mul_ok(rows, d->d_head, &a_elems) || !mha_add_ok(d->d_head, d->d_v, &kv_cols) ||
-            !mha_mul_ok(plan->key_block, kv_cols, &b_elems) ||
-            !mha_mul_ok(plan->half_native ? plan->score_rows : 0, plan->ld_s, &p_elems) ||
-            !add_region(&bytes, a_elems, real, &plan->a_wide_at) ||
-            !add_region(&bytes, b_elems, real, &plan->b_wide_at) ||
-            !add_region(&bytes, p_elems, store, &plan->p_at) ||
-            !add_region(&bytes, plan->half_native ? a_elems : 0, store, &plan->q_pack_at) ||
-            !add_region(&bytes, plan->half_native ? b_elems : 0, store, &plan->kv_pack_at) ||
-            !add_region(&bytes, plan->half_native ? mha_gemm_bf16_cache_bytes() : 0, 1,
-                        &plan->cache_at))
+            !mha_mul_ok(tp->key_block, kv_cols, &b_elems) ||
+            !mha_mul_ok(tp->half_native ? tp->score_rows : 0, tp->ld_s, &p_elems) ||
+            !add_region(&bytes, a_elems, real, &tp->a_wide_at) ||
+            !add_region(&bytes, b_elems, real, &tp->b_wide_at) ||
+            !add_region(&bytes, p_elems, store, &tp->p_at) ||
+            !add_region(&bytes, tp->half_native ? a_elems : 0, store, &tp->q_pack_at) ||
+            !add_region(&bytes, tp->half_native ? b_elems : 0, store, &tp->kv_pack_at) ||
+            !add_region(&bytes, tp->half_native ? mha_gemm_bf16_cache_bytes() : 0, 1,
+                        &tp->cache_at))
             return false;
     }
     plan->tile_bytes = bytes;
@@ -227,25 +227,24 @@ static bool tile_layout(const mha_attention_desc *d, mha_dtype t, size_t row_byt
 static bool plan_decode(const mha_attention_desc *d, mha_dtype t, size_t rows, mha_plan *plan)
 {
     size_t real = mha_dtype_real_size(t), pairs, bytes = 0, scores_at;
-    plan->decode = true;
+    mha_decode_plan *dp = &plan->decode;
+    plan->schedule = MHA_SCHEDULE_DECODE;
     /* Several kv groups per item when their rows fit MHA_DECODE_MAX_ROWS together: a packed
      * cache stores the kv heads of one key side by side (n_kv_heads·d_head per row), so an item
      * of all groups reads whole rows, which the hardware streams, where one group's slice of
-     * each row is a short stride apart (measured, 32/8 heads of 128, 32768 keys, f32, 2
-     * workers: 25.5 ms a call one group per item, 16.2 ms all 8 groups with the scores kernel
-     * walking whole rows). */
-    plan->group_rows = rows;
-    plan->item_groups =
+     * each row is a short stride apart (docs/PERFORMANCE.md, Decode). */
+    dp->group_rows = rows;
+    dp->item_groups =
         MHA_DECODE_MAX_ROWS / rows < d->n_kv_heads ? MHA_DECODE_MAX_ROWS / rows : d->n_kv_heads;
-    plan->n_gblocks = (d->n_kv_heads + plan->item_groups - 1) / plan->item_groups;
-    rows *= plan->item_groups;
-    plan->tile_rows = plan->score_rows = rows;
+    dp->n_gblocks = (d->n_kv_heads + dp->item_groups - 1) / dp->item_groups;
+    rows *= dp->item_groups;
+    dp->rows = rows;
     /* A short cache needs no more than its own keys' scores. */
-    plan->key_block = d->seq_kv < MHA_DECODE_BLOCK ? (d->seq_kv ? d->seq_kv : 1) : MHA_DECODE_BLOCK;
-    plan->ld_s = round_up(plan->key_block, MHA_ALIGN / real);
-    plan->n_chunks = 1;
-    plan->chunk_keys = d->seq_kv;
-    if (!mha_mul_ok(d->batch, plan->n_gblocks, &pairs))
+    dp->key_block = d->seq_kv < MHA_DECODE_BLOCK ? (d->seq_kv ? d->seq_kv : 1) : MHA_DECODE_BLOCK;
+    dp->ld_s = round_up(dp->key_block, MHA_ALIGN / real);
+    dp->n_chunks = 1;
+    dp->chunk_keys = d->seq_kv;
+    if (!mha_mul_ok(d->batch, dp->n_gblocks, &pairs))
         return false;
     if (pairs < DECODE_SPLIT_BELOW && d->seq_kv >= MHA_DECODE_CHUNK) {
         size_t want = (DECODE_SPLIT_ITEMS + pairs - 1) / pairs; /* chunks per pair */
@@ -255,25 +254,25 @@ static bool plan_decode(const mha_attention_desc *d, mha_dtype t, size_t rows, m
         size_t few = (d->seq_kv + DECODE_MAX_CHUNKS - 1) / DECODE_MAX_CHUNKS,
                least = MHA_DECODE_CHUNK < half ? MHA_DECODE_CHUNK : half;
         least = least > few ? least : few;
-        plan->chunk_keys = round_up(per > least ? per : least, MHA_DECODE_BLOCK);
-        plan->n_chunks = (d->seq_kv + plan->chunk_keys - 1) / plan->chunk_keys;
+        dp->chunk_keys = round_up(per > least ? per : least, MHA_DECODE_BLOCK);
+        dp->n_chunks = (d->seq_kv + dp->chunk_keys - 1) / dp->chunk_keys;
     }
     size_t q_elems, s_elems, o_elems, qt_elems = 0, part, shared = 0;
     /* The lanes kernels take groups of MHA_DECODE_LANE_ROWS rows. */
-    const bool lanes = plan->group_rows >= MHA_DECODE_LANE_ROWS;
-    if (!mha_mul_ok(rows, d->d_head, &q_elems) || !mha_mul_ok(rows, plan->ld_s, &s_elems) ||
+    const bool lanes = dp->group_rows >= MHA_DECODE_LANE_ROWS;
+    if (!mha_mul_ok(rows, d->d_head, &q_elems) || !mha_mul_ok(rows, dp->ld_s, &s_elems) ||
         !mha_mul_ok(rows, d->d_v, &o_elems) ||
-        (lanes && !mha_mul_ok(plan->item_groups * mha_decode_lane_pad(plan->group_rows), d->d_head,
+        (lanes && !mha_mul_ok(dp->item_groups * mha_decode_lane_pad(dp->group_rows), d->d_head,
                               &qt_elems)) ||
         !add_region(&bytes, s_elems, real, &scores_at) ||
-        !add_region(&bytes, 2 * rows, real, &plan->stats_at) ||
-        !add_region(&bytes, o_elems, real, &plan->acc_at) ||
-        !add_region(&bytes, q_elems, real, &plan->a_wide_at) ||
-        !add_region(&bytes, qt_elems, real, &plan->lanes_q_at) ||
-        !mha_mul_ok(pairs, plan->n_chunks, &plan->n_tiles))
+        !add_region(&bytes, 2 * rows, real, &dp->stats_at) ||
+        !add_region(&bytes, o_elems, real, &dp->acc_at) ||
+        !add_region(&bytes, q_elems, real, &dp->q_at) ||
+        !add_region(&bytes, qt_elems, real, &dp->qt_at) ||
+        !mha_mul_ok(pairs, dp->n_chunks, &plan->n_tiles))
         return false;
     plan->tile_bytes = bytes;
-    if (plan->n_chunks > 1 &&
+    if (dp->n_chunks > 1 &&
         (!mha_add_ok(o_elems, 2 * rows, &part) || !mha_mul_ok(part, plan->n_tiles, &part) ||
          !add_region(&shared, part, real, &scores_at)))
         return false;
@@ -306,12 +305,13 @@ static bool plan_zero_scores(const mha_attention_desc *d, mha_dtype t, mha_plan 
 #ifdef MHA_SCORE_ROWS_MAX /* tests: tiles of a few rows */
     rows = rows < MHA_SCORE_ROWS_MAX ? rows : MHA_SCORE_ROWS_MAX;
 #endif
-    plan->zero_scores = true;
-    plan->tile_rows = plan->score_rows = d->seq_q < rows ? d->seq_q : rows;
+    mha_zero_scores_plan *zp = &plan->zero;
+    plan->schedule = MHA_SCHEDULE_ZERO_SCORES;
+    zp->tile_rows = d->seq_q < rows ? d->seq_q : rows;
     if (!mha_mul_ok(d->n_kv_heads, d->d_v, &width) ||
-        !add_region(&bytes, width, real, &plan->acc_at) ||
-        !add_region(&bytes, width, real, &plan->a_wide_at) ||
-        !mha_mul_ok(d->batch, (d->seq_q + plan->tile_rows - 1) / plan->tile_rows, &plan->n_tiles))
+        !add_region(&bytes, width, real, &zp->acc_at) ||
+        !add_region(&bytes, width, real, &zp->row_at) ||
+        !mha_mul_ok(d->batch, (d->seq_q + zp->tile_rows - 1) / zp->tile_rows, &plan->n_tiles))
         return false;
     /* d_v == 0 needs no room, but a worker's share is never empty: mha_plan_fit_workspace counts
      * workers by it, and mha_alloc refuses 0 bytes. */
@@ -337,38 +337,40 @@ bool mha_plan_attention(const mha_attention_desc *d, mha_dtype t, mha_plan *plan
         return plan_zero_scores(d, t, plan);
     if (mha_mul_ok(d->seq_q, group, &decode_rows) && decode_rows <= MHA_DECODE_MAX_ROWS)
         return plan_decode(d, t, decode_rows, plan);
+    mha_tiles_plan *tp = &plan->tiles;
+    plan->schedule = MHA_SCHEDULE_TILES;
     /* Long key ranges are walked in blocks with an online softmax, so that the score tile (and
      * the workspace) stops growing with seq_kv; up to two blocks' worth take every key in one
      * pass, which is the same schedule with a single block. */
-    plan->key_block = d->seq_kv > MHA_KEY_BLOCKED_FROM ? MHA_KEY_BLOCK : d->seq_kv;
+    tp->key_block = d->seq_kv > MHA_KEY_BLOCKED_FROM ? MHA_KEY_BLOCK : d->seq_kv;
     /* Score rows start on a cache line, unless the padding takes the stride (a BLAS ldc) past
      * INT_MAX: validation let through seq_kv <= INT_MAX, and that much always works unpadded. */
     size_t per_line = MHA_ALIGN / elem;
-    plan->ld_s = round_up(plan->key_block, per_line);
-    if (plan->ld_s > (size_t)INT_MAX)
-        plan->ld_s = plan->key_block;
+    tp->ld_s = round_up(tp->key_block, per_line);
+    if (tp->ld_s > (size_t)INT_MAX)
+        tp->ld_s = tp->key_block;
 
     size_t row_bytes;
-    if (!mha_mul_ok(plan->ld_s, elem, &row_bytes))
+    if (!mha_mul_ok(tp->ld_s, elem, &row_bytes))
         return false;
     /* Decode-like calls (fewer query rows than heads sharing a kv head) read each K/V panel once
      * per group by stacking the group's heads as the rows of one tile. */
-    plan->stack_heads = group > 1 && d->seq_q < group;
+    tp->stack_heads = group > 1 && d->seq_q < group;
     const bool half = mha_dtype_store_size(t) != elem;
-    plan->half_native = half && mha_gemm_half_native(t);
+    tp->half_native = half && mha_gemm_half_native(t);
     size_t blocks, per_item;
-    if (plan->stack_heads) {
-        plan->tile_rows = plan->score_rows = group;
+    if (tp->stack_heads) {
+        tp->tile_rows = tp->score_rows = group;
         blocks = d->seq_q;
         per_item = d->n_kv_heads;
     } else {
-        size_t max_rows = plan->key_block < d->seq_kv ? KEY_BLOCKED_MAX_ROWS : TILE_MAX_ROWS;
-        if (plan->half_native && max_rows > NATIVE_SCORE_MAX_ROWS)
+        size_t max_rows = tp->key_block < d->seq_kv ? KEY_BLOCKED_MAX_ROWS : TILE_MAX_ROWS;
+        if (tp->half_native && max_rows > NATIVE_SCORE_MAX_ROWS)
             max_rows = NATIVE_SCORE_MAX_ROWS;
-        plan->score_rows = query_block_rows(d->seq_q, row_bytes, max_rows);
-        blocks = plan->score_rows ? (d->seq_q + plan->score_rows - 1) / plan->score_rows : 0;
+        tp->score_rows = query_block_rows(d->seq_q, row_bytes, max_rows);
+        blocks = tp->score_rows ? (d->seq_q + tp->score_rows - 1) / tp->score_rows : 0;
         size_t group_of = half ? half_tile_blocks(d, blocks) : 1;
-        plan->tile_rows = plan->score_rows * group_of;
+        tp->tile_rows = tp->score_rows * group_of;
         blocks = (blocks + group_of - 1) / group_of;
         per_item = d->n_heads;
     }

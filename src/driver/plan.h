@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* How one attention call is cut into tiles, and the workspace that cut needs. Computed once per
- * call, after validation, from sizes that are already known not to overflow. */
+/* How one attention call is cut into work items, by which schedule, on how many workers, and the
+ * workspace that needs; how a projection is cut. Computed once per call, after validation, from
+ * sizes that are already known not to overflow. */
 #ifndef MHA_PLAN_H
 #define MHA_PLAN_H
 
@@ -15,54 +16,80 @@
  * stride fits the BLAS's int), so every row of the score tile starts on a cache line. */
 #define MHA_ALIGN 64
 
-typedef struct mha_plan {
-    /* The zero-score schedule (zero_scores_impl.h), taken whenever d_head == 0: every score is
-     * the empty dot product 0, so each row's weights follow from its visible keys and the mask
-     * alone, the same in every head. A tile is up to tile_rows query rows of one batch item, for
-     * every head; its workspace is two rows of n_kv_heads·d_v REAL, at acc_at (the running sum of
-     * V rows) and a_wide_at (the normalised row, or a half V row widened). */
-    bool zero_scores;
-    /* The decode path (decode_impl.h): a tile is one work item (batch item, kv groups, chunk of
-     * keys) holding all group·seq_q query rows of its groups, which streams each K and V row of
-     * the chunk once. Its tile_rows, key_block, ld_s, stats_at are as below; acc_at is the float
-     * (double) output accumulator, a_wide_at the query rows, widened, and lanes_q_at the same
-     * rows transposed for the lanes kernel (decode_kernels.h; 0 bytes where it cannot run). */
-    bool decode;
-    size_t group_rows;   /* decode: query rows per kv group, seq_q · n_heads / n_kv_heads */
-    size_t item_groups;  /* decode: kv groups per work item (tile_rows = item_groups·group_rows) */
-    size_t n_gblocks;    /* decode: work items across the kv groups of a batch item */
-    size_t chunk_keys;   /* decode: keys per work item (all of seq_kv when not split) */
-    size_t n_chunks;     /* decode: work items per (batch item, kv groups); > 1 is split-KV */
-    size_t shared_bytes; /* decode split-KV: every chunk's partial result (REAL: rows × d_v,
-                            then the rows' maxima and sums), ahead of the workers' tiles */
-    bool stack_heads;    /* a tile is the heads of one kv group at one query row (decode), not a
-                            block of query rows of one head */
-    size_t tile_rows;    /* rows of the largest tile */
-    size_t score_rows;   /* rows per score block: the GEMMs and the softmax run on up to this many
-                            rows of a tile at a time (tile_rows is a multiple of it); half types
-                            take several per tile so that each K and V block is packed or
-                            widened once for all of them */
-    size_t n_tiles; /* tiles in the whole call (batch × heads × blocks, or batch × groups × rows) */
+/* Which schedule runs a call (driver_impl.h dispatches on it). */
+typedef enum mha_schedule {
+    MHA_SCHEDULE_TILES,      /* tiles_impl.h: GEMM, softmax, GEMM per block of query rows */
+    MHA_SCHEDULE_DECODE,     /* decode_impl.h: few rows per kv head, the KV cache streamed once */
+    MHA_SCHEDULE_ZERO_SCORES /* zero_scores_impl.h: d_head == 0, every score the empty product */
+} mha_schedule;
+
+/* The tile schedule (tiles_impl.h). A tile is a set of query rows sharing one K/V head: a block of
+ * query rows of one head, or (stack_heads) the heads of one kv group at one query row. Byte
+ * offsets are into one worker's workspace. */
+typedef struct mha_tiles_plan {
+    bool stack_heads;  /* a tile is the heads of one kv group at one query row */
+    size_t tile_rows;  /* rows of the largest tile */
+    size_t score_rows; /* rows per score block: the GEMMs and the softmax run on up to this many
+                          rows of a tile at a time (tile_rows is a multiple of it); half types
+                          take several per tile so that each K and V block is packed or widened
+                          once for all of them */
     size_t key_block;  /* keys per block of the online softmax; seq_kv when one pass takes all */
-    size_t ld_s;       /* score tile's row stride: key_block rounded up to MHA_ALIGN bytes (or
-                          not rounded, where rounding would pass INT_MAX) */
-    size_t tile_bytes; /* one tile's workspace: scores + row maxima + row sums (+ the half
-                          types' regions below) */
-    size_t stats_at;   /* byte offset of the row maxima (then the sums) in a tile's workspace */
+    size_t ld_s;       /* the score block's row stride: key_block rounded up to MHA_ALIGN bytes
+                          (or not rounded, where rounding would pass INT_MAX) */
+    size_t stats_at;   /* the row maxima, then the sums */
+    size_t acc_at;     /* the output accumulator, tile_rows × d_v REAL */
     /* Half types only (stored in 16 bits, computed in float); otherwise false and 0. */
     bool half_native; /* the GEMMs take the stored operands (the backend multiplies halves), P is
                          rounded once to the stored type; else operands are widened to float */
-    size_t acc_at;    /* byte offsets in a tile's workspace: the float output accumulator */
-    size_t a_wide_at; /* a widened A operand (Q rows) */
+    size_t a_wide_at; /* the tile's Q rows widened */
     size_t b_wide_at; /* a key block's K rows widened, then its V rows */
     size_t p_at;      /* P in the stored type, for the native P·V */
     size_t q_pack_at, kv_pack_at; /* native: the Q tile and a key block's K then V rows, dense (the
                                      backend's fastest kernels, AMX, take dense operands only) */
     size_t cache_at;              /* native: the worker's cache of GEMM primitives (gemm.h) */
-    size_t lanes_q_at;            /* decode: the query rows transposed (qt of decode_kernels.h) */
-    mha_gemm_backend gemm;        /* who multiplies REAL operands (mha_plan_gemm) */
-    size_t workers;               /* threads running tiles; each owns one tile's workspace */
-    size_t ws_bytes;              /* shared_bytes + workers × tile_bytes, plus alignment slack */
+} mha_tiles_plan;
+
+/* The decode schedule (decode_impl.h). A work item is (batch item, block of kv groups, chunk of
+ * keys): all group·seq_q query rows of its groups, which stream each K and V row of the chunk
+ * once. Byte offsets are into one worker's workspace. */
+typedef struct mha_decode_plan {
+    size_t group_rows;  /* query rows per kv group, seq_q · n_heads / n_kv_heads */
+    size_t item_groups; /* kv groups per work item */
+    size_t rows;        /* rows of a work item, item_groups · group_rows at most */
+    size_t n_gblocks;   /* work items across the kv groups of a batch item */
+    size_t chunk_keys;  /* keys per work item (all of seq_kv when not split) */
+    size_t n_chunks;    /* work items per (batch item, kv groups); > 1 is split-KV, whose partial
+                           results (REAL: rows × d_v, then the rows' maxima and sums) sit in the
+                           shared part of the workspace (mha_plan.shared_bytes) */
+    size_t key_block;   /* keys per block of the online softmax */
+    size_t ld_s;        /* the score block's row stride */
+    size_t stats_at;    /* the row maxima, then the sums */
+    size_t acc_at;      /* the output accumulator, rows × d_v REAL */
+    size_t q_at;        /* the item's query rows, widened or copied, rows × d_head REAL */
+    size_t qt_at;       /* the same transposed for the lanes kernel (decode_kernels.h; 0 bytes
+                           where it cannot run) */
+} mha_decode_plan;
+
+/* The zero-score schedule (zero_scores_impl.h), taken whenever d_head == 0: every score is the
+ * empty dot product 0, so each row's weights follow from its visible keys and the mask alone, the
+ * same in every head. A tile is up to tile_rows query rows of one batch item, for every head. */
+typedef struct mha_zero_scores_plan {
+    size_t tile_rows;
+    size_t acc_at; /* the running sum of V rows, n_kv_heads·d_v REAL */
+    size_t row_at; /* the normalised row, or a half V row widened, as wide */
+} mha_zero_scores_plan;
+
+typedef struct mha_plan {
+    mha_schedule schedule;
+    mha_gemm_backend gemm; /* who multiplies REAL operands (mha_plan_gemm) */
+    size_t n_tiles;        /* the work items of the whole call */
+    size_t workers;        /* threads running them; each owns one item's workspace */
+    size_t tile_bytes;     /* one worker's workspace */
+    size_t shared_bytes;   /* workspace shared by the workers, ahead of theirs (split-KV) */
+    size_t ws_bytes;       /* shared_bytes + workers × tile_bytes, plus alignment slack */
+    mha_tiles_plan tiles;  /* the schedule's own sizes: only its member is filled */
+    mha_decode_plan decode;
+    mha_zero_scores_plan zero;
 } mha_plan;
 
 /* Who multiplies the REAL operands (float or double) of a call in type t on libmha's workers,

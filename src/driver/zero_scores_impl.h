@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The zero-score schedule of the attention driver (plan->zero_scores, every call with
- * d_head == 0), written once over a type's traits and included by driver_impl.h. Every score
+/* The zero-score schedule (MHA_SCHEDULE_ZERO_SCORES: every call with d_head == 0), written once
+ * over a type's traits and included by driver_impl.h after core_impl.h and the staging. Every score
  * scale·q·k is then an empty dot product, 0, so row i of batch item b weighs its visible keys
  * j < n_i (visible_keys: kv_lens and the causal alignment) by its mask alone, the same in every
  * head:
@@ -10,12 +10,12 @@
  *             out_i = (1/z)·Σ_{j<n_i} w_j·V_j                             lse_i = m + log z
  *
  * and a row that sees nothing is zeros with lse −inf, as on every path. So the call costs what it
- * reads and writes (mha.h), never a pass over seq_kv keys per head: a tile (plan->tile_rows query
- * rows of one batch item) computes each row once for every kv group at a time — V_j is a whole row
- * of V, n_kv_heads·d_v wide — and writes it to every head of each group. Without a mask n_i only
- * grows with i, so one running sum over the V rows, in key order, serves every row of the tile;
- * with d_v == 0 a row is its lse alone, written n_heads times. With a mask each row takes one pass
- * over its n_i mask entries for m, and one for z and the weighted sum. The sums run in REAL in
+ * reads and writes (mha.h), never a pass over seq_kv keys per head: a tile (plan->zero.tile_rows
+ * query rows of one batch item) computes each row once for every kv group at a time — V_j is a
+ * whole row of V, n_kv_heads·d_v wide — and writes it to every head of each group. Without a mask
+ * n_i only grows with i, so one running sum over the V rows, in key order, serves every row of the
+ * tile; with d_v == 0 a row is its lse alone, written n_heads times. With a mask each row takes one
+ * pass over its n_i mask entries for m, and one for z and the weighted sum. The sums run in REAL in
  * key order, and the tiles are cut from the shape alone, so any number of workers gives the same
  * bits. */
 
@@ -33,13 +33,7 @@ typedef struct zero_scores_tile {
 static void zero_scores_add(const mha_attention_desc *d, const zero_scores_tile *t, size_t j,
                             REAL w)
 {
-    const STORE *src = t->v + j * d->ld_v;
-#ifdef WIDEN
-    WIDEN(src, t->row, t->width);
-    const REAL *x = t->row;
-#else
-    const REAL *x = src;
-#endif
+    const REAL *x = stage_view_row(t->v + j * d->ld_v, t->row, t->width);
     for (size_t c = 0; c < t->width; c++)
         t->acc[c] += w * x[c];
 }
@@ -54,15 +48,9 @@ static void zero_scores_store(const mha_attention_desc *d, const zero_scores_til
     const REAL l = lse ? row_lse(row_max, row_sum) : 0;
     const size_t group = d->n_heads / d->n_kv_heads;
     for (size_t h = 0; h < d->n_heads; h++) {
-        if (d->d_v != 0) {
-            STORE *dst = out + t->b * d->batch_stride_out + i * d->ld_out + h * d->d_v;
-            const REAL *src = t->row + h / group * d->d_v;
-#ifdef WIDEN
-            NARROW(src, dst, d->d_v);
-#else
-            memcpy(dst, src, d->d_v * sizeof *dst);
-#endif
-        }
+        if (d->d_v != 0)
+            stage_store_row(t->row + h / group * d->d_v,
+                            out + t->b * d->batch_stride_out + i * d->ld_out + h * d->d_v, d->d_v);
         if (lse)
             lse[(t->b * d->n_heads + h) * d->seq_q + i] = l;
     }
@@ -125,18 +113,18 @@ static void zero_scores_attend(const mha_attention_desc *d, const mha_plan *plan
     {
         size_t worker = begin_worker(false), index; /* no GEMM here */
         unsigned char *own = base + worker * plan->tile_bytes;
-        while ((index = claim_tile(&next)) < plan->n_tiles) {
+        while ((index = claim_item(&next)) < plan->n_tiles) {
             zero_scores_tile t;
             t.b = index / blocks;
-            t.i0 = index % blocks * plan->tile_rows;
-            t.m = d->seq_q - t.i0 < plan->tile_rows ? d->seq_q - t.i0 : plan->tile_rows;
+            t.i0 = index % blocks * plan->zero.tile_rows;
+            t.m = d->seq_q - t.i0 < plan->zero.tile_rows ? d->seq_q - t.i0 : plan->zero.tile_rows;
             t.n_kv = item_keys(d, t.b);
             t.width = d->n_kv_heads * d->d_v;
             /* V and the mask may be NULL, their strides meaningless, when seq_kv is 0 (mha.h). */
             const bool keys = d->seq_kv != 0;
             t.v = AT(V, keys && t.width != 0, t.b * d->batch_stride_v);
-            t.acc = (REAL *)(own + plan->acc_at);
-            t.row = (REAL *)(own + plan->a_wide_at);
+            t.acc = (REAL *)(own + plan->zero.acc_at);
+            t.row = (REAL *)(own + plan->zero.row_at);
             if (mask != NULL && keys)
                 zero_scores_masked(d, &t, mask + t.b * d->batch_stride_mask, out, lse);
             else
