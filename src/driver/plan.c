@@ -14,25 +14,19 @@
 #endif
 
 /* Tile height. Every tile's two GEMMs repack K and V (the BLAS packs its B operand per call), so
- * taller tiles amortise that; a score tile of about L2 size (2 MiB/core here) keeps the softmax
- * pass in cache. Measured at (2048..8192, d_head 64) with 2 workers: 512 KiB / ≥32 rows reached
- * 36-47 % of sgemm peak, 2 MiB / ≥128 rows 60-90 %. 128 rows at seq_kv = 32768 is 16 MiB per
- * worker. */
+ * taller tiles amortise that; a score tile of about a core's L2 keeps the softmax pass in cache.
+ * The sizes here and below were chosen by measurement (docs/EXPERIMENTS.md has the runs). */
 #define TILE_TARGET_BYTES (2u * 1024u * 1024u)
 #define TILE_MIN_ROWS 128u
 #define TILE_MAX_ROWS 256u
 /* Key-blocked tiles reread every K/V block once per tile, so taller ones read K and V fewer
- * times: at 32768 keys (d_model 512, 8 heads) 512 rows ran 213 GFLOP/s against 198 for 256, and
- * 207 against 193 at 16384 (the score block is 1 MiB, still inside L2). */
+ * times, while the score block (1 MiB at 512 rows of 512 keys) stays inside L2. */
 #define KEY_BLOCKED_MAX_ROWS 512u
 /* Keys per block of the online softmax (FlashAttention-2's schedule on the BLAS), and the key
  * count above which it replaces the one-pass tile. 512 keys keep a 512-row score block at 1 MiB
- * (float) and its K and V blocks at 256 KiB (d_head 64): together inside the L2 of this machine's
- * cores (2 MiB), whatever seq_kv is. Measured with mha_bench, attention of
- * d_model 512, 8 heads, float, 2 workers (docs/PERFORMANCE.md): blocks of 256 / 512 / 1024 keys
- * ran 195 / 209 / 200 GFLOP/s at 2048 keys and 189 / 206 / 203 at 16384; one pass ran 198 at
- * 2048, 181 at 4096, 172 at 16384, against 211 and 214 blocked: blocks win from 2048 keys, so they
- * start above 1024 (two blocks). Tests override both (tests/meson.build). */
+ * (float) and its K and V blocks at 256 KiB (d_head 64): together inside a 2 MiB L2, whatever
+ * seq_kv is; smaller and larger blocks ran slower, and blocks overtake the one-pass tile from two
+ * blocks on. Tests override both (tests/meson.build). */
 #ifndef MHA_KEY_BLOCK
 #define MHA_KEY_BLOCK 512u
 #endif
@@ -48,9 +42,8 @@
 /* The decode path (decode_impl.h) takes calls of at most this many query rows per kv group
  * (seq_q × n_heads / n_kv_heads): decode (1 row × the group) and speculative decoding. Its kernels
  * hold up to 32 rows in registers against each K element (decode_kernels.h), so the cache still
- * streams once up to here; mha_bench's decode rows (docs/PERFORMANCE.md) justify it: MQA's 32
- * rows ran 3× faster than the stacked-heads GEMM. Tests override the three sizes
- * (tests/meson.build). */
+ * streams once up to here, where the stacked-heads GEMM rereads it per row (mha_bench's decode
+ * rows). Tests override the three sizes (tests/meson.build). */
 #ifndef MHA_DECODE_MAX_ROWS
 #define MHA_DECODE_MAX_ROWS 32u
 #endif
@@ -64,13 +57,11 @@
  * to spread over the workers, each chunk at least MHA_DECODE_CHUNK keys (a multiple of the key
  * block) and at most DECODE_MAX_CHUNKS of them (longer caches get longer chunks, so the partial
  * results stop growing with seq_kv); a cache of MHA_DECODE_CHUNK keys or more is cut in two at
- * least (cold, a 1024-key call on two workers took 0.47 against 0.67 ms on one; 512 keys in
- * two chunks were slower than in one, 0.41 against 0.36 ms). The chunks' partial results are
- * merged in chunk order.
+ * least (a shorter one is faster in one chunk). The chunks' partial results are merged in chunk
+ * order. About 32 items even out whichever worker a shared machine slows down, where a few long
+ * chunks leave a call on one worker.
  * Every size here comes from the shape alone, never from the workers: so the result has the
- * same bits for any number of workers (mha.h). Measured (32/8 heads of 128, batch 1, f32, 2
- * workers): chunks of 4096 keys left a 4096-key call on one worker and an 8192-key one on two
- * items; 32 items of 1024 keys even out whichever worker the machine slows down. */
+ * same bits for any number of workers (mha.h). */
 #ifndef MHA_DECODE_CHUNK
 #define MHA_DECODE_CHUNK 1024u
 #endif
@@ -79,9 +70,8 @@
 #define DECODE_MAX_CHUNKS 64u
 /* Below this much work (flops) a call stays on one worker: waking a second thread costs more. */
 #define PARALLEL_MIN_FLOPS 3.0e7
-/* A decode call is worth two workers from this many bytes of K and V: one core streams a cold
- * cache at about 13 GB/s, 0.3 ms for 4 MiB, where waking a worker costs tens of microseconds
- * (1024 keys, 32/8 heads of 128, f32, cold, medians of 21: 0.47 against 0.67 ms). */
+/* A decode call is worth two workers from this many bytes of K and V: streaming that much from
+ * memory takes a few hundred microseconds, where waking a worker costs tens. */
 #define DECODE_PARALLEL_MIN_BYTES (4.0 * 1024 * 1024)
 
 static size_t round_up(size_t n, size_t to)
@@ -101,16 +91,13 @@ static size_t query_block_rows(size_t seq_q, size_t row_bytes, size_t max_rows)
 }
 
 /* Score blocks per tile for the half types: a tile packs (native) or widens each K and V block
- * once for all its rows, and taller tiles do that less often (at (2048, 16 heads of 64), bf16 on
- * AMX: 4 tiles per head spent 8 % of the call copying K and V blocks, measured). Up to
+ * once for all its rows, and taller tiles do that less often. Up to
  * HALF_TILE_BLOCKS of a head's blocks per tile, fewer while that would leave fewer than
  * HALF_TILE_MIN_TILES tiles to share among the workers. The shape alone decides; the blocks, and
  * so the bits, are the same for any count (only which tile packs them changes).
  * With the copies shared, a native (bf16) score block can shrink until it sits in L2 beside
- * everything else (the float scores of 128 rows × 512 keys are 256 KiB): the same bf16 call took
- * 36.5 ms with blocks of 512 rows, 34.3 with 256, 32.0 with 128 and 36.2 with 64 (medians of 20,
- * 2 workers; 1024-key blocks at 128 rows: 34.4). Widened halves multiply on the BLAS, which
- * wants taller blocks (f16 at 128 rows: 101 ms against 88 at 512), so they keep the float
+ * everything else (the float scores of 128 rows × 512 keys are 256 KiB; 64 rows were slower
+ * again). Widened halves multiply on the BLAS, which wants taller blocks, so they keep the float
  * sizes. */
 #define NATIVE_SCORE_MAX_ROWS 128u
 #define HALF_TILE_BLOCKS 16u
@@ -136,7 +123,7 @@ mha_gemm_backend mha_plan_gemm(mha_dtype t)
 
 /* Can GEMMs on `gemm` run on several workers at once, each on one core? oneDNN can (serial inside
  * a parallel region); the BLAS when it runs single-threaded there. Nesting a threaded BLAS inside
- * the workers oversubscribes the cores (measured 5× slower than either alone). */
+ * the workers oversubscribes the cores. */
 static bool gemms_fit_workers(mha_gemm_backend gemm)
 {
     return gemm == MHA_GEMM_ONEDNN || mha_blas_threads() == 1;
