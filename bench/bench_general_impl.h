@@ -15,18 +15,19 @@ static mha_status run_attention(const void *ctx)
     return PUB(mha_attention)(&a->d, a->Q, a->K, a->V, NULL, a->out, NULL);
 }
 
-/* Buffers for a packed single-item descriptor, inputs uniform in [−1, 1]. */
+/* Buffers for a packed descriptor (batch items its batch strides apart), inputs uniform in
+ * [−1, 1]. */
 static void attn_init(attn_call *a, const mha_attention_desc *d, uint64_t seed)
 {
     rng r = rng_seeded(seed);
-    size_t nq = bench_mul(d->seq_q, d->ld_q), nk = bench_mul(d->seq_kv, d->ld_k),
-           nv = bench_mul(d->seq_kv, d->ld_v);
+    size_t nq = bench_mul(d->batch, d->batch_stride_q), nk = bench_mul(d->batch, d->batch_stride_k),
+           nv = bench_mul(d->batch, d->batch_stride_v);
     a->d = *d;
     a->evict = NULL;
     a->Q = alloc_store(nq);
     a->K = alloc_store(nk);
     a->V = alloc_store(nv);
-    a->out = alloc_store(bench_mul(d->seq_q, d->ld_out));
+    a->out = alloc_store(bench_mul(d->batch, d->batch_stride_out));
     fill(&r, a->Q, nq, 1);
     fill(&r, a->K, nk, 1);
     fill(&r, a->V, nv, 1);
@@ -124,17 +125,7 @@ static void decode_ragged(const bench_config *c, size_t max_kv)
     d.batch = ITEMS;
     d.kv_lens = lens;
     attn_call a;
-    rng r = rng_seeded(19);
-    size_t nq = bench_mul(ITEMS, d.batch_stride_q), nk = bench_mul(ITEMS, d.batch_stride_k),
-           nv = bench_mul(ITEMS, d.batch_stride_v);
-    a.d = d;
-    a.Q = alloc_store(nq);
-    a.K = alloc_store(nk);
-    a.V = alloc_store(nv);
-    a.out = alloc_store(bench_mul(ITEMS, d.batch_stride_out));
-    fill(&r, a.Q, nq, 1);
-    fill(&r, a.K, nk, 1);
-    fill(&r, a.V, nv, 1);
+    attn_init(&a, &d, 19);
     double first_s = first_run_of(run_ragged, &a, "mha_attention ragged", &c->evict);
     check k = {0};
     for (size_t b = 0; b < ITEMS; b++) {

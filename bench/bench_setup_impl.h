@@ -34,16 +34,8 @@ static double setup_attention(const bench_config *c, const bench_setup_case *s, 
     mha_attention_desc d;
     mha_attention_desc_init(&d, s->seq, s->seq, s->heads, s->heads, d_k, d_k);
     d.batch = s->batch;
-    attn_call a = {.d = d, .evict = NULL};
-    rng r = rng_seeded(29);
-    size_t nq = bench_mul(d.batch, d.batch_stride_q);
-    a.Q = alloc_store(nq);
-    a.K = alloc_store(nq);
-    a.V = alloc_store(nq);
-    a.out = alloc_store(nq);
-    fill(&r, a.Q, nq, 1);
-    fill(&r, a.K, nq, 1);
-    fill(&r, a.V, nq, 1);
+    attn_call a;
+    attn_init(&a, &d, 29);
     double first_s = first_run(run_batched, &a, "mha_attention");
     check k = check_batched(
         c, &a, 4.0 * (double)s->batch * (double)s->seq * (double)s->seq * (double)s->d_model);

@@ -36,17 +36,8 @@ static void small_shape(const bench_config *c, const bench_batch *s, double *sec
     mha_attention_desc d;
     mha_attention_desc_init(&d, s->seq, s->seq, c->small_heads, c->small_heads, d_k, d_k);
     d.batch = s->batch;
-    attn_call a = {.d = d, .evict = NULL};
-    rng r = rng_seeded(23);
-    size_t nq = bench_mul(d.batch, d.batch_stride_q), nk = bench_mul(d.batch, d.batch_stride_k),
-           nv = bench_mul(d.batch, d.batch_stride_v);
-    a.Q = alloc_store(nq);
-    a.K = alloc_store(nk);
-    a.V = alloc_store(nv);
-    a.out = alloc_store(bench_mul(d.batch, d.batch_stride_out));
-    fill(&r, a.Q, nq, 1);
-    fill(&r, a.K, nk, 1);
-    fill(&r, a.V, nv, 1);
+    attn_call a;
+    attn_init(&a, &d, 23);
     double flop =
         4.0 * (double)s->batch * (double)s->seq * (double)s->seq * (double)c->small_d_model;
     double first_s = first_run(run_batched, &a, "mha_attention batched");
