@@ -30,19 +30,15 @@ static double setup_pipeline(const bench_config *c, const bench_setup_case *s, d
 /* mha_attention on `batch` packed sequences (multi-head attention's call when batch is 1). */
 static double setup_attention(const bench_config *c, const bench_setup_case *s, double *err)
 {
-    size_t d_k = s->d_model / s->heads;
-    mha_attention_desc d;
-    mha_attention_desc_init(&d, s->seq, s->seq, s->heads, s->heads, d_k, d_k);
-    d.batch = s->batch;
+    const mha_attention_desc d = batched_desc(s->batch, s->seq, s->d_model, s->heads);
     attn_call a;
     attn_init(&a, &d, 29);
-    double first_s = first_run(run_batched, &a, "mha_attention");
-    check k = check_batched(
-        c, &a, 4.0 * (double)s->batch * (double)s->seq * (double)s->seq * (double)s->d_model);
-    *err = k.max_err;
-    double median = time_call(&c->reps, first_s, run_batched, &a, "mha_attention").median;
+    bench_row row = measure_attention(c, &c->reps, "setup", s->name, &a,
+                                      4.0 * (double)s->batch * (double)s->seq * (double)s->seq *
+                                          (double)s->d_model);
     attn_free(&a);
-    return median;
+    *err = row.err;
+    return row.t.median;
 }
 
 void SFX(bench_setup_cases)(const bench_config *c, const bench_setup_case *cases, size_t n)

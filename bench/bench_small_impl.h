@@ -2,53 +2,30 @@
 /* The small section: batched attention at the shape of a BERT-base layer (batch × 128 tokens,
  * d_model 768, 12 heads of 64) and single sequences of 64 to 512 tokens, through mha_attention():
  * calls of a millisecond or two, where fixed costs (waking workers, planning, per-GEMM overheads)
- * show. Written once over STORE, included after bench_general_impl.h (attn_call). */
+ * show. Written once over STORE, included after bench_general_impl.h (attn_call,
+ * measure_attention). */
 
-static mha_status run_batched(const void *ctx)
+/* A packed descriptor of `batch` sequences of `seq` tokens, d_model wide in `heads` heads. */
+static mha_attention_desc batched_desc(size_t batch, size_t seq, size_t d_model, size_t heads)
 {
-    const attn_call *a = ctx;
-    return PUB(mha_attention)(&a->d, a->Q, a->K, a->V, NULL, a->out, NULL);
-}
-
-/* Each batch item checked against the reference on its own (whole, or sampled rows when big). */
-static check check_batched(const bench_config *c, const attn_call *a, double flop)
-{
-    check k = {0};
-    mha_attention_desc one = a->d;
-    one.batch = 1;
-    for (size_t b = 0; b < a->d.batch; b++) {
-        check kb =
-            check_attention(&one, a->Q + b * a->d.batch_stride_q, a->K + b * a->d.batch_stride_k,
-                            a->V + b * a->d.batch_stride_v, a->out + b * a->d.batch_stride_out,
-                            full_check_fits(c, &one, flop / (double)a->d.batch));
-        check_or_die(&kb, "mha_attention", "small batched");
-        if (b == 0 || kb.max_err > k.max_err)
-            k = kb;
-    }
-    return k;
+    mha_attention_desc d;
+    mha_attention_desc_init(&d, seq, seq, heads, heads, d_model / heads, d_model / heads);
+    d.batch = batch;
+    return d;
 }
 
 /* One batched shape: checked, timed, printed; its median goes to *seconds. Half types also give
  * their speed over f32's at the shape (f32_s, when f32 ran first). */
 static void small_shape(const bench_config *c, const bench_batch *s, double *seconds, double f32_s)
 {
-    size_t d_k = c->small_d_model / c->small_heads;
-    mha_attention_desc d;
-    mha_attention_desc_init(&d, s->seq, s->seq, c->small_heads, c->small_heads, d_k, d_k);
-    d.batch = s->batch;
+    const mha_attention_desc d = batched_desc(s->batch, s->seq, c->small_d_model, c->small_heads);
     attn_call a;
     attn_init(&a, &d, 23);
-    double flop =
-        4.0 * (double)s->batch * (double)s->seq * (double)s->seq * (double)c->small_d_model;
-    double first_s = first_run(run_batched, &a, "mha_attention batched");
-    check k = check_batched(c, &a, flop);
     char op[32];
     snprintf(op, sizeof op, "batch%zu", s->batch);
-    bench_row row = row_of("small", op, &d);
-    row.t = time_call(&c->reps, first_s, run_batched, &a, "mha_attention batched");
-    set_rate(&row, c, flop);
-    set_check(&row, &k, k.ref_s);
-    row.ws_bytes = workspace_of(&d);
+    bench_row row = measure_attention(c, &c->reps, "small", op, &a,
+                                      4.0 * (double)s->batch * (double)s->seq * (double)s->seq *
+                                          (double)c->small_d_model);
     if (f32_s > 0) {
         row.ratio = f32_s / row.t.median;
         row.ratio_of = "f32_speed";
