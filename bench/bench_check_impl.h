@@ -196,7 +196,8 @@ static void check_attention_row(check *k, const mha_attention_desc *d, const STO
                                 const double *Kg, const double *Vg, const STORE *out, size_t h,
                                 size_t i)
 {
-    const mha_attention_desc one = {.batch = 1,
+    const mha_attention_desc one = {.struct_size = sizeof(mha_attention_desc),
+                                    .batch = 1,
                                     .seq_q = 1,
                                     .seq_kv = keys_seen(d, i),
                                     .n_heads = 1,

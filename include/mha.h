@@ -36,6 +36,13 @@
  *    n_heads·d_head) that overflows size_t, is MHA_ERR_TOO_LARGE.
  *  - On every error, not one byte of any output has been written: all checks
  *    run before the first write or allocation.
+ *  - The descriptor grows at its end and says its own size: struct_size, its
+ *    first field, is the sizeof(mha_attention_desc) of the mha.h a program
+ *    was compiled with (mha_attention_desc_init() sets it). The library reads
+ *    only the fields inside struct_size and gives the others their defaults,
+ *    so a program built against an older mha.h keeps working against a newer
+ *    libmha without being rebuilt. A struct_size this library cannot honour
+ *    is MHA_ERR_INVALID_ARGUMENT (see mha_attention_desc.struct_size).
  *  - A call's work is O(bytes read + bytes written + the flops of its
  *    non-empty products). A dimension that no buffer holds and no product
  *    multiplies over costs nothing: with d_head == 0 no score is computed
@@ -406,6 +413,19 @@ MHA_API mha_status mha_multi_head_attention_f64(const double *Q, const double *K
  * for all items is batch_stride_mask = 0, the default).
  */
 typedef struct mha_attention_desc {
+    /** Bytes of the struct as the caller's mha.h declares it: sizeof(mha_attention_desc) there,
+     *  set by mha_attention_desc_init() (a descriptor built by hand sets it itself). Fields are
+     *  only ever added at the end, so the library reads the fields that lie inside struct_size
+     *  and gives every later one its mha_attention_desc_init() default: a program built against
+     *  an older mha.h runs unchanged against a newer libmha. MHA_ERR_INVALID_ARGUMENT, before
+     *  any other rule of the descriptor, when it is below MHA_ATTENTION_DESC_SIZE_1 (no release
+     *  had a smaller descriptor), not a multiple of the struct's alignment (no struct has such a
+     *  size), or above this library's sizeof(mha_attention_desc): the caller's mha.h is newer
+     *  and its fields past this library's may ask for options the library does not know, which
+     *  it will not silently ignore. A program built against a newer mha.h that must also run on
+     *  an older libmha, and sets none of the fields the older one lacks, may set struct_size to
+     *  the size of the release it needs, e.g. MHA_ATTENTION_DESC_SIZE_1, after the init. */
+    size_t struct_size;
     size_t batch;      /**< number of batch items (0: empty call) */
     size_t seq_q;      /**< query rows per item */
     size_t seq_kv;     /**< key/value rows per item */
@@ -438,18 +458,52 @@ typedef struct mha_attention_desc {
      *  sequences of different lengths without a mask. Read during the call only; ignored when
      *  batch is 0. A length above seq_kv is MHA_ERR_INVALID_ARGUMENT. */
     const size_t *kv_lens;
+    /* Fields added later go here, after every other (docs/DESIGN.md, "A descriptor that can
+     * grow"). */
 } mha_attention_desc;
 
 /**
- * @brief Fills @p desc for one packed batch item: ld_q = n_heads·d_head,
+ * The first release's sizeof(mha_attention_desc): its fields, struct_size to
+ * kv_lens (176 bytes on LP64 targets such as x86-64 and AArch64). The smallest
+ * struct_size the library takes; later fields only ever follow kv_lens.
+ */
+#define MHA_ATTENTION_DESC_SIZE_1                                                                  \
+    (offsetof(mha_attention_desc, kv_lens) + sizeof(((mha_attention_desc *)0)->kv_lens))
+
+/**
+ * @brief mha_attention_desc_init() on a descriptor of @p struct_size bytes:
+ * writes its first struct_size bytes and not one past them. The fields of
+ * this library that lie inside them get the defaults listed at
+ * mha_attention_desc_init(), struct_size gets @p struct_size, and bytes past
+ * this library's own sizeof(mha_attention_desc) (fields of a newer mha.h)
+ * are zeroed. So a program compiled against an older mha.h, whose struct is
+ * smaller, has nothing written past its struct. Bindings that mirror the
+ * struct (Python's ctypes) pass the mirror's size. No-op when @p desc is NULL
+ * or struct_size is below MHA_ATTENTION_DESC_SIZE_1.
+ */
+MHA_API void mha_attention_desc_init_sized(mha_attention_desc *desc, size_t struct_size,
+                                           size_t seq_q, size_t seq_kv, size_t n_heads,
+                                           size_t n_kv_heads, size_t d_head, size_t d_v);
+
+/**
+ * @brief Fills @p desc for one packed batch item: struct_size =
+ * sizeof(mha_attention_desc) as this header declares it, ld_q = n_heads·d_head,
  * ld_k = n_kv_heads·d_head, ld_v = n_kv_heads·d_v, ld_out = n_heads·d_v,
  * ld_mask = seq_kv, batch strides = seq × ld (batch_stride_mask = 0),
  * batch = 1, scale = 1/sqrt(d_head) (1 when d_head == 0), flags = 0, n_threads = 0,
  * kv_lens = NULL.
  * Does not validate: mha_attention() does. No-op when @p desc is NULL.
+ * Inline, so that the size is the one the caller was compiled with: it is
+ * mha_attention_desc_init_sized(desc, sizeof *desc, ...), and a newer library
+ * writes no field the caller's struct does not have.
  */
-MHA_API void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, size_t seq_kv,
-                                     size_t n_heads, size_t n_kv_heads, size_t d_head, size_t d_v);
+static inline void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, size_t seq_kv,
+                                           size_t n_heads, size_t n_kv_heads, size_t d_head,
+                                           size_t d_v)
+{
+    mha_attention_desc_init_sized(desc, sizeof(mha_attention_desc), seq_q, seq_kv, n_heads,
+                                  n_kv_heads, d_head, d_v);
+}
 
 /**
  * @brief General scaled dot-product attention (see mha_attention_desc for the formula).
@@ -507,7 +561,8 @@ MHA_API void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, siz
  * and mask may be NULL).
  *
  * @return MHA_OK; MHA_ERR_NULL_POINTER (desc, or a non-empty buffer);
- *         MHA_ERR_INVALID_ARGUMENT (n_heads or n_kv_heads 0, n_kv_heads not
+ *         MHA_ERR_INVALID_ARGUMENT (a struct_size the library cannot honour
+ *         — checked first —, n_heads or n_kv_heads 0, n_kv_heads not
  *         dividing n_heads, a kv_lens entry above seq_kv, a leading
  *         dimension below its row width — ld_mask too, even when mask is NULL,
  *         as a BLAS checks every lda — a scale that is not finite in the

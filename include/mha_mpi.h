@@ -108,7 +108,9 @@ MHA_MPI_API const char *mha_mpi_status_string(mha_status s);
  *              batch, n_heads, n_kv_heads (GQA/MQA), d_head, d_v, scale and flags (0 or
  *              MHA_CAUSAL) must be the same on every rank. Batches are supported: batch item
  *              b of every rank is a shard of the same sequence b. ld_mask and
- *              batch_stride_mask are ignored: there is no mask (see below).
+ *              batch_stride_mask are ignored: there is no mask (see below). Read within
+ *              its struct_size, as mha_attention() reads it (which may differ between
+ *              ranks: each rank's program may have its own mha.h).
  * @param comm  an intracommunicator, the same on every rank; shards are in rank order.
  * @param Q     this rank's query rows, laid out as @p desc says.
  * @param K     its key rows, likewise.

@@ -32,25 +32,26 @@ class MhaError(ValueError):
 
 
 class AttentionDesc(ctypes.Structure):
-    """mha_attention_desc, field for field as include/mha.h declares it, plus spare room.
+    """mha_attention_desc, field for field as include/mha.h declares it, struct_size first.
 
-    The spare bytes are there because mha_attention_desc_init() writes the whole C struct: if a
-    newer libmha appends a field this mirror does not know yet, init writes its default into the
-    spare room instead of past the end of a Python-owned buffer, and mha_attention reads it back
-    from there. A mismatch then costs a missing option, never memory corruption.
+    struct_size is this mirror's own size (ctypes.sizeof), whatever libmha was loaded: new_desc()
+    hands it to mha_attention_desc_init_sized(), which writes that many bytes and no more, and
+    mha_attention reads the fields inside it and gives any later one its default. So a library
+    newer than this mirror (more fields) never writes or reads past it, and one older than it
+    refuses the descriptor (MhaError, invalid argument) rather than ignore fields it does not know.
     """
 
     _fields_ = [
         (name, c_size_t)
         for name in (
+            "struct_size",
             "batch", "seq_q", "seq_kv", "n_heads", "n_kv_heads", "d_head", "d_v",
             "ld_q", "ld_k", "ld_v", "ld_out", "ld_mask",
             "batch_stride_q", "batch_stride_k", "batch_stride_v", "batch_stride_out",
             "batch_stride_mask",
         )
     ] + [("scale", c_double), ("flags", c_uint), ("n_threads", c_size_t),
-         ("kv_lens", c_void_p),  # const size_t *: NULL or `batch` lengths
-         ("_spare", ctypes.c_byte * 248)]
+         ("kv_lens", c_void_p)]  # const size_t *: NULL or `batch` lengths
 
 
 class Runtime(ctypes.Structure):
@@ -83,7 +84,7 @@ def _declare(name, argtypes, restype=c_int):
 _declare("mha_status_string", [c_int], c_char_p)
 _declare("mha_version", [], c_char_p)
 _declare("mha_runtime_info", [ctypes.POINTER(Runtime)])
-_declare("mha_attention_desc_init", [ctypes.POINTER(AttentionDesc)] + [c_size_t] * 6, None)
+_declare("mha_attention_desc_init_sized", [ctypes.POINTER(AttentionDesc)] + [c_size_t] * 7, None)
 # Every storage format has the same signatures; the storage picks the suffix. The keys are what
 # the arrays handed over hold: numpy's float32, float64 and float16 (IEEE binary16, the C mha_f16),
 # and BF16, uint16 arrays of bfloat16 bits (the C mha_bf16), which only this package makes.
@@ -134,9 +135,11 @@ def _address(a):
 
 
 def new_desc(seq_q, seq_kv, n_heads, n_kv_heads, d_head, d_v):
-    """A descriptor with the library's defaults (packed layout, 1/sqrt(d_head), no flags)."""
+    """A descriptor with the library's defaults (packed layout, 1/sqrt(d_head), no flags), and
+    struct_size = the mirror's size (mha_attention_desc_init() in C passes its sizeof likewise)."""
     desc = AttentionDesc()
-    lib.mha_attention_desc_init(ctypes.byref(desc), seq_q, seq_kv, n_heads, n_kv_heads, d_head, d_v)
+    lib.mha_attention_desc_init_sized(ctypes.byref(desc), ctypes.sizeof(AttentionDesc), seq_q,
+                                      seq_kv, n_heads, n_kv_heads, d_head, d_v)
     return desc
 
 

@@ -347,13 +347,37 @@ class Descriptor(unittest.TestCase):
     def test_mirror_matches_mha_attention_desc_init(self):
         # Each field lands where the C library writes it: a shifted mirror would show wrong values.
         d = _capi.new_desc(3, 5, 4, 2, 6, 7)
-        got = {name: getattr(d, name) for name, _ in _capi.AttentionDesc._fields_[:-1]}
+        got = {name: getattr(d, name) for name, _ in _capi.AttentionDesc._fields_}
         self.assertEqual(got, dict(
+            struct_size=ctypes.sizeof(_capi.AttentionDesc),
             batch=1, seq_q=3, seq_kv=5, n_heads=4, n_kv_heads=2, d_head=6, d_v=7,
             ld_q=24, ld_k=12, ld_v=14, ld_out=28, ld_mask=5,
             batch_stride_q=72, batch_stride_k=60, batch_stride_v=70, batch_stride_out=84,
             batch_stride_mask=0, scale=1 / np.sqrt(6), flags=0, n_threads=0, kv_lens=None))
-        self.assertEqual(bytes(d._spare), bytes(len(d._spare)))
+
+    def test_init_writes_struct_size_bytes_only(self):
+        # An older mirror: the first release's 176 bytes (LP64), in a buffer of sentinels. A library
+        # that wrote its own struct, if larger, would show past them.
+        size = 176
+        self.assertGreaterEqual(ctypes.sizeof(_capi.AttentionDesc), size)
+        buf = (ctypes.c_ubyte * (size + 64))(*([0xA5] * (size + 64)))
+        desc = ctypes.cast(buf, ctypes.POINTER(_capi.AttentionDesc))
+        _capi.lib.mha_attention_desc_init_sized(desc, size, 3, 5, 4, 2, 6, 7)
+        self.assertEqual(bytes(buf[size:]), bytes([0xA5] * 64))
+        self.assertEqual(desc.contents.struct_size, size)
+        self.assertEqual(desc.contents.ld_q, 24)
+
+    def test_struct_size_below_the_first_release_is_refused(self):
+        Q = np.ones((1, 2, 4))
+        out = np.full((1, 2, 4), 7.0)
+        for size in (0, 8, 176 - 8, 176 - 1):
+            with self.subTest(size=size):
+                d = _capi.new_desc(2, 2, 1, 1, 4, 4)
+                d.struct_size = size
+                with self.assertRaises(_capi.MhaError) as ctx:
+                    _capi.attention(d, Q, Q, Q, None, out, np.dtype(np.float64))
+                self.assertEqual(ctx.exception.status, 2)  # MHA_ERR_INVALID_ARGUMENT
+                self.assertTrue((out == 7.0).all())
 
 
 class Errors(Case):

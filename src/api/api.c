@@ -9,14 +9,20 @@
 #include "validate.h"
 
 #include <math.h>
+#include <string.h>
 
-void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, size_t seq_kv, size_t n_heads,
-                             size_t n_kv_heads, size_t d_head, size_t d_v)
+/* The defaults of every field, the one place they are written: the descriptors a caller fills
+ * through mha_attention_desc_init() and the fields past a caller's struct_size (desc_read.h) both
+ * come from here. A field added to mha.h gets its default in this initialiser. */
+void mha_attention_desc_init_sized(mha_attention_desc *desc, size_t struct_size, size_t seq_q,
+                                   size_t seq_kv, size_t n_heads, size_t n_kv_heads, size_t d_head,
+                                   size_t d_v)
 {
-    if (desc == NULL)
+    if (desc == NULL || struct_size < MHA_ATTENTION_DESC_SIZE_1)
         return;
     /* Products may wrap here; mha_attention() rejects such a descriptor before using it. */
-    *desc = (mha_attention_desc){
+    const mha_attention_desc full = {
+        .struct_size = struct_size,
         .batch = 1,
         .seq_q = seq_q,
         .seq_kv = seq_kv,
@@ -36,7 +42,18 @@ void mha_attention_desc_init(mha_attention_desc *desc, size_t seq_q, size_t seq_
         .batch_stride_mask = 0,
         .scale = d_head ? 1.0 / sqrt((double)d_head) : 1.0,
         .flags = 0,
+        .n_threads = 0,
+        .kv_lens = NULL,
     };
+    /* The caller's struct is struct_size bytes: an older mha.h's is shorter than ours, and gets
+     * only the fields it has; a newer one's is longer, and its fields we do not know are zeroed
+     * (mha_attention() then refuses it: mha.h, struct_size). */
+    if (struct_size <= sizeof full) {
+        memcpy(desc, &full, struct_size);
+    } else {
+        memcpy(desc, &full, sizeof full);
+        memset((unsigned char *)desc + sizeof full, 0, struct_size - sizeof full);
+    }
 }
 
 /* One instantiation per type: its traits, the template, then the traits forgotten. */

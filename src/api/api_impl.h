@@ -41,21 +41,23 @@ mha_status PUB(mha_compute_qkv_fused)(const STORE *X, const STORE *W_qkv, size_t
 }
 
 /* The general call behind every attention entry point: the caller's workspace when
- * caller_workspace, else one allocated here for the call. */
-static mha_status SFX(attend)(const mha_attention_desc *d, const STORE *Q, const STORE *K,
+ * caller_workspace, else one allocated here for the call. Validation reads the caller's
+ * descriptor within its struct_size into d; the driver runs on that copy. */
+static mha_status SFX(attend)(const mha_attention_desc *desc, const STORE *Q, const STORE *K,
                               const STORE *V, const REAL *mask, STORE *out, REAL *lse,
                               void *workspace, size_t workspace_bytes, bool caller_workspace)
 {
     const mha_attention_buffers b = {
         Q, K, V, mask, out, lse, workspace, workspace_bytes, caller_workspace};
+    mha_attention_desc d;
     mha_plan plan;
-    mha_status s = mha_validate_attention(d, DTYPE, &b, &plan);
+    mha_status s = mha_validate_attention(desc, DTYPE, &b, &d, &plan);
     if (s != MHA_OK || plan.n_tiles == 0) /* an empty call has no tile */
         return s;
     void *ws = caller_workspace ? workspace : mha_alloc(plan.ws_bytes);
     if (ws == NULL)
         return MHA_ERR_OUT_OF_MEMORY;
-    SFX(mha_attend)(d, &plan, Q, K, V, mask, out, lse, ws);
+    SFX(mha_attend)(&d, &plan, Q, K, V, mask, out, lse, ws);
     if (!caller_workspace)
         mha_free(ws);
     return MHA_OK;

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Argument rules, checked size arithmetic and the overlap test. Every rule runs before anything
  * is allocated or written, so "outputs untouched on error" holds by construction. Order of the
- * checks, and so which status wins when several rules are broken: invalid argument, too large,
- * null pointer, overlap. */
+ * checks, and so which status wins when several rules are broken: the caller's descriptor read
+ * (NULL, then its struct_size: desc_read.h), then invalid argument, too large, null pointer,
+ * overlap. Past the read, every rule sees the full copy of the descriptor, never the caller's. */
 #include "validate.h"
+
+#include "desc_read.h"
 
 #include <limits.h>
 #include <math.h>
@@ -186,8 +189,6 @@ static bool extents_fit(const mha_layout ls[N_IN + N_OUT], mha_dtype t)
 static mha_status validate_shape(const mha_attention_desc *d, mha_dtype t,
                                  const mha_attention_buffers *b, mha_plan *plan)
 {
-    if (d == NULL)
-        return MHA_ERR_NULL_POINTER;
     mha_status s = check_desc_rules(d, t);
     if (s != MHA_OK)
         return s;
@@ -207,18 +208,23 @@ static mha_status validate_shape(const mha_attention_desc *d, mha_dtype t,
     return extents_fit(ls, t) ? MHA_OK : MHA_ERR_TOO_LARGE;
 }
 
-mha_status mha_validate_desc(const mha_attention_desc *d, mha_dtype t, mha_plan *plan)
+mha_status mha_validate_desc(const mha_attention_desc *caller, mha_dtype t, mha_plan *plan)
 {
     /* Sized for the call that needs most: with an lse (the only work when d_v == 0). */
     static const float lse_placeholder;
     const mha_attention_buffers sizing = {.lse = &lse_placeholder};
-    return validate_shape(d, t, &sizing, plan);
+    mha_attention_desc d;
+    mha_status s = mha_desc_read(caller, &d);
+    return s != MHA_OK ? s : validate_shape(&d, t, &sizing, plan);
 }
 
-mha_status mha_validate_attention(const mha_attention_desc *d, mha_dtype t,
-                                  const mha_attention_buffers *b, mha_plan *plan)
+mha_status mha_validate_attention(const mha_attention_desc *caller, mha_dtype t,
+                                  const mha_attention_buffers *b, mha_attention_desc *d,
+                                  mha_plan *plan)
 {
-    mha_status s = validate_shape(d, t, b, plan);
+    mha_status s = mha_desc_read(caller, d);
+    if (s == MHA_OK)
+        s = validate_shape(d, t, b, plan);
     if (s != MHA_OK)
         return s;
     /* The caller's workspace counts up to the queried size, even where fewer workers then use

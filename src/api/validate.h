@@ -25,12 +25,16 @@ typedef struct mha_attention_buffers {
     bool has_workspace;
 } mha_attention_buffers;
 
-/* The rules on the descriptor alone (shapes, strides, sizes); on MHA_OK, *plan is how to run it. */
-mha_status mha_validate_desc(const mha_attention_desc *d, mha_dtype t, mha_plan *plan);
+/* The caller's descriptor read within its struct_size (desc_read.h), then its rules alone
+ * (shapes, strides, sizes); on MHA_OK, *plan is how to run it. */
+mha_status mha_validate_desc(const mha_attention_desc *caller, mha_dtype t, mha_plan *plan);
 
-/* All rules of mha_attention(): the descriptor's, then the buffers'. */
-mha_status mha_validate_attention(const mha_attention_desc *d, mha_dtype t,
-                                  const mha_attention_buffers *b, mha_plan *plan);
+/* All rules of mha_attention(): the caller's descriptor read into *d, its rules, then the
+ * buffers'. On MHA_OK, *d is the descriptor the call runs on (every field, those past the
+ * caller's struct_size at their defaults) and *plan how to run it. */
+mha_status mha_validate_attention(const mha_attention_desc *caller, mha_dtype t,
+                                  const mha_attention_buffers *b, mha_attention_desc *d,
+                                  mha_plan *plan);
 mha_status mha_validate_merge(mha_dtype t, size_t rows, size_t n_heads, size_t d_v, size_t ld,
                               const void *out_a, const void *lse_a, const void *out_b,
                               const void *lse_b, const void *out, const void *lse);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* The rules of a ring call. Order (and so which status wins on one rank): the communicator,
- * then this rank's arguments as mha_attention() orders them (invalid argument, too large, null
- * pointer, overlap); then, collectively, the lowest failing rank's status, then agreement of
- * shapes across ranks; then sizes that need every shard's length, and allocation. */
+ * then this rank's arguments as mha_attention() orders them (the descriptor read within its
+ * struct_size, invalid argument, too large, null pointer, overlap); then, collectively, the lowest
+ * failing rank's status, then agreement of shapes across ranks; then sizes that need every shard's
+ * length, and allocation. */
 #include "ring_check.h"
 
+#include "desc_read.h"
 #include "mha_mpi.h"
 #include "span.h"
 
@@ -35,11 +37,12 @@ mha_status mha_ring_open(MPI_Comm comm, int *rank, int *size)
 
 enum { IN_Q, IN_K, IN_V, OUT_O, OUT_LSE, N_BUF };
 
-mha_status mha_ring_check_local(const mha_ring_args *a)
+mha_status mha_ring_check_local(const mha_ring_args *a, mha_attention_desc *d)
 {
-    const mha_attention_desc *d = a->desc;
-    if (d == NULL)
-        return MHA_ERR_NULL_POINTER;
+    /* NULL, then struct_size, before any other rule, as in mha_attention(). */
+    mha_status s = mha_desc_read(a->desc, d);
+    if (s != MHA_OK)
+        return s;
     /* The ring's shards are whole sequences: a ragged batch (kv_lens) is not supported. */
     if (d->seq_q != d->seq_kv || d->kv_lens != NULL ||
         (a->layout != MHA_RING_CONTIGUOUS && a->layout != MHA_RING_ZIGZAG))
@@ -50,7 +53,7 @@ mha_status mha_ring_check_local(const mha_ring_args *a)
     v.ld_mask = v.seq_kv;
     v.batch_stride_mask = 0;
     size_t ws;
-    mha_status s = a->ws_query(&v, &ws);
+    s = a->ws_query(&v, &ws);
     if (s != MHA_OK)
         return s;
     /* Widths and n_heads·seq_q passed the query's overflow checks. */

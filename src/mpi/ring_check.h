@@ -16,7 +16,7 @@ typedef mha_status (*mha_ring_ws_query)(const mha_attention_desc *d, size_t *byt
 
 /* The buffers of one ring call, as the caller passed them. */
 typedef struct mha_ring_args {
-    const mha_attention_desc *desc;
+    const mha_attention_desc *desc; /* the caller's, then the copy mha_ring_check_local() read */
     mha_ring_layout layout;
     const void *Q, *K, *V, *out, *lse;
     size_t elem;      /* the matrices' element: sizeof(STORE) (float, double, a half type) */
@@ -29,9 +29,11 @@ typedef struct mha_ring_args {
  * failure that is not collective (there is nothing to agree over). */
 mha_status mha_ring_open(MPI_Comm comm, int *rank, int *size);
 
-/* This rank's arguments: the rules of mha_attention() on its descriptor and buffers, plus
- * seq_q == seq_kv and a known layout. No communication. */
-mha_status mha_ring_check_local(const mha_ring_args *a);
+/* This rank's arguments: a->desc read into *d as mha_attention() reads it (within its
+ * struct_size, the fields past it at their defaults: desc_read.h), then the rules of
+ * mha_attention() on that copy and the buffers, plus seq_q == seq_kv and a known layout. *d is
+ * set when this returns MHA_OK. No communication. */
+mha_status mha_ring_check_local(const mha_ring_args *a, mha_attention_desc *d);
 
 /* Collective: the status of the lowest rank whose `local` is not MHA_OK; if all are OK and the
  * shapes (batch, heads, widths, scale, flags) or the layout differ between ranks,

@@ -267,7 +267,7 @@ static mha_status SFX(run_ring)(const SFX(ring_ctx) * c, MPI_Comm ring, const ui
     return MHA_OK;
 }
 
-static mha_status SFX(ring_attention)(const mha_attention_desc *d, MPI_Comm comm,
+static mha_status SFX(ring_attention)(const mha_attention_desc *desc, MPI_Comm comm,
                                       mha_ring_layout layout, const STORE *Q, const STORE *K,
                                       const STORE *V, STORE *out, REAL *lse)
 {
@@ -276,9 +276,14 @@ static mha_status SFX(ring_attention)(const mha_attention_desc *d, MPI_Comm comm
     if (s != MHA_OK)
         return s;
     const mha_ring_ws_query wsq = RPUB(mha_attention_workspace_size);
-    const mha_ring_args a = {d, layout, Q, K, V, out, lse, sizeof(STORE), sizeof(REAL), wsq};
+    mha_ring_args a = {desc, layout, Q, K, V, out, lse, sizeof(STORE), sizeof(REAL), wsq};
     uint64_t *lengths = mha_alloc((size_t)size * sizeof *lengths);
-    s = mha_ring_check_local(&a);
+    /* The caller's descriptor read within its struct_size (ring_check.c); from here on every
+     * rule, plan and block runs on this copy, which is set whenever the local status is OK. */
+    mha_attention_desc own = {0};
+    const mha_attention_desc *const d = &own;
+    s = mha_ring_check_local(&a, &own);
+    a.desc = d;
     if (s == MHA_OK && lengths == NULL)
         s = MHA_ERR_OUT_OF_MEMORY;
     /* Collective from here on: every rank goes through the same agreements in the same order. */

@@ -21,12 +21,17 @@
  *    workspace is not made, see allocation_too_big(), nor one whose own cost by mha.h's rule is
  *    above a budget, see call_cost());
  *  - with d_head == 0 and no mask, the lse is the log of each row's visible key count, at any
- *    seq_kv (check_zero_width_lse()), where the reference would take hours.
+ *    seq_kv (check_zero_width_lse()), where the reference would take hours;
+ *  - a descriptor whose struct_size no release has (below MHA_ATTENTION_DESC_SIZE_1, not a
+ *    multiple of the struct's alignment) or above this library's is refused with
+ *    MHA_ERR_INVALID_ARGUMENT before any other rule but a NULL descriptor; a valid one is read no
+ *    further than struct_size: it lies in a block of exactly that many bytes (size_desc()).
  *
  * Input format (missing bytes read as 0; gen_corpus.c writes seeds in it):
- *   op       bits 0-2 entry point (enum fn), bit 3 double
+ *   op       bits 0-2 entry point (enum fn), bit 3 double, bit 7 struct_size from the input
  *   opts     OPT_* bits
  *   shape    per entry point, see decode_seed/desc/merge(): dims by dim(), paddings by pad()
+ *   [size]   with op bit 7, after the descriptor: its struct_size (fuzz_format.h)
  *   [ws]     attention_ws: workspace size mode (queried, queried − 1, more, any) and its operand
  *   [null]   with OPT_NULL: which pointer is NULL (or the descriptor)
  *   place    packed: a gap byte; OPT_PLACE: a 16-bit element offset per buffer; the workspace
@@ -43,6 +48,7 @@
 #include <float.h>
 #include <limits.h>
 #include <math.h>
+#include <stdalign.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -172,7 +178,7 @@ enum { MAX_BUFS = 8 };
 typedef enum expect { MUST_OK, MAY_FAIL, MUST_FAIL } expect;
 
 typedef struct call {
-    unsigned fn, opts;
+    unsigned op, fn, opts;
     bool f64;
     size_t elem;
     buf b[MAX_BUFS];
@@ -182,9 +188,12 @@ typedef struct call {
     /* seed operations and merge */
     size_t seq, d_model, n_heads, rows, d_v, ld;
     bool alias_out, alias_lse;
-    /* attention */
+    /* attention: desc is the call as the harness sees it (every field, this library's
+     * struct_size); desc_ptr what the library is handed, NULL, &desc or a sized copy */
     mha_attention_desc desc;
     const mha_attention_desc *desc_ptr;
+    size_t desc_size;      /* the struct_size handed to the library */
+    bool desc_size_broken; /* ... is one the library must refuse */
     size_t ws_bytes;
     mha_status query_status;
     size_t query_bytes, one_worker_bytes; /* the queried size, and that for n_threads = 1 */
@@ -318,7 +327,63 @@ static void decode_seed(call *c, reader *r)
     }
 }
 
-/* A descriptor from the input: desc_init, then strides, flags and scale changed as told. */
+/* The descriptor as a program of another mha.h would hand it over (op bit 7): struct_size from
+ * the input, this library's fields copied as far as they fit, a newer header's fields past ours
+ * zero or set, all in a block of exactly struct_size bytes (the struct_size field at least), so
+ * that ASan sees any read past a struct_size the library takes. A struct_size too big for a
+ * block (a raw value) gets this library's size and a newer header's room: the library must
+ * refuse it without reading past its own fields. The block lives until the next input. */
+static unsigned char *sized_desc;
+
+static void size_desc(call *c, reader *r)
+{
+    const size_t ours = sizeof(mha_attention_desc), align = alignof(mha_attention_desc);
+    const size_t room = ours + 8 * align;
+    size_t n = ours;
+    int fill = 0;
+    switch (u8(r) % FUZZ_N_DESC_SIZES) {
+    case FUZZ_DESC_SIZE_FIRST:
+        n = MHA_ATTENTION_DESC_SIZE_1;
+        break;
+    case FUZZ_DESC_SIZE_BELOW:
+        n = u8(r) % MHA_ATTENTION_DESC_SIZE_1;
+        break;
+    case FUZZ_DESC_SIZE_UNALIGNED:
+        n = MHA_ATTENTION_DESC_SIZE_1 + 1 + u8(r) % (align - 1);
+        break;
+    case FUZZ_DESC_SIZE_NEWER:
+        n = ours + align * (1 + u8(r) % 8);
+        break;
+    case FUZZ_DESC_SIZE_NEWER_SET:
+        n = ours + align * (1 + u8(r) % 8);
+        fill = 1 + (int)(u8(r) % 255);
+        break;
+    case FUZZ_DESC_SIZE_RAW:
+        n = (size_t)u64(r);
+        break;
+    default:
+        break;
+    }
+    const size_t bytes = n > room ? room : n < sizeof n ? sizeof n : n;
+    free(sized_desc);
+    sized_desc = malloc(bytes);
+    if (sized_desc == NULL)
+        abort();
+    memcpy(sized_desc, &c->desc, bytes < ours ? bytes : ours);
+    if (bytes > ours)
+        memset(sized_desc + ours, fill, bytes - ours);
+    memcpy(sized_desc, &n, sizeof n); /* struct_size, the first field */
+    c->desc_ptr = (const mha_attention_desc *)(void *)sized_desc;
+    c->desc_size = n;
+    /* mha.h, mha_attention_desc.struct_size */
+    if (n < MHA_ATTENTION_DESC_SIZE_1 || n % align != 0 || n > ours) {
+        c->desc_size_broken = true;
+        require(c, MUST_FAIL, "a struct_size no release has, or above this library's");
+    }
+}
+
+/* A descriptor from the input: desc_init, then strides, flags and scale changed as told, then
+ * (op bit 7) its struct_size. */
 static void decode_desc(call *c, reader *r)
 {
     mha_attention_desc *d = &c->desc;
@@ -364,6 +429,9 @@ static void decode_desc(call *c, reader *r)
     if (c->opts & OPT_SCALE)
         d->scale = scale_of(r, d->scale);
     c->desc_ptr = d;
+    c->desc_size = sizeof *d;
+    if (c->op & FUZZ_OP_DESC_SIZE)
+        size_desc(c, r);
 }
 
 /* mha.h's empty call: no batch item or query row, or d_v == 0 without an lse. The workspace query
@@ -869,6 +937,16 @@ static void check_status_range(const call *c, mha_status s)
     CHECK(s != MHA_ERR_OUT_OF_MEMORY || c->fail_nth, "OUT_OF_MEMORY with no injected failure");
 }
 
+/* A struct_size the library must refuse is MHA_ERR_INVALID_ARGUMENT whatever else is wrong: it is
+ * read before any other rule, after the descriptor pointer itself (and, for the workspace query,
+ * the result pointer, its first check). */
+static void check_desc_size_first(const call *c, mha_status s, bool other_pointers_ok)
+{
+    if (c->desc_size_broken && c->desc_ptr != NULL && other_pointers_ok)
+        CHECK(s == MHA_ERR_INVALID_ARGUMENT, "struct_size %zu gave %s, not invalid argument",
+              c->desc_size, mha_status_string(s));
+}
+
 /* FUZZ_TRACE=1 in the environment: one line per call, to see what a corpus exercises. */
 static bool tracing(void)
 {
@@ -890,6 +968,8 @@ static void trace(const call *c, mha_status s, unsigned long made, bool placed)
                 mha_status_string(s), made, placed ? "" : ", buffers not in the arena");
     if (on && c->why)
         fprintf(stderr, "%20s rule: %s\n", "", c->why);
+    if (on && c->op & FUZZ_OP_DESC_SIZE)
+        fprintf(stderr, "%20s struct_size %zu\n", "", c->desc_size);
 }
 
 /* The workspace query alone: the descriptor's rules, *bytes untouched on error, no allocation. */
@@ -912,6 +992,7 @@ static void run_query(call *c, reader *r)
     trace(c, s, made, true);
     CHECK(made == 0, "the workspace query allocated");
     check_status_range(c, s);
+    check_desc_size_first(c, s, bytes_ptr != NULL);
     CHECK(s != MHA_ERR_OUT_OF_MEMORY && s != MHA_ERR_WORKSPACE_TOO_SMALL, "status %d", (int)s);
     CHECK(!(s == MHA_OK && c->expect == MUST_FAIL), "the query accepted a broken descriptor");
     CHECK(!(s != MHA_OK && c->expect == MUST_OK), "the query rejected a valid descriptor: %s",
@@ -933,8 +1014,8 @@ static bool allocation_too_big(const call *c)
             return false;
         size_t d_k = c->d_model / c->n_heads;
         mha_attention_desc_init(&d, c->seq, c->seq, c->n_heads, c->n_heads, d_k, d_k);
-    } else if (c->fn != FN_ATTENTION || c->desc_ptr == NULL) {
-        return false;
+    } else if (c->fn != FN_ATTENTION || c->desc_ptr == NULL || c->desc_size_broken) {
+        return false; /* refused before anything is allocated */
     }
     size_t bytes = 0;
     mha_status s = c->f64 ? mha_attention_workspace_size_f64(&d, &bytes)
@@ -1077,9 +1158,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     call c;
     memset(&c, 0, sizeof c);
     current = &c;
-    unsigned op = u8(&r);
-    c.fn = op & 7;
-    c.f64 = op & 8;
+    c.op = u8(&r);
+    c.fn = c.op & 7;
+    c.f64 = c.op & 8;
     c.elem = c.f64 ? sizeof(double) : sizeof(float);
     c.opts = u8(&r);
 
@@ -1199,6 +1280,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fprintf(stderr, "%20s cost %.3g\n", "", cost);
 
     check_status_range(&c, s);
+    check_desc_size_first(&c, s, true);
     if (s != MHA_OK) {
         /* An injected allocation failure may fail a valid call, and only a valid one: every rule is
          * checked before the first allocation. */

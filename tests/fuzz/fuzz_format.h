@@ -27,4 +27,20 @@ static const size_t fuzz_special_dims[FUZZ_N_SPECIAL_DIMS] = {16,
                                                               (size_t)1 << 62,
                                                               (size_t)1 << 40};
 
+/* Op byte bit 7 (attention, _ws and the workspace query): the descriptor's struct_size comes
+ * from the bytes after its flags and scale, instead of being sizeof(mha_attention_desc) as
+ * mha_attention_desc_init sets it. The first byte, mod FUZZ_N_DESC_SIZES, picks the kind; some
+ * kinds read more bytes. */
+#define FUZZ_OP_DESC_SIZE 0x80u
+enum fuzz_desc_size {
+    FUZZ_DESC_SIZE_OURS,      /* sizeof(mha_attention_desc) */
+    FUZZ_DESC_SIZE_FIRST,     /* MHA_ATTENTION_DESC_SIZE_1: a first-release program */
+    FUZZ_DESC_SIZE_BELOW,     /* byte b: b mod MHA_ATTENTION_DESC_SIZE_1 */
+    FUZZ_DESC_SIZE_UNALIGNED, /* byte b: MHA_ATTENTION_DESC_SIZE_1 + 1 + b mod (alignment − 1) */
+    FUZZ_DESC_SIZE_NEWER,     /* byte b: sizeof + alignment·(1 + b mod 8), its own fields 0 */
+    FUZZ_DESC_SIZE_NEWER_SET, /* the same, then byte v: its own fields' bytes are 1 + v mod 255 */
+    FUZZ_DESC_SIZE_RAW,       /* 8 bytes: any value */
+    FUZZ_N_DESC_SIZES
+};
+
 #endif

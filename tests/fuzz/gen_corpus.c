@@ -10,7 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { QKV, QKV_FUSED, SELF, MULTI_HEAD, ATTENTION, ATTENTION_WS, WS_QUERY, MERGE, F64 = 8 };
+enum {
+    QKV,
+    QKV_FUSED,
+    SELF,
+    MULTI_HEAD,
+    ATTENTION,
+    ATTENTION_WS,
+    WS_QUERY,
+    MERGE,
+    F64 = 8,
+    DESC_SIZE = FUZZ_OP_DESC_SIZE
+};
 enum { PLACE = 1, NUL = 2, FAIL_ALLOC = 4, MASK = 8, LSE = 16, SCALE = 32, RAW_FLAGS = 64 };
 /* attention shape byte */
 enum {
@@ -441,6 +452,57 @@ static void workspace(const char *dir)
     }
 }
 
+/* The descriptor's struct_size (op bit DESC_SIZE): its bytes follow the flags byte and scale. */
+static void desc_size(const char *dir)
+{
+    { /* a first-release program: valid, checked against the reference */
+        NEW(ATTENTION | DESC_SIZE, MASK | LSE);
+        desc(&s, 1, 5, 7, 2, 2, 4, 3, 0), put(&s, 1), put(&s, FUZZ_DESC_SIZE_FIRST);
+        plain_values(&s, 80);
+        save(dir, "att_desc_size_first_release", &s);
+    }
+    { /* struct_size 0 and Q NULL: invalid argument, not null pointer */
+        NEW(ATTENTION | DESC_SIZE, NUL);
+        desc(&s, 1, 3, 3, 1, 1, 2, 2, 0), put(&s, 0), put(&s, FUZZ_DESC_SIZE_BELOW), put(&s, 0);
+        put(&s, 0), put(&s, 0); /* Q is NULL; gap */
+        plain_values(&s, 81);
+        save(dir, "att_desc_size_zero_null_q", &s);
+    }
+    { /* one byte below the first release's (176 on LP64), in a block of 175 bytes */
+        NEW(ATTENTION | F64 | DESC_SIZE, LSE);
+        desc(&s, 2, 4, 6, 1, 2, 3, 3, 0), put(&s, 1), put(&s, FUZZ_DESC_SIZE_BELOW), put(&s, 175);
+        plain_values(&s, 82);
+        save(dir, "att_desc_size_below_first_release", &s);
+    }
+    { /* not a struct's size, on a shape whose seq_kv is above INT_MAX: invalid argument first */
+        NEW(ATTENTION | DESC_SIZE, 0);
+        desc(&s, 1, 64, (size_t)INT_MAX + 1, 1, 1, 1, 1, 0), put(&s, 0);
+        put(&s, FUZZ_DESC_SIZE_UNALIGNED), put(&s, 2);
+        plain_values(&s, 83);
+        save(dir, "att_desc_size_unaligned_too_large", &s);
+    }
+    { /* a newer header's, its own fields zero, through _ws: refused all the same */
+        NEW(ATTENTION_WS | DESC_SIZE, LSE);
+        desc(&s, 2, 5, 6, 1, 2, 3, 3, 0), put(&s, 1), put(&s, FUZZ_DESC_SIZE_NEWER), put(&s, 0);
+        put(&s, 0);             /* workspace: the queried size (the query fails) */
+        put(&s, 0), put(&s, 3); /* gap, workspace misalignment */
+        plain_values(&s, 84);
+        save(dir, "ws_desc_size_newer", &s);
+    }
+    { /* a newer header's with its fields set, to the workspace query */
+        NEW(WS_QUERY | DESC_SIZE, 0);
+        desc(&s, 1, 40, 64, 2, 3, 8, 8, 0), put(&s, 0);
+        put(&s, FUZZ_DESC_SIZE_NEWER_SET), put(&s, 3), put(&s, 0x41);
+        save(dir, "query_desc_size_newer_set", &s);
+    }
+    { /* SIZE_MAX: refused without a byte past the library's own fields read */
+        NEW(WS_QUERY | F64 | DESC_SIZE, 0);
+        desc(&s, 2, 40, 64, 2, 3, 8, 8, 0), put(&s, 0), put(&s, FUZZ_DESC_SIZE_RAW);
+        put64(&s, SIZE_MAX);
+        save(dir, "query_desc_size_max", &s);
+    }
+}
+
 static void merge(const char *dir)
 {
     {
@@ -564,6 +626,7 @@ int main(int argc, char **argv)
     attention(argv[1]);
     workspace(argv[1]);
     threads(argv[1]);
+    desc_size(argv[1]);
     merge(argv[1]);
     findings(argv[1]);
     printf("%d seeds written to %s\n", written, argv[1]);

@@ -1005,6 +1005,27 @@ static void batch_differs_on_rank0(call *c)
         c->d.batch = 0;
 }
 
+/* The descriptor's own size, read before any other rule (mha.h, struct_size). */
+static void struct_size_below_first_release_on_last_rank(call *c)
+{
+    if (rank == last_rank())
+        c->d.struct_size = MHA_ATTENTION_DESC_SIZE_1 - sizeof(size_t);
+}
+
+/* A newer mha.h's descriptor (call.desc follows d, so the claimed bytes exist). */
+static void struct_size_above_library_on_rank0(call *c)
+{
+    if (rank == 0)
+        c->d.struct_size = sizeof c->d + sizeof(size_t);
+}
+
+/* A program built against the first release's mha.h on one rank: valid, and nothing differs. */
+static void first_release_size_on_last_rank(call *c)
+{
+    if (rank == last_rank())
+        c->d.struct_size = MHA_ATTENTION_DESC_SIZE_1;
+}
+
 static void nothing(call *c)
 {
     (void)c;
@@ -1029,6 +1050,12 @@ static void ring_errors_are_collective(void)
     check_error("scale differs between ranks", scale_differs_on_last_rank, mismatch);
     check_error("causal on rank 0 only", causal_on_rank0_only, mismatch);
     check_error("batch differs between ranks", batch_differs_on_rank0, mismatch);
+    check_error("struct_size below the first release's on the last rank",
+                struct_size_below_first_release_on_last_rank, MHA_ERR_INVALID_ARGUMENT);
+    check_error("struct_size above the library's on rank 0", struct_size_above_library_on_rank0,
+                MHA_ERR_INVALID_ARGUMENT);
+    check_error("the first release's struct_size on the last rank", first_release_size_on_last_rank,
+                MHA_OK);
     check_error("valid call", nothing, MHA_OK);
     check_error("every shard empty", empty_everywhere, MHA_OK);
     /* An empty call writes nothing: the check above used want == MHA_OK, so test it here. */

@@ -100,7 +100,8 @@ void ref_multi_head_attention(const double *Q, const double *K, const double *V,
     /* Spelled out rather than mha_attention_desc_init(): the reference owes nothing to the
      * library it checks. */
     size_t d_k = d_model / n_heads;
-    const mha_attention_desc d = {.batch = 1,
+    const mha_attention_desc d = {.struct_size = sizeof(mha_attention_desc),
+                                  .batch = 1,
                                   .seq_q = seq_len,
                                   .seq_kv = seq_len,
                                   .n_heads = n_heads,
