@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The portable decode kernels of one type (decode_kernels.h has the formulas): included by
- * decode_scalar.c after the type's traits and TO_REAL(x), the scalar widening of one element. */
+/* The portable decode kernels of one cache format (decode_kernels.h has the formulas), over the
+ * type traits: included by decode_scalar.c once per format (each_format_impl.h). */
+#include "convert.h"
+#include "decode_kernels.h"
 
 /* S[r·ld_s + j] = scale · Σ_c q[r·d + c]·k_j[c], group by group: key-outer, so each K row is
  * read once. */
