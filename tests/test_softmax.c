@@ -21,8 +21,8 @@ typedef struct kernel {
     bool f64;
     mha_softmax_row_fn_f32 *row32;
     mha_softmax_row_fn_f64 *row64;
-    void (*exp32)(float *, const float *, size_t); /* NULL: no vector exp (scalar) */
-    void (*exp64)(double *, const double *, size_t);
+    mha_exp_fn_f32 *exp32; /* NULL: no vector exp (scalar) */
+    mha_exp_fn_f64 *exp64;
     bool (*have)(void);
 } kernel;
 
@@ -40,13 +40,16 @@ static void collect_kernels(void)
         for (int f64 = 0; f64 < 2; f64++) {
             snprintf(kernel_names[n_kernels], sizeof kernel_names[0], "%s_%s", isa->name,
                      f64 ? "f64" : "f32");
-            kernels[n_kernels] = (kernel){.name = kernel_names[n_kernels],
-                                          .f64 = f64,
-                                          .row32 = f64 ? NULL : isa->row_f32,
-                                          .row64 = f64 ? isa->row_f64 : NULL,
-                                          .exp32 = f64 ? NULL : isa->exp_f32,
-                                          .exp64 = f64 ? isa->exp_f64 : NULL,
-                                          .have = isa->runs};
+            /* The table's f32 or f64 column, as its types (softmax_kernels.h). */
+            kernel k = {.name = kernel_names[n_kernels], .f64 = f64, .have = isa->runs};
+            if (f64) {
+                k.row64 = (mha_softmax_row_fn_f64 *)isa->row[MHA_FORMAT_F64];
+                k.exp64 = (mha_exp_fn_f64 *)isa->exp[MHA_FORMAT_F64];
+            } else {
+                k.row32 = (mha_softmax_row_fn_f32 *)isa->row[MHA_FORMAT_F32];
+                k.exp32 = (mha_exp_fn_f32 *)isa->exp[MHA_FORMAT_F32];
+            }
+            kernels[n_kernels] = k;
             n_kernels++;
         }
     }
@@ -554,8 +557,11 @@ static void p_in_bf16_is_the_rounded_row(void **state)
     rng r = rng_seeded(61);
     size_t tested = 0;
     for (size_t i = 0; i < mha_softmax_isa_count; i++) {
-        mha_softmax_row_to_fn_bf16 *to_bf16 = mha_softmax_isas[i].row_to_bf16;
-        if (to_bf16 == NULL || !mha_softmax_isas[i].runs())
+        const mha_softmax_isa *isa = &mha_softmax_isas[i];
+        mha_softmax_row_to_fn_bf16 *to_bf16 =
+            (mha_softmax_row_to_fn_bf16 *)isa->row_to[MHA_FORMAT_BF16];
+        mha_softmax_row_fn_f32 *row = (mha_softmax_row_fn_f32 *)isa->row[MHA_FORMAT_F32];
+        if (to_bf16 == NULL || !isa->runs())
             continue;
         tested++;
         for (size_t n = 0; n <= 100; n++) {
@@ -567,7 +573,7 @@ static void p_in_bf16_is_the_rounded_row(void **state)
             }
             memcpy(exps, x, sizeof x), memcpy(scores, x, sizeof x);
             float max_a = floor, max_b = floor;
-            float sum_a = mha_softmax_isas[i].row_f32(exps, mask, n, &max_a);
+            float sum_a = row(exps, mask, n, &max_a);
             float sum_b = to_bf16(scores, mask, n, &max_b, p);
             const float rel = 3.3e-7f;
             assert_true(max_a == max_b || (isnan(max_a) && isnan(max_b)));
@@ -577,9 +583,8 @@ static void p_in_bf16_is_the_rounded_row(void **state)
                          hi = mha_float_to_bf16(exps[j] * (1 + rel));
                 bool flushed = exps[j] < 0x1p-126f && p[j].bits == 0;
                 if (p[j].bits != lo.bits && p[j].bits != hi.bits && !flushed)
-                    fail_msg("%s, n %zu, j %zu: p %#x, exp %a rounds to %#x or %#x",
-                             mha_softmax_isas[i].name, n, j, p[j].bits, (double)exps[j], lo.bits,
-                             hi.bits);
+                    fail_msg("%s, n %zu, j %zu: p %#x, exp %a rounds to %#x or %#x", isa->name, n,
+                             j, p[j].bits, (double)exps[j], lo.bits, hi.bits);
             }
         }
     }
@@ -605,8 +610,13 @@ static void pick_follows_the_cpu(void **state)
     print_message("this CPU runs the %s kernels\n", want);
     for (size_t i = 0; i < mha_softmax_isa_count; i++) {
         if (strcmp(mha_softmax_isas[i].name, want) == 0) {
-            assert_true(mha_softmax_pick_f32() == mha_softmax_isas[i].row_f32);
-            assert_true(mha_softmax_pick_f64() == mha_softmax_isas[i].row_f64);
+            assert_true((mha_kernel_fn *)mha_softmax_pick_f32() ==
+                        mha_softmax_isas[i].row[MHA_FORMAT_F32]);
+            assert_true((mha_kernel_fn *)mha_softmax_pick_f64() ==
+                        mha_softmax_isas[i].row[MHA_FORMAT_F64]);
+            assert_true((mha_kernel_fn *)mha_softmax_pick_to_bf16() ==
+                        mha_softmax_isas[i].row_to[MHA_FORMAT_BF16]);
+            assert_null(mha_softmax_pick_to_f16());
             return;
         }
     }

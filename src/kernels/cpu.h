@@ -1,12 +1,23 @@
 /* SPDX-License-Identifier: MIT */
-/* What the CPU runs, for the kernels chosen at run time. MHA_X86_KERNELS is defined by the build
- * when the compiler takes per-function target attributes and __builtin_cpu_supports (GCC, clang on
- * x86-64); without it, no vector kernel exists and nothing here is declared. */
+/* What the CPU runs, and the shape every kernel table shares (softmax_kernels.h, decode_kernels.h,
+ * convert.h): one row per instruction set, fastest first, each with its name ("avx512bf16",
+ * "avx512f", "avx2", "scalar"), `runs` (does this CPU run it) and its kernels by element format
+ * (mha_format). MHA_X86_KERNELS is defined by the build when the compiler takes per-function
+ * target attributes and __builtin_cpu_supports (GCC, clang on x86-64); without it, no vector
+ * kernel exists and no CPU test is declared. */
 #ifndef MHA_CPU_H
 #define MHA_CPU_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+/* A table's entry: a kernel of any type, kept as this one pointer type, since the columns (the
+ * formats) of one operation take different types (float or double arithmetic, each format's
+ * storage). MHA_KERNEL(T, f) makes the entry and does not compile unless f has type T; who reads
+ * an entry casts it back to the T of its column, in a template from the same traits as the
+ * column (SFX(...) and FORMAT of type_<T>.h), so the two cannot disagree. */
+typedef void mha_kernel_fn(void);
+#define MHA_KERNEL(T, f) ((mha_kernel_fn *)_Generic((f), T * : (f)))
 
 /* Defines `const Row *fn(void)`: the first row of `table` whose member `runs` says this CPU runs
  * it; every kernel table ends with a portable row that always does. No state is kept: a few loads
@@ -19,6 +30,12 @@
             i++;                                                                                   \
         return &(table)[i];                                                                        \
     }
+
+/* The portable rows' `runs`. */
+static inline bool mha_cpu_runs_anywhere(void)
+{
+    return true;
+}
 
 #if defined(MHA_X86_KERNELS)
 

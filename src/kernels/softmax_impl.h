@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The portable row softmax and the kernel choice, written once over REAL; included by
- * softmax_f32.c / softmax_f64.c with REAL, SFX() and EXP defined. */
+/* The portable row softmax and the kernel choice, written once over the type traits; included by
+ * softmax.c once per element format (each_format_impl.h). The rows run in REAL: a half format has
+ * only its choice of the kernel that writes P in it. */
+#ifndef WIDEN
 #include "softmax.h"
 #include "softmax_kernels.h"
 
@@ -53,5 +55,13 @@ REAL SFX(mha_softmax_row_scalar)(REAL *row, const REAL *mask, size_t n, REAL *ro
  * remembers the answer, so the library stays free of mutable state. */
 SFX(mha_softmax_row_fn) * SFX(mha_softmax_pick)(void)
 {
-    return mha_softmax_isa_best()->SFX(row);
+    return (SFX(mha_softmax_row_fn) *)mha_softmax_isa_best()->row[FORMAT];
 }
+#else
+#include "softmax_kernels.h"
+
+SFX(mha_softmax_row_to_fn) * SFX(mha_softmax_pick_to)(void)
+{
+    return (SFX(mha_softmax_row_to_fn) *)mha_softmax_isa_best()->row_to[FORMAT];
+}
+#endif

@@ -1,27 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* The vectorised row softmax and its exp, written once over a vector type. Included by
- * softmax_{avx2,avx512}_{f32,f64}.c, each of which defines first:
- *   the type's traits     type_f32.h or type_f64.h (REAL, SFX())
- *   ISA(name)              the kernel's instruction set as a name suffix (name##_avx2); every
- *                          function here is KSFX(name) = SFX(ISA(name)), e.g. name_avx2_f32
- *   EXP_F64                1 for double, 0 for float: picks the exp's constants
- *   TARGET                 the target attribute every function here carries
- *   vec, W                 the vector type and its lane count
- *   vset1 vload vstore vadd vsub vmul vfma(a, b, c) = a·b + c, vmax(a, b) = a > b ? a : b
- *                          (so b when either is NaN — x86 MAXPS)
- *   vround(x)              to the nearest integer, ties to even
- *   vscale2(p, k)          p·2^k for integral k in [−1076, 0], rounded once (subnormals included)
- *   vload_tail(p, n, fill) / vstore_tail(p, n, v)   lanes [0, n), n < W; the other lanes read
- *                          `fill` and are never touched in memory
- *   vhmax(v), vhadd(v)     horizontal max and sum
- * and, where the kernel also writes P in bf16 (softmax.h's row_to_bf16 kernels),
+/* The vectorised row softmax and its exp, written once over the vector layer (vec.h) and the type
+ * traits (type_<T>.h). Included by softmax_avx2.c, softmax_avx512.c and softmax_avx512bf16.c
+ * after their vector layer and TARGET (the target attribute of every function here), once per
+ * element format (each_format_impl.h); a half format computes in float and has no kernels of its
+ * own. Every function here is KSFX(name), e.g. name_avx2_f32. A file whose kernel also writes P
+ * in bf16 (softmax.h's row_to kernels) defines
  *   VSTORE_BF16(p, v) / VSTORE_BF16_TAIL(p, n, v) / VSTORE_BF16_PAIR(p, lo, hi)
  *                          v (or lo then hi) rounded to bf16 (nearest even) into p */
+#ifndef WIDEN
+#include "convert.h"
 #include "softmax_kernels.h"
 
 #include <math.h>
-
-#define KSFX(name) SFX(ISA(name))
 
 /* exp(x) = 2^k · exp(r), x = k·ln2 + r, k = round(x·log2e), |r| ≤ ln2/2 (a hair more when x·log2e
  * rounds across a half). ln2 is split Cody–Waite style into LN2_HI = ln2 rounded to REAL and
@@ -29,7 +19,7 @@
  * exact in an FMA: the product is exact; when k ≠ 0, |x| > 1/4, so x and k·LN2_HI are both
  * multiples of 2^−(p+1) (p = 24 or 53 bits), and |r1| < 1/2 = 2^p · 2^−(p+1) fits in REAL. Only the
  * LN2_LO step rounds: half an ulp of r at most. */
-#if EXP_F64
+#if REAL_BYTES == 8
 /* exp(x) < 2^−1075 (half the least subnormal) rounds to 0 from −1075·ln2 ≈ −745.133 down; clamping
  * at −746 keeps that result (exp(−746) ≈ 1.0e−324 → 0) and bounds k by −1076. */
 #define EXP_MIN (-746.0)
@@ -55,7 +45,7 @@
  * fma(·, r, 1), so r = 0 gives exactly 1. */
 static inline TARGET vec KSFX(exp_poly)(vec r)
 {
-#if EXP_F64
+#if REAL_BYTES == 8
     vec p = vfma(vset1(INV_FACT(6227020800.0)), r, vset1(INV_FACT(479001600.0))); /* 13!, 12! */
     p = vfma(p, r, vset1(INV_FACT(39916800.0)));
     p = vfma(p, r, vset1(INV_FACT(3628800.0)));
@@ -70,8 +60,8 @@ static inline TARGET vec KSFX(exp_poly)(vec r)
     p = vfma(p, r, vset1(INV_FACT(24.0)));
     p = vfma(p, r, vset1(INV_FACT(6.0)));
     p = vfma(p, r, vset1(INV_FACT(2.0)));
-    p = vfma(p, r, vset1(1));
-    return vfma(p, r, vset1(1));
+    p = vfma(p, r, vset1((REAL)1));
+    return vfma(p, r, vset1((REAL)1));
 }
 
 /* exp(x) for x ≤ 0, −inf or NaN (the contract in softmax_kernels.h). */
@@ -106,8 +96,8 @@ static inline TARGET vec KSFX(vexp_coarse)(vec x)
     p = vfma(p, r, vset1(0x1.5558e2p-5f));
     p = vfma(p, r, vset1(0x1.55540cp-3f));
     p = vfma(p, r, vset1(0x1.fffffap-2f));
-    p = vfma(p, r, vset1(1));
-    return vscale2(vfma(p, r, vset1(1)), k);
+    p = vfma(p, r, vset1((REAL)1));
+    return vscale2(vfma(p, r, vset1((REAL)1)), k);
 }
 /* The exps of exp_sum_pass: the coarse ones where they go to p in bf16. */
 #define EXPS_FOR(p, x) ((p) ? KSFX(vexp_coarse)(x) : KSFX(vexp)(x))
@@ -179,7 +169,7 @@ static TARGET REAL KSFX(exp_sum_pass)(REAL *row, size_t n, REAL m, mha_bf16 *p)
     /* Two vectors per step give the out-of-order core two independent exp chains. The sum stays
      * in REAL, as mha.h promises, but spread over 2·W lane accumulators and a final tree, so each
      * accumulator adds only n/(2·W) terms: far less rounding than one running scalar sum. */
-    vec s0 = vset1(0), s1 = s0;
+    vec s0 = vset1((REAL)0), s1 = s0;
     size_t j = 0;
     for (; j + 2 * W <= n; j += 2 * W) {
         const vec e0 = EXPS_FOR(p, vsub(vload(row + j), vm));
@@ -243,3 +233,14 @@ TARGET void KSFX(mha_exp)(REAL *y, const REAL *x, size_t n)
     if (j < n)
         vstore_tail(y + j, n - j, KSFX(vexp)(vload_tail(x + j, n - j, 0)));
 }
+
+#undef EXP_MIN
+#undef LOG2E
+#undef LN2_HI
+#undef LN2_LO
+#undef INV_FACT
+#undef EXPS_FOR
+#undef PUT_EXPS
+#undef PUT_EXPS_TAIL
+#undef PUT_EXPS_PAIR
+#endif
