@@ -13,24 +13,22 @@
 
 enum { MAX_ROWS = 32, MAX_D = 80, MAX_N = 40, PAD = 3 };
 
-typedef enum kv_type { KV_F32, KV_BF16, KV_F16, KV_F64 } kv_type;
-
-/* Bytes of one element of the arithmetic of cache type t (q, S, P, O are in it). */
-static size_t real_size(kv_type t)
+/* Bytes of one element of the arithmetic of cache format t (q, S, P, O are in it). */
+static size_t real_size(mha_format t)
 {
-    return t == KV_F64 ? sizeof(double) : sizeof(float);
+    return t == MHA_FORMAT_F64 ? sizeof(double) : sizeof(float);
 }
 
-/* Bytes of one element of cache type t. */
-static size_t store_size(kv_type t)
+/* Bytes of one element of cache format t. */
+static size_t store_size(mha_format t)
 {
-    return t == KV_BF16 || t == KV_F16 ? 2 : real_size(t);
+    return t == MHA_FORMAT_BF16 || t == MHA_FORMAT_F16 ? 2 : real_size(t);
 }
 
-/* n elements of one stored type, from numbers in [−1, 1] (rounded to the type). */
-static void *stored(rng *r, kv_type t, size_t n)
+/* n elements of one cache format, from numbers in [−1, 1] (rounded to the format). */
+static void *stored(rng *r, mha_format t, size_t n)
 {
-    if (t == KV_F64) {
+    if (t == MHA_FORMAT_F64) {
         double *x = xcalloc(n, sizeof *x);
         for (size_t i = 0; i < n; i++)
             x[i] = rng_uniform(r, -1, 1);
@@ -39,10 +37,10 @@ static void *stored(rng *r, kv_type t, size_t n)
     float *f = xcalloc(n, sizeof *f);
     for (size_t i = 0; i < n; i++)
         f[i] = (float)rng_uniform(r, -1, 1);
-    if (t == KV_F32)
+    if (t == MHA_FORMAT_F32)
         return f;
     void *h = xcalloc(n, 2);
-    if (t == KV_BF16)
+    if (t == MHA_FORMAT_BF16)
         mha_narrow_bf16_scalar(f, h, n);
     else
         mha_narrow_f16_scalar(f, h, n);
@@ -50,39 +48,43 @@ static void *stored(rng *r, kv_type t, size_t n)
     return h;
 }
 
-/* n random elements of the arithmetic of cache type t. */
-static void *arith(rng *r, kv_type t, size_t n)
+/* n random elements of the arithmetic of cache format t. */
+static void *arith(rng *r, mha_format t, size_t n)
 {
-    return stored(r, t == KV_F64 ? KV_F64 : KV_F32, n);
+    return stored(r, t == MHA_FORMAT_F64 ? MHA_FORMAT_F64 : MHA_FORMAT_F32, n);
 }
 
-/* The scores kernel of cache type t (or its lanes kernel, on q transposed), scale 0.5. */
-static void scores_as(const mha_decode_isa *isa, bool lanes, kv_type t, const void *q, size_t rows,
-                      size_t groups, size_t d, const void *k, size_t ld_k, size_t n, void *S,
-                      size_t ld_s, const void *v, size_t ld_v, size_t d_v)
+/* The scores kernel of cache format t (or its lanes kernel, on q transposed), scale 0.5: the
+ * table's entry as its format's type (decode_kernels.h). */
+static void scores_as(const mha_decode_isa *isa, bool lanes, mha_format t, const void *q,
+                      size_t rows, size_t groups, size_t d, const void *k, size_t ld_k, size_t n,
+                      void *S, size_t ld_s, const void *v, size_t ld_v, size_t d_v)
 {
+    mha_kernel_fn *fn = (lanes ? isa->lanes : isa->scores)[t];
     switch (t) {
-    case KV_F32:
-        (lanes ? isa->lanes_f32 : isa->scores_f32)(q, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, v,
-                                                   ld_v, d_v);
+    case MHA_FORMAT_F32:
+        ((mha_decode_scores_fn_f32 *)fn)(q, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, v, ld_v,
+                                         d_v);
         break;
-    case KV_BF16:
-        (lanes ? isa->lanes_bf16 : isa->scores_bf16)(q, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s,
-                                                     v, ld_v, d_v);
+    case MHA_FORMAT_F64:
+        ((mha_decode_scores_fn_f64 *)fn)(q, rows, groups, d, k, ld_k, n, 0.5, S, ld_s, v, ld_v,
+                                         d_v);
         break;
-    case KV_F16:
-        (lanes ? isa->lanes_f16 : isa->scores_f16)(q, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, v,
-                                                   ld_v, d_v);
+    case MHA_FORMAT_BF16:
+        ((mha_decode_scores_fn_bf16 *)fn)(q, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, v, ld_v,
+                                          d_v);
         break;
-    case KV_F64:
-        (lanes ? isa->lanes_f64 : isa->scores_f64)(q, rows, groups, d, k, ld_k, n, 0.5, S, ld_s, v,
-                                                   ld_v, d_v);
+    case MHA_FORMAT_F16:
+        ((mha_decode_scores_fn_f16 *)fn)(q, rows, groups, d, k, ld_k, n, 0.5f, S, ld_s, v, ld_v,
+                                         d_v);
         break;
+    default:
+        fail_msg("format %d: no kernel type here", (int)t);
     }
 }
 
 /* rows = groups of `rows / groups` rows: keys of group gi at k + gi·d, ld_k ≥ groups·d. */
-static void scores(const mha_decode_isa *isa, kv_type t, const void *q, size_t rows, size_t d,
+static void scores(const mha_decode_isa *isa, mha_format t, const void *q, size_t rows, size_t d,
                    const void *k, size_t ld_k, size_t n, void *S, size_t ld_s, const void *v,
                    size_t ld_v, size_t d_v)
 {
@@ -90,50 +92,52 @@ static void scores(const mha_decode_isa *isa, kv_type t, const void *q, size_t r
     scores_as(isa, false, t, q, rows / groups, groups, d, k, ld_k, n, S, ld_s, v, ld_v, d_v);
 }
 
-static void pv(const mha_decode_isa *isa, kv_type t, const void *P, size_t ld_p, size_t rows,
+static void pv(const mha_decode_isa *isa, mha_format t, const void *P, size_t ld_p, size_t rows,
                size_t n, const void *v, size_t ld_v, size_t d_v, void *O,
                const mha_decode_ahead *ahead)
 {
     switch (t) {
-    case KV_F32:
-        isa->pv_f32(P, ld_p, rows, n, v, ld_v, d_v, O, ahead);
+    case MHA_FORMAT_F32:
+        ((mha_decode_pv_fn_f32 *)isa->pv[t])(P, ld_p, rows, n, v, ld_v, d_v, O, ahead);
         break;
-    case KV_BF16:
-        isa->pv_bf16(P, ld_p, rows, n, v, ld_v, d_v, O, ahead);
+    case MHA_FORMAT_F64:
+        ((mha_decode_pv_fn_f64 *)isa->pv[t])(P, ld_p, rows, n, v, ld_v, d_v, O, ahead);
         break;
-    case KV_F16:
-        isa->pv_f16(P, ld_p, rows, n, v, ld_v, d_v, O, ahead);
+    case MHA_FORMAT_BF16:
+        ((mha_decode_pv_fn_bf16 *)isa->pv[t])(P, ld_p, rows, n, v, ld_v, d_v, O, ahead);
         break;
-    case KV_F64:
-        isa->pv_f64(P, ld_p, rows, n, v, ld_v, d_v, O, ahead);
+    case MHA_FORMAT_F16:
+        ((mha_decode_pv_fn_f16 *)isa->pv[t])(P, ld_p, rows, n, v, ld_v, d_v, O, ahead);
         break;
+    default:
+        fail_msg("format %d: no kernel type here", (int)t);
     }
 }
 
 /* Element i of an arithmetic buffer of cache type t. */
-static double at(kv_type t, const void *x, size_t i)
+static double at(mha_format t, const void *x, size_t i)
 {
-    return t == KV_F64 ? ((const double *)x)[i] : (double)((const float *)x)[i];
+    return t == MHA_FORMAT_F64 ? ((const double *)x)[i] : (double)((const float *)x)[i];
 }
 
 /* |a − b| ≤ tol · (terms + 1), tol a few ulps of the arithmetic (1e-5 float, 1e-13 double): the
  * sums hold up to MAX_D or MAX_N terms of magnitude ≤ 1. */
-static void same_up_to_order(const char *what, kv_type t, const void *a, const void *b, size_t n,
+static void same_up_to_order(const char *what, mha_format t, const void *a, const void *b, size_t n,
                              size_t terms)
 {
-    const double tol = (t == KV_F64 ? 1e-13 : 1e-5) * (double)(terms + 1);
+    const double tol = (t == MHA_FORMAT_F64 ? 1e-13 : 1e-5) * (double)(terms + 1);
     for (size_t i = 0; i < n; i++)
         if (!(fabs(at(t, a, i) - at(t, b, i)) <= tol))
-            fail_msg("%s, cache type %d: element %zu is %.17g, portable C gives %.17g", what,
+            fail_msg("%s, cache format %d: element %zu is %.17g, portable C gives %.17g", what,
                      (int)t, i, at(t, a, i), at(t, b, i));
 }
 
 /* A case of a kernel test: one vector row `isa` of the table against the portable one, cache
- * type t, random sizes from r. */
-typedef void kernel_case(const mha_decode_isa *isa, const mha_decode_isa *portable, kv_type t,
+ * format t, random sizes from r. */
+typedef void kernel_case(const mha_decode_isa *isa, const mha_decode_isa *portable, mha_format t,
                          int round, rng *r);
 
-/* check, 60 rounds in every cache type, on each vector row of the table that this CPU runs. */
+/* check, 60 rounds in every cache format, on each vector row of the table that this CPU runs. */
 static void each_vector_isa(kernel_case *check, uint64_t seed)
 {
     const mha_decode_isa *portable = &mha_decode_isas[mha_decode_isa_count - 1];
@@ -141,12 +145,12 @@ static void each_vector_isa(kernel_case *check, uint64_t seed)
     for (size_t i = 0; i + 1 < mha_decode_isa_count; i++)
         if (mha_decode_isas[i].runs())
             for (int round = 0; round < 60; round++)
-                for (kv_type t = KV_F32; t <= KV_F64; t++)
+                for (mha_format t = 0; t < MHA_FORMAT_COUNT; t++)
                     check(&mha_decode_isas[i], portable, t, round, &r);
 }
 
-static void scores_and_pv_case(const mha_decode_isa *isa, const mha_decode_isa *portable, kv_type t,
-                               int round, rng *r)
+static void scores_and_pv_case(const mha_decode_isa *isa, const mha_decode_isa *portable,
+                               mha_format t, int round, rng *r)
 {
     const size_t rows = rng_range(r, 1, MAX_ROWS);
     /* Half the widths whole vectors, where the 16-accumulator blocks run. */
@@ -194,7 +198,7 @@ static void *transposed(const void *q, size_t es, size_t rows, size_t groups, si
     return qt;
 }
 
-static void lanes_case(const mha_decode_isa *isa, const mha_decode_isa *portable, kv_type t,
+static void lanes_case(const mha_decode_isa *isa, const mha_decode_isa *portable, mha_format t,
                        int round, rng *r)
 {
     (void)round;
@@ -222,16 +226,23 @@ static void lanes_match_portable_scores(void **state)
 {
     (void)state;
     const mha_decode_isa *portable = &mha_decode_isas[mha_decode_isa_count - 1];
-    assert_null(portable->lanes_f32);
-    assert_null(portable->lanes_f64);
+    for (mha_format t = 0; t < MHA_FORMAT_COUNT; t++)
+        assert_null(portable->lanes[t]);
     each_vector_isa(lanes_case, 52);
 }
 
-/* The portable row runs anywhere and is the last; best() picks a row that runs. */
+/* The portable row runs anywhere and is the last; best() picks a row that runs; every row has
+ * scores and pv kernels of every cache format, and the vector rows lanes kernels too. */
 static void table_is_well_formed(void **state)
 {
     (void)state;
     assert_true(mha_decode_isa_count >= 1);
+    for (size_t i = 0; i < mha_decode_isa_count; i++)
+        for (mha_format t = 0; t < MHA_FORMAT_COUNT; t++) {
+            assert_non_null(mha_decode_isas[i].scores[t]);
+            assert_non_null(mha_decode_isas[i].pv[t]);
+            assert_true(i + 1 == mha_decode_isa_count || mha_decode_isas[i].lanes[t] != NULL);
+        }
     assert_string_equal(mha_decode_isas[mha_decode_isa_count - 1].name, "scalar");
     assert_true(mha_decode_isas[mha_decode_isa_count - 1].runs());
     assert_true(mha_decode_isa_best()->runs());

@@ -22,10 +22,6 @@
  * the merged weights would inherit; m_c − M is exact for nearby maxima. Chunks and merge order
  * come from the shape alone, so any number of workers gives the same bits. */
 
-#define DECODE_SCORES SFX(scores)
-#define DECODE_LANES SFX(lanes)
-#define DECODE_PV SFX(pv)
-
 /* One work item's rows, keys and workspace. */
 typedef struct decode_item {
     size_t b, g, ng, chunk; /* kv groups [g, g + ng) of batch item b */
@@ -129,10 +125,13 @@ static void decode_run(const mha_attention_desc *d, const mha_plan *plan, const 
 {
     const mha_decode_isa *isa = mha_decode_isa_best(); /* asked once per item, no state kept */
     const size_t rows = it->rows, block = plan->decode.key_block, gr = plan->decode.group_rows;
-    /* Groups of many rows take the lanes kernel, on q transposed (the plan has room for it). */
-    SFX(mha_decode_lanes_fn) *const lanes = gr >= MHA_DECODE_LANE_ROWS ? isa->DECODE_LANES : NULL;
-    SFX(mha_decode_scores_fn) *const scores = lanes ? lanes : isa->DECODE_SCORES;
-    SFX(mha_decode_pv_fn) *const pv = isa->DECODE_PV;
+    /* Groups of many rows take the lanes kernel, on q transposed (the plan has room for it). The
+     * table's entries of this type's FORMAT are its SFX() kernels (cpu.h). */
+    SFX(mha_decode_lanes_fn) *const lanes =
+        gr >= MHA_DECODE_LANE_ROWS ? (SFX(mha_decode_lanes_fn) *)isa->lanes[FORMAT] : NULL;
+    SFX(mha_decode_scores_fn) *const scores =
+        lanes ? lanes : (SFX(mha_decode_scores_fn) *)isa->scores[FORMAT];
+    SFX(mha_decode_pv_fn) *const pv = (SFX(mha_decode_pv_fn) *)isa->pv[FORMAT];
     decode_load_q(d, it, rows, Q);
     if (lanes)
         decode_transpose_q(d, plan, it);
@@ -282,7 +281,3 @@ static void decode_attend(const mha_attention_desc *d, const mha_plan *plan, con
         }
     }
 }
-
-#undef DECODE_SCORES
-#undef DECODE_LANES
-#undef DECODE_PV

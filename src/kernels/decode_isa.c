@@ -4,11 +4,6 @@
 
 #include "convert.h"
 
-static bool runs_anywhere(void)
-{
-    return true;
-}
-
 #if defined(MHA_X86_KERNELS)
 /* FMA for the arithmetic, F16C for the f16 widening. */
 static bool runs_avx2(void)
@@ -17,24 +12,26 @@ static bool runs_avx2(void)
 }
 #endif
 
-#define VECTOR_ROW(name, runs, isa)                                                                \
+/* The kernels `kind` of one kernel set, a column per cache format. */
+#define FORMATS(kind, isa)                                                                         \
     {                                                                                              \
-        name, runs, mha_decode_scores_##isa##_f32, mha_decode_lanes_##isa##_f32,                   \
-            mha_decode_pv_##isa##_f32, mha_decode_scores_##isa##_f64,                              \
-            mha_decode_lanes_##isa##_f64, mha_decode_pv_##isa##_f64,                               \
-            mha_decode_scores_##isa##_bf16, mha_decode_lanes_##isa##_bf16,                         \
-            mha_decode_pv_##isa##_bf16, mha_decode_scores_##isa##_f16,                             \
-            mha_decode_lanes_##isa##_f16, mha_decode_pv_##isa##_f16                                \
+        [MHA_FORMAT_F32] =                                                                         \
+            MHA_KERNEL(mha_decode_##kind##_fn_f32, mha_decode_##kind##_##isa##_f32),               \
+        [MHA_FORMAT_F64] =                                                                         \
+            MHA_KERNEL(mha_decode_##kind##_fn_f64, mha_decode_##kind##_##isa##_f64),               \
+        [MHA_FORMAT_BF16] =                                                                        \
+            MHA_KERNEL(mha_decode_##kind##_fn_bf16, mha_decode_##kind##_##isa##_bf16),             \
+        [MHA_FORMAT_F16] =                                                                         \
+            MHA_KERNEL(mha_decode_##kind##_fn_f16, mha_decode_##kind##_##isa##_f16),               \
     }
 
 const mha_decode_isa mha_decode_isas[] = {
 #if defined(MHA_X86_KERNELS)
-    VECTOR_ROW("avx512f", mha_cpu_has_avx512f, avx512),
-    VECTOR_ROW("avx2", runs_avx2, avx2),
+    {"avx512f", mha_cpu_has_avx512f, FORMATS(scores, avx512), FORMATS(lanes, avx512),
+     FORMATS(pv, avx512)},
+    {"avx2", runs_avx2, FORMATS(scores, avx2), FORMATS(lanes, avx2), FORMATS(pv, avx2)},
 #endif
-    {"scalar", runs_anywhere, mha_decode_scores_scalar_f32, NULL, mha_decode_pv_scalar_f32,
-     mha_decode_scores_scalar_f64, NULL, mha_decode_pv_scalar_f64, mha_decode_scores_scalar_bf16,
-     NULL, mha_decode_pv_scalar_bf16, mha_decode_scores_scalar_f16, NULL, mha_decode_pv_scalar_f16},
+    {"scalar", mha_cpu_runs_anywhere, .scores = FORMATS(scores, scalar), .pv = FORMATS(pv, scalar)},
 };
 
 const size_t mha_decode_isa_count = sizeof mha_decode_isas / sizeof mha_decode_isas[0];

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The decode kernels (few query rows against a long KV cache) by name, and the table that
- * dispatches them: shared by the driver (decode_impl.h), the runtime report and tests. Two
- * kernels per stored type, both streaming the cache once:
+ * dispatches them: shared by the driver (decode_impl.h) and tests/test_decode_kernels.c. Two
+ * kernels per cache format, both streaming the cache once:
  *   scores: S[r·ld_s + j] = scale · q_r · k_j      each K row loaded once for every query row
  *   pv:     O[r·d_v + c] += Σ_j S[r·ld_s + j]·v_j[c] each V row loaded once for every query row
  * q (rows × d, packed), S and O are in the arithmetic's type (float for f32, bf16, f16; double for
@@ -11,6 +11,7 @@
 #define MHA_DECODE_KERNELS_H
 
 #include "cpu.h"
+#include "dtype.h"
 #include "mha.h"
 
 #include <stdbool.h>
@@ -40,6 +41,8 @@ typedef struct mha_decode_ahead {
     size_t bytes, ld, rows;
 } mha_decode_ahead;
 
+/* The kernels' types, one set per cache format (the sfx of its traits): K and V in the format's
+ * storage, the rest in its arithmetic. */
 #define MHA_DECODE_FN_TYPES(sfx, store, real)                                                      \
     typedef void mha_decode_scores_fn##sfx(                                                        \
         const real *q, size_t rows, size_t groups, size_t d, const store *k, size_t ld_k,          \
@@ -54,51 +57,37 @@ MHA_DECODE_FN_TYPES(_f64, double, double)
 MHA_DECODE_FN_TYPES(_bf16, mha_bf16, float)
 MHA_DECODE_FN_TYPES(_f16, mha_f16, float)
 
-#define MHA_DECODE_DECLARE(isa)                                                                    \
-    mha_decode_scores_fn_f32 mha_decode_scores_##isa##_f32;                                        \
-    mha_decode_lanes_fn_f32 mha_decode_lanes_##isa##_f32;                                          \
-    mha_decode_pv_fn_f32 mha_decode_pv_##isa##_f32;                                                \
-    mha_decode_scores_fn_bf16 mha_decode_scores_##isa##_bf16;                                      \
-    mha_decode_lanes_fn_bf16 mha_decode_lanes_##isa##_bf16;                                        \
-    mha_decode_pv_fn_bf16 mha_decode_pv_##isa##_bf16;                                              \
-    mha_decode_scores_fn_f16 mha_decode_scores_##isa##_f16;                                        \
-    mha_decode_lanes_fn_f16 mha_decode_lanes_##isa##_f16;                                          \
-    mha_decode_pv_fn_f16 mha_decode_pv_##isa##_f16;                                                \
-    mha_decode_scores_fn_f64 mha_decode_scores_##isa##_f64;                                        \
-    mha_decode_lanes_fn_f64 mha_decode_lanes_##isa##_f64;                                          \
-    mha_decode_pv_fn_f64 mha_decode_pv_##isa##_f64;
+/* The kernels `kind` (scores, lanes, pv) of one kernel set, every cache format: named
+ * mha_decode_<kind>_<isa>_<format>, as decode_simd_impl.h and decode_scalar_impl.h name them. */
+#define MHA_DECODE_DECLARE(kind, isa)                                                              \
+    mha_decode_##kind##_fn_f32 mha_decode_##kind##_##isa##_f32;                                    \
+    mha_decode_##kind##_fn_f64 mha_decode_##kind##_##isa##_f64;                                    \
+    mha_decode_##kind##_fn_bf16 mha_decode_##kind##_##isa##_bf16;                                  \
+    mha_decode_##kind##_fn_f16 mha_decode_##kind##_##isa##_f16;
 
 /* Portable C: the fallback on CPUs without the vector kernels (and the tests' reference). Without
  * vector lanes it has no lanes kernels: its scores kernels take every group. */
-#define MHA_DECODE_PORTABLE(sfx)                                                                   \
-    mha_decode_scores_fn##sfx mha_decode_scores_scalar##sfx;                                       \
-    mha_decode_pv_fn##sfx mha_decode_pv_scalar##sfx;
-MHA_DECODE_PORTABLE(_f32)
-MHA_DECODE_PORTABLE(_f64)
-MHA_DECODE_PORTABLE(_bf16)
-MHA_DECODE_PORTABLE(_f16)
+MHA_DECODE_DECLARE(scores, scalar)
+MHA_DECODE_DECLARE(pv, scalar)
 
 #if defined(MHA_X86_KERNELS)
-MHA_DECODE_DECLARE(avx512)
-MHA_DECODE_DECLARE(avx2)
+MHA_DECODE_DECLARE(scores, avx512)
+MHA_DECODE_DECLARE(lanes, avx512)
+MHA_DECODE_DECLARE(pv, avx512)
+MHA_DECODE_DECLARE(scores, avx2)
+MHA_DECODE_DECLARE(lanes, avx2)
+MHA_DECODE_DECLARE(pv, avx2)
 #endif
 
-/* One instruction set's decode kernels: the library and the tests walk this one table. */
+/* One instruction set's decode kernels (cpu.h), by the cache's format: the library and the tests
+ * walk this one table. An entry of format F has type mha_decode_<kind>_fn_<F>; lanes NULL: no
+ * lanes kernel, scores takes every group. */
 typedef struct mha_decode_isa {
     const char *name;   /* "avx512f", "avx2" or "scalar" */
     bool (*runs)(void); /* does this CPU (and its OS) run them */
-    mha_decode_scores_fn_f32 *scores_f32;
-    mha_decode_lanes_fn_f32 *lanes_f32; /* NULL: no lanes kernel, scores takes every group */
-    mha_decode_pv_fn_f32 *pv_f32;
-    mha_decode_scores_fn_f64 *scores_f64;
-    mha_decode_lanes_fn_f64 *lanes_f64;
-    mha_decode_pv_fn_f64 *pv_f64;
-    mha_decode_scores_fn_bf16 *scores_bf16;
-    mha_decode_lanes_fn_bf16 *lanes_bf16;
-    mha_decode_pv_fn_bf16 *pv_bf16;
-    mha_decode_scores_fn_f16 *scores_f16;
-    mha_decode_lanes_fn_f16 *lanes_f16;
-    mha_decode_pv_fn_f16 *pv_f16;
+    mha_kernel_fn *scores[MHA_FORMAT_COUNT];
+    mha_kernel_fn *lanes[MHA_FORMAT_COUNT];
+    mha_kernel_fn *pv[MHA_FORMAT_COUNT];
 } mha_decode_isa;
 
 /* Every kernel set of this build, fastest first; the last (portable) runs anywhere. */
