@@ -13,14 +13,16 @@
 /* The reference: field decoding and rounding in double, sharing no code with the library      */
 /* ------------------------------------------------------------------------------------------ */
 
-/* A binary format with 1 sign, `exp_bits` exponent and `frac_bits` fraction bits. */
+/* A binary format with 1 sign, `exp_bits` exponent and `frac_bits` fraction bits; its column in
+ * the library's table. */
 typedef struct format {
     const char *name;
     int exp_bits, frac_bits;
+    mha_format column;
 } format;
 
-static const format BF16 = {"bf16", 8, 7};
-static const format F16 = {"f16", 5, 10};
+static const format BF16 = {"bf16", 8, 7, MHA_FORMAT_BF16};
+static const format F16 = {"f16", 5, 10, MHA_FORMAT_F16};
 
 static int bias_of(format f)
 {
@@ -98,49 +100,43 @@ static bool same_value(double got, double want)
 /* The variants                                                                                */
 /* ------------------------------------------------------------------------------------------ */
 
-/* A kernel of either format in either direction, on raw 16-bit patterns. */
+/* A kernel of either format in either direction, on raw 16-bit patterns: the table's column. */
 typedef struct kernels {
-    const mha_convert_kernels *k;
+    const mha_convert_isa *k;
     format f;
 } kernels;
 
 static void widen(kernels v, const uint16_t *src, float *dst, size_t n)
 {
-    if (v.f.exp_bits == BF16.exp_bits)
-        v.k->widen_bf16((const mha_bf16 *)src, dst, n);
-    else
-        v.k->widen_f16((const mha_f16 *)src, dst, n);
+    v.k->widen[v.f.column](src, dst, n);
 }
 
 static void narrow(kernels v, const float *src, uint16_t *dst, size_t n)
 {
-    if (v.f.exp_bits == BF16.exp_bits)
-        v.k->narrow_bf16(src, (mha_bf16 *)dst, n);
-    else
-        v.k->narrow_f16(src, (mha_f16 *)dst, n);
+    v.k->narrow[v.f.column](src, dst, n);
 }
 
 /* Variant i if this CPU runs it; else NULL, with a visible skip message. */
-static const mha_convert_kernels *variant(size_t i)
+static const mha_convert_isa *variant(size_t i)
 {
-    const mha_convert_kernels *k = &mha_convert_variants[i];
-    if (k->have())
+    const mha_convert_isa *k = &mha_convert_isas[i];
+    if (k->runs())
         return k;
     print_message("[ SKIP     ] %s: this CPU lacks the instructions\n", k->name);
     return NULL;
 }
 
 /* The portable variant: the last. */
-static const mha_convert_kernels *scalar(void)
+static const mha_convert_isa *scalar(void)
 {
-    return &mha_convert_variants[mha_convert_n_variants - 1];
+    return &mha_convert_isas[mha_convert_isa_count - 1];
 }
 
-static const format FORMATS[2] = {{"bf16", 8, 7}, {"f16", 5, 10}};
+static const format FORMATS[2] = {{"bf16", 8, 7, MHA_FORMAT_BF16}, {"f16", 5, 10, MHA_FORMAT_F16}};
 
 /* Every test below runs on every variant the CPU has, in both formats. */
 #define FOR_EACH_KERNELS(v)                                                                        \
-    for (size_t vi_ = 0; vi_ < mha_convert_n_variants; vi_++)                                      \
+    for (size_t vi_ = 0; vi_ < mha_convert_isa_count; vi_++)                                       \
         for (size_t fi_ = 0; fi_ < 2; fi_++)                                                       \
             for (kernels v = {variant(vi_), FORMATS[fi_]}; v.k != NULL; v.k = NULL)
 
@@ -478,8 +474,8 @@ static void converts_as_scalar(uint64_t seed, bool public_api)
         mha_narrow_bf16(x, b, N);
         mha_narrow_f16(x, f, N);
     }
-    scalar()->narrow_bf16(x, b_want, N);
-    scalar()->narrow_f16(x, f_want, N);
+    scalar()->narrow[MHA_FORMAT_BF16](x, b_want, N);
+    scalar()->narrow[MHA_FORMAT_F16](x, f_want, N);
     assert_memory_equal(b, b_want, sizeof b);
     assert_memory_equal(f, f_want, sizeof f);
     for (int half = 0; half < 2; half++) {
@@ -492,9 +488,9 @@ static void converts_as_scalar(uint64_t seed, bool public_api)
         else
             mha_widen_bf16(b, wide, N);
         if (half)
-            scalar()->widen_f16(f, wide_want, N);
+            scalar()->widen[MHA_FORMAT_F16](f, wide_want, N);
         else
-            scalar()->widen_bf16(b, wide_want, N);
+            scalar()->widen[MHA_FORMAT_BF16](b, wide_want, N);
         assert_memory_equal(wide, wide_want, sizeof wide);
     }
 }
@@ -505,10 +501,10 @@ static void pick_follows_the_cpu(void **state)
 {
     (void)state;
     size_t v = 0;
-    while (!mha_convert_variants[v].have())
+    while (!mha_convert_isas[v].runs())
         v++;
-    print_message("this CPU runs the %s conversions\n", mha_convert_variants[v].name);
-    assert_ptr_equal(mha_convert_pick(), &mha_convert_variants[v]);
+    print_message("this CPU runs the %s conversions\n", mha_convert_isas[v].name);
+    assert_ptr_equal(mha_convert_isa_best(), &mha_convert_isas[v]);
     assert_string_equal(scalar()->name, "scalar");
 
     converts_as_scalar(41, false);

@@ -40,10 +40,7 @@ static void *stored(rng *r, mha_format t, size_t n)
     if (t == MHA_FORMAT_F32)
         return f;
     void *h = xcalloc(n, 2);
-    if (t == MHA_FORMAT_BF16)
-        mha_narrow_bf16_scalar(f, h, n);
-    else
-        mha_narrow_f16_scalar(f, h, n);
+    mha_convert_isas[mha_convert_isa_count - 1].narrow[t](f, h, n); /* the portable rounding */
     free(f);
     return h;
 }

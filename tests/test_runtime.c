@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* The kernel-class judgement of mha_runtime_info (src/api/runtime.h), on every kind of pairing: the
  * machine under test has only one CPU and one core choice, and tests never set OPENBLAS_CORETYPE.
+ * And the kernel tables the report reads: one naming of instruction sets across them.
  */
 #include "common/test_util.h"
+#include "convert.h"
+#include "decode_kernels.h"
 #include "runtime.h"
+#include "softmax_kernels.h"
 
 typedef struct pairing {
     const char *core, *cpu;
@@ -83,11 +87,41 @@ static void setup_line(void **state)
         }
 }
 
+/* Whether name is one of the instruction sets the kernel tables name (cpu.h). */
+static bool isa_name(const char *name)
+{
+    static const char *const names[] = {"avx512bf16", "avx512f", "avx2", "scalar"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(name, names[i]) == 0)
+            return true;
+    return false;
+}
+
+/* The report names the softmax table's row that dispatch takes; every table's rows are named from
+ * one list, each table ending with the portable "scalar". */
+static void tables_behind_the_report(void **state)
+{
+    (void)state;
+    mha_runtime r;
+    assert_int_equal(mha_runtime_info(&r), MHA_OK);
+    assert_string_equal(r.softmax_isa, mha_softmax_isa_best()->name);
+    for (size_t i = 0; i < mha_softmax_isa_count; i++)
+        assert_true(isa_name(mha_softmax_isas[i].name));
+    for (size_t i = 0; i < mha_decode_isa_count; i++)
+        assert_true(isa_name(mha_decode_isas[i].name));
+    for (size_t i = 0; i < mha_convert_isa_count; i++)
+        assert_true(isa_name(mha_convert_isas[i].name));
+    assert_string_equal(mha_softmax_isas[mha_softmax_isa_count - 1].name, "scalar");
+    assert_string_equal(mha_decode_isas[mha_decode_isa_count - 1].name, "scalar");
+    assert_string_equal(mha_convert_isas[mha_convert_isa_count - 1].name, "scalar");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(kernels_against_cpu),
         cmocka_unit_test(setup_line),
+        cmocka_unit_test(tables_behind_the_report),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

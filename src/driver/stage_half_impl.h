@@ -164,8 +164,7 @@ static void stage_store_rows(const mha_attention_desc *d, size_t m, REAL *acc, s
         return;
     for (size_t r = 0; r < m; r++)
         normalise_row(acc + r * ld_acc, acc + r * ld_acc, d->d_v, row_sum[r]);
-    void (*const narrow)(const float *, STORE *, size_t) =
-        mha_convert_pick()->MHA_CAT(narrow_, TYPE_NAME);
+    mha_narrow_fn *const narrow = mha_convert_isa_best()->narrow[FORMAT];
     for (size_t r = 0; r < m; r++)
         narrow(acc + r * ld_acc, out + r * ld_out, d->d_v);
 }

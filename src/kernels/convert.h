@@ -5,6 +5,8 @@
 #ifndef MHA_CONVERT_H
 #define MHA_CONVERT_H
 
+#include "cpu.h"
+#include "dtype.h"
 #include "mha.h"
 
 #include <stdbool.h>
@@ -105,64 +107,39 @@ void mha_narrow_bf16(const float *src, mha_bf16 *dst, size_t n);
 void mha_widen_f16(const mha_f16 *src, float *dst, size_t n);
 void mha_narrow_f16(const float *src, mha_f16 *dst, size_t n);
 
-/* One variant: its four row kernels, and whether this CPU runs it. */
-typedef struct mha_convert_kernels {
-    const char *name;
-    bool (*have)(void);
-    void (*widen_bf16)(const mha_bf16 *src, float *dst, size_t n);
-    void (*narrow_bf16)(const float *src, mha_bf16 *dst, size_t n);
-    void (*widen_f16)(const mha_f16 *src, float *dst, size_t n);
-    void (*narrow_f16)(const float *src, mha_f16 *dst, size_t n);
-} mha_convert_kernels;
+/* The row kernels of one format: its elements (src, dst) in the format's storage, one signature
+ * for every format, so the table holds them as they are. */
+typedef void mha_widen_fn(const void *src, float *dst, size_t n);
+typedef void mha_narrow_fn(const float *src, void *dst, size_t n);
 
-/* The widest variant this CPU runs. The driver may call it once per tile and keep the pointer for
- * its rows (the four functions above ask at every call). */
-const mha_convert_kernels *mha_convert_pick(void);
+/* Named mha_<widen|narrow>_<isa>_<format>. Portable C, over the helpers above: the reference the
+ * vector variants are held to. AVX2: the bf16 integer rounding on 8 lanes, F16C for f16. AVX-512:
+ * F for the arithmetic, BW and VL for the masked 16-bit loads and stores of the tails; 16
+ * lanes. */
+#define MHA_CONVERT_DECLARE(isa)                                                                   \
+    mha_widen_fn mha_widen_##isa##_bf16, mha_widen_##isa##_f16;                                    \
+    mha_narrow_fn mha_narrow_##isa##_bf16, mha_narrow_##isa##_f16;
+MHA_CONVERT_DECLARE(scalar)
+#if defined(MHA_X86_KERNELS)
+MHA_CONVERT_DECLARE(avx2)
+MHA_CONVERT_DECLARE(avx512)
+#endif
+
+/* One instruction set's conversions (cpu.h), by the format converted to or from float (NULL for
+ * f32 and f64, which are not). The library and tests/test_convert.c walk this table. */
+typedef struct mha_convert_isa {
+    const char *name;
+    bool (*runs)(void);
+    mha_widen_fn *widen[MHA_FORMAT_COUNT];
+    mha_narrow_fn *narrow[MHA_FORMAT_COUNT];
+} mha_convert_isa;
 
 /* Every variant compiled in, widest first; the last is the portable one, which runs anywhere. */
-extern const mha_convert_kernels mha_convert_variants[];
-extern const size_t mha_convert_n_variants;
+extern const mha_convert_isa mha_convert_isas[];
+extern const size_t mha_convert_isa_count;
 
-/* Portable C, over the helpers above: the reference the vector variants are held to. */
-void mha_widen_bf16_scalar(const mha_bf16 *src, float *dst, size_t n);
-void mha_narrow_bf16_scalar(const float *src, mha_bf16 *dst, size_t n);
-void mha_widen_f16_scalar(const mha_f16 *src, float *dst, size_t n);
-void mha_narrow_f16_scalar(const float *src, mha_f16 *dst, size_t n);
-
-/* MHA_X86_KERNELS: see softmax_kernels.h. */
-#if defined(MHA_X86_KERNELS)
-
-/* AVX2 for the bf16 integer rounding, F16C for f16; 8 lanes, the tails on the scalar helpers. */
-void mha_widen_bf16_avx2(const mha_bf16 *src, float *dst, size_t n);
-void mha_narrow_bf16_avx2(const float *src, mha_bf16 *dst, size_t n);
-void mha_widen_f16_avx2(const mha_f16 *src, float *dst, size_t n);
-void mha_narrow_f16_avx2(const float *src, mha_f16 *dst, size_t n);
-
-/* AVX-512F for the arithmetic, BW and VL for the masked 16-bit loads and stores of the tails; 16
- * lanes. */
-void mha_widen_bf16_avx512(const mha_bf16 *src, float *dst, size_t n);
-void mha_narrow_bf16_avx512(const float *src, mha_bf16 *dst, size_t n);
-void mha_widen_f16_avx512(const mha_f16 *src, float *dst, size_t n);
-void mha_narrow_f16_avx512(const float *src, mha_f16 *dst, size_t n);
-
-/* See softmax_kernels.h on __builtin_cpu_supports: a load and a bit test. Some compilers (clang
- * 14) cannot name F16C there (MHA_CPU_NAMES_F16C: the build found that this one can); FMA stands
- * in for it then, as every CPU with AVX2 and FMA (x86-64-v3) has F16C. */
-static inline bool mha_cpu_has_avx2_f16c(void)
-{
-#if defined(MHA_CPU_NAMES_F16C)
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
-#else
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#endif
-}
-
-static inline bool mha_cpu_has_avx512_bw_vl(void)
-{
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vl");
-}
-
-#endif
+/* The widest variant this CPU runs. The driver may call it once per tile and keep a kernel for
+ * its rows (the four functions above ask at every call). */
+const mha_convert_isa *mha_convert_isa_best(void);
 
 #endif

@@ -19,10 +19,10 @@
 typedef void mha_kernel_fn(void);
 #define MHA_KERNEL(T, f) ((mha_kernel_fn *)_Generic((f), T * : (f)))
 
-/* Defines `const Row *fn(void)`: the first row of `table` whose member `runs` says this CPU runs
- * it; every kernel table ends with a portable row that always does. No state is kept: a few loads
- * and bit tests per call. */
-#define MHA_DEFINE_PICK(fn, Row, table, runs)                                                      \
+/* Defines `const Row *fn(void)`: the first row of `table` that this CPU runs; every kernel table
+ * ends with a portable row that always does. No state is kept: a few loads and bit tests per
+ * call. */
+#define MHA_DEFINE_PICK(fn, Row, table)                                                            \
     const Row *fn(void)                                                                            \
     {                                                                                              \
         size_t i = 0;                                                                              \
@@ -46,9 +46,26 @@ static inline bool mha_cpu_has_avx2_fma(void)
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
+/* Some compilers (clang 14) cannot name F16C here (MHA_CPU_NAMES_F16C: the build found that this
+ * one can); FMA stands in for it then, as every CPU with AVX2 and FMA (x86-64-v3) has F16C. */
+static inline bool mha_cpu_has_avx2_f16c(void)
+{
+#if defined(MHA_CPU_NAMES_F16C)
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+#else
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+}
+
 static inline bool mha_cpu_has_avx512f(void)
 {
     return __builtin_cpu_supports("avx512f");
+}
+
+static inline bool mha_cpu_has_avx512_bw_vl(void)
+{
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl");
 }
 
 #if defined(MHA_X86_BF16_KERNELS)

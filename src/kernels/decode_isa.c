@@ -2,8 +2,6 @@
 /* The table of decode kernel sets (decode_kernels.h): dispatch, and the tests' list of variants. */
 #include "decode_kernels.h"
 
-#include "convert.h"
-
 #if defined(MHA_X86_KERNELS)
 /* FMA for the arithmetic, F16C for the f16 widening. */
 static bool runs_avx2(void)
@@ -36,4 +34,4 @@ const mha_decode_isa mha_decode_isas[] = {
 
 const size_t mha_decode_isa_count = sizeof mha_decode_isas / sizeof mha_decode_isas[0];
 
-MHA_DEFINE_PICK(mha_decode_isa_best, mha_decode_isa, mha_decode_isas, runs)
+MHA_DEFINE_PICK(mha_decode_isa_best, mha_decode_isa, mha_decode_isas)

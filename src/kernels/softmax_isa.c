@@ -30,4 +30,4 @@ const mha_softmax_isa mha_softmax_isas[] = {
 
 const size_t mha_softmax_isa_count = sizeof mha_softmax_isas / sizeof mha_softmax_isas[0];
 
-MHA_DEFINE_PICK(mha_softmax_isa_best, mha_softmax_isa, mha_softmax_isas, runs)
+MHA_DEFINE_PICK(mha_softmax_isa_best, mha_softmax_isa, mha_softmax_isas)
