@@ -146,7 +146,7 @@ static void native_matches_reference(void **state)
         assert_false(mha_gemm_bf16_native());
         return;
     }
-    mha_gemm_bf16_cache *cache = mha_gemm_bf16_cache_create();
+    mha_gemm_half_cache *cache = mha_gemm_half_cache_create();
     assert_non_null(cache);
     for (int round = 0; round < 2; round++) {
         for (size_t t = 0; t < N_CASES; t++) {
@@ -174,7 +174,7 @@ static void native_matches_reference(void **state)
             operands_free(&o);
         }
     }
-    mha_gemm_bf16_cache_destroy(cache);
+    mha_gemm_half_cache_destroy(cache);
 }
 
 /* bf16 output rounds the f32 accumulator to nearest even: 1 + 2⁻⁸ (a tie) goes to 1, and
@@ -201,14 +201,14 @@ static void native_rounds_to_nearest_even(void **state)
 static void declines_without_backend(void **state)
 {
     (void)state;
-    mha_gemm_bf16_cache_destroy(NULL);
+    mha_gemm_half_cache_destroy(NULL);
     if (mha_gemm_bf16_native()) {
-        mha_gemm_bf16_cache *cache = mha_gemm_bf16_cache_create();
+        mha_gemm_half_cache *cache = mha_gemm_half_cache_create();
         assert_non_null(cache);
-        mha_gemm_bf16_cache_destroy(cache);
+        mha_gemm_half_cache_destroy(cache);
         return;
     }
-    assert_null(mha_gemm_bf16_cache_create());
+    assert_null(mha_gemm_half_cache_create());
     const gemm_case *c = &cases[2];
     operands o = operands_new(c, 7);
     float *C = xcalloc(o.c_size, sizeof *C);

@@ -200,7 +200,7 @@ static bool tile_layout(const mha_attention_desc *d, mha_dtype t, size_t row_byt
             !add_region(&bytes, p_elems, store, &tp->p_at) ||
             !add_region(&bytes, tp->half_native ? a_elems : 0, store, &tp->q_pack_at) ||
             !add_region(&bytes, tp->half_native ? b_elems : 0, store, &tp->kv_pack_at) ||
-            !add_region(&bytes, tp->half_native ? mha_gemm_bf16_cache_bytes() : 0, 1,
+            !add_region(&bytes, tp->half_native ? mha_gemm_half_cache_bytes() : 0, 1,
                         &tp->cache_at))
             return false;
     }
@@ -408,7 +408,7 @@ bool mha_plan_project(mha_dtype t, size_t seq_len, size_t d_model, size_t count,
     p->worker_at = bytes;
     size_t x_at, o_at, one = 0;
     if (!add_region(&one, x_elems, real, &x_at) || !add_region(&one, o_elems, real, &o_at) ||
-        !add_region(&one, p->half_native ? mha_gemm_bf16_cache_bytes() : 0, 1, &p->cache_at) ||
+        !add_region(&one, p->half_native ? mha_gemm_half_cache_bytes() : 0, 1, &p->cache_at) ||
         !mha_mul_ok(one, p->workers, &all_workers) || !mha_add_ok(bytes, all_workers, &bytes) ||
         !mha_add_ok(bytes, MHA_ALIGN, &p->scratch_bytes))
         return false;

@@ -11,11 +11,11 @@
 typedef struct stage_work {
     REAL *q_wide, *k_wide, *v_wide;
     STORE *P, *q_pack, *k_pack, *v_pack;
-    mha_gemm_bf16_cache *cache;
+    mha_gemm_half_cache *cache;
 } stage_work;
 
 static stage_work stage_work_of(const mha_attention_desc *d, const mha_plan *plan,
-                                unsigned char *base, mha_gemm_bf16_cache *cache)
+                                unsigned char *base, mha_gemm_half_cache *cache)
 {
     const mha_tiles_plan *tp = &plan->tiles;
     stage_work s;
@@ -204,7 +204,7 @@ static bool project_blocks(const mha_project_plan *pp, bool native, const STORE 
         size_t worker = begin_worker(blocks * count > 1), item;
         unsigned char *own = base + pp->worker_at + worker * pp->worker_bytes;
         REAL *x_wide = (REAL *)own, *o_wide = x_wide + pp->block_rows * d_model;
-        mha_gemm_bf16_cache *cache = native ? mha_gemm_bf16_cache_init(own + pp->cache_at) : NULL;
+        mha_gemm_half_cache *cache = native ? mha_gemm_half_cache_init(own + pp->cache_at) : NULL;
         while ((item = claim_item(&next)) < blocks * count) {
             size_t p = item / blocks, r0 = item % blocks * pp->block_rows;
             size_t m = seq_len - r0 < pp->block_rows ? seq_len - r0 : pp->block_rows;
@@ -225,7 +225,7 @@ static bool project_blocks(const mha_project_plan *pp, bool native, const STORE 
                  cols, 0, o_wide, cols);
             NARROW(o_wide, o, m * cols);
         }
-        mha_gemm_bf16_cache_fini(cache);
+        mha_gemm_half_cache_fini(cache);
     }
     return declined != 0;
 }

@@ -11,7 +11,7 @@ typedef struct stage_work {
 } stage_work;
 
 static stage_work stage_work_of(const mha_attention_desc *d, const mha_plan *plan,
-                                unsigned char *base, mha_gemm_bf16_cache *cache)
+                                unsigned char *base, mha_gemm_half_cache *cache)
 {
     (void)d, (void)plan, (void)base, (void)cache;
     return (stage_work){0};

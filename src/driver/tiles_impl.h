@@ -37,7 +37,7 @@ typedef struct tile_work {
 } tile_work;
 
 static tile_work tile_work_of(const mha_attention_desc *d, const mha_plan *plan,
-                              unsigned char *base, mha_gemm_bf16_cache *cache)
+                              unsigned char *base, mha_gemm_half_cache *cache)
 {
     const mha_tiles_plan *tp = &plan->tiles;
     tile_work w;
@@ -119,7 +119,7 @@ static void prefetch_out(const mha_attention_desc *d, const tile *t)
  *   S = scale · Q_rows · K_blockᵀ, the online softmax of S, acc (+)= S · V_block,
  * the first block writing acc (beta 0), the others adding to it, then the normalisation. */
 static void run_tile(const mha_attention_desc *d, const mha_plan *plan, const tile *t,
-                     unsigned char *workspace, mha_gemm_bf16_cache *cache)
+                     unsigned char *workspace, mha_gemm_half_cache *cache)
 {
     const mha_tiles_plan *tp = &plan->tiles;
     tile_work w = tile_work_of(d, plan, workspace, cache);
@@ -218,12 +218,12 @@ static void tiles_attend(const mha_attention_desc *d, const mha_plan *plan, cons
         size_t worker = begin_worker(plan->n_tiles > 1);
         unsigned char *own = base + worker * plan->tile_bytes;
         /* Native half GEMMs: this worker's primitives, kept for the call (NULL: built per GEMM). */
-        mha_gemm_bf16_cache *cache =
-            plan->tiles.half_native ? mha_gemm_bf16_cache_init(own + plan->tiles.cache_at) : NULL;
+        mha_gemm_half_cache *cache =
+            plan->tiles.half_native ? mha_gemm_half_cache_init(own + plan->tiles.cache_at) : NULL;
         for (size_t index; (index = claim_item(&next)) < plan->n_tiles;) {
             tile t = tile_at(d, plan, index, Q, K, V, mask, out, lse);
             run_tile(d, plan, &t, own, cache);
         }
-        mha_gemm_bf16_cache_fini(cache);
+        mha_gemm_half_cache_fini(cache);
     }
 }

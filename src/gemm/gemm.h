@@ -37,17 +37,19 @@ bool mha_gemm_onednn_sgemm(void);
 bool mha_gemm_f32_onednn(bool trans_b, size_t m, size_t n, size_t k, float alpha, const float *A,
                          size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc);
 
-typedef struct mha_gemm_bf16_cache mha_gemm_bf16_cache;
+/* The cache of primitives (below) that the half GEMMs of either type take: bf16's use it, f16's
+ * decline. */
+typedef struct mha_gemm_half_cache mha_gemm_half_cache;
 
 /* The half GEMMs of the driver's traits (type_bf16.h, type_f16.h). mha_gemm_half_native(t): does
  * this build and CPU multiply halves of type t natively? f16 has no native backend (oneDNN 2.6.3's
  * f16 matmul is unimplemented on these CPUs): its GEMMs always decline, as the bf16 ones below do
  * when they cannot run. */
 bool mha_gemm_half_native(mha_dtype t);
-bool mha_gemm_f16(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, size_t n, size_t k,
+bool mha_gemm_f16(mha_gemm_half_cache *cache, bool trans_b, size_t m, size_t n, size_t k,
                   float alpha, const mha_f16 *A, size_t lda, const mha_f16 *B, size_t ldb,
                   float beta, float *C, size_t ldc);
-bool mha_gemm_f16_out_f16(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, size_t n, size_t k,
+bool mha_gemm_f16_out_f16(mha_gemm_half_cache *cache, bool trans_b, size_t m, size_t n, size_t k,
                           float alpha, const mha_f16 *A, size_t lda, const mha_f16 *B, size_t ldb,
                           mha_f16 *C, size_t ldc);
 
@@ -94,24 +96,24 @@ bool mha_gemm_bf16_out_bf16(bool trans_b, size_t m, size_t n, size_t k, float al
                             const mha_bf16 *A, size_t lda, const mha_bf16 *B, size_t ldb,
                             mha_bf16 *C, size_t ldc);
 
-/* Primitives by shape, for a caller that repeats shapes: building one costs 3-4 µs even when
- * oneDNN has it in its own cache, 5-12 % of an attention-sized GEMM. The driver keeps one per
+/* Primitives by shape, for a caller that repeats shapes: building one is a noticeable share of an
+ * attention-sized GEMM even when oneDNN has it in its own cache. The driver keeps one per
  * worker for one call and finishes it after; one thread at a time uses it (no locks). It holds up
  * to 8 primitives keyed by (trans_b, m, n, k, lda, ldb, ldc, alpha, beta, output type), the
  * oldest replaced first. Create returns NULL when not native or out of memory: the _cached calls
  * then take NULL, which builds a primitive per call (what the plain calls above do). */
-mha_gemm_bf16_cache *mha_gemm_bf16_cache_create(void);
-void mha_gemm_bf16_cache_destroy(mha_gemm_bf16_cache *cache); /* NULL: nothing */
+mha_gemm_half_cache *mha_gemm_half_cache_create(void);
+void mha_gemm_half_cache_destroy(mha_gemm_half_cache *cache); /* NULL: nothing */
 /* The same in memory the caller provides (the driver's workspace: a _ws call allocates nothing of
  * its own; oneDNN's primitives are oneDNN's): bytes 0 without oneDNN; init NULL when not native or
  * oneDNN fails; fini releases the primitives, not the memory (NULL: nothing). */
-size_t mha_gemm_bf16_cache_bytes(void);
-mha_gemm_bf16_cache *mha_gemm_bf16_cache_init(void *mem);
-void mha_gemm_bf16_cache_fini(mha_gemm_bf16_cache *cache);
-bool mha_gemm_bf16_cached(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, size_t n, size_t k,
+size_t mha_gemm_half_cache_bytes(void);
+mha_gemm_half_cache *mha_gemm_half_cache_init(void *mem);
+void mha_gemm_half_cache_fini(mha_gemm_half_cache *cache);
+bool mha_gemm_bf16_cached(mha_gemm_half_cache *cache, bool trans_b, size_t m, size_t n, size_t k,
                           float alpha, const mha_bf16 *A, size_t lda, const mha_bf16 *B, size_t ldb,
                           float beta, float *C, size_t ldc);
-bool mha_gemm_bf16_out_bf16_cached(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, size_t n,
+bool mha_gemm_bf16_out_bf16_cached(mha_gemm_half_cache *cache, bool trans_b, size_t m, size_t n,
                                    size_t k, float alpha, const mha_bf16 *A, size_t lda,
                                    const mha_bf16 *B, size_t ldb, mha_bf16 *C, size_t ldc);
 

@@ -9,7 +9,7 @@ bool mha_gemm_half_native(mha_dtype t)
     return t == MHA_DTYPE_BF16 && mha_gemm_bf16_native();
 }
 
-bool mha_gemm_f16(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, size_t n, size_t k,
+bool mha_gemm_f16(mha_gemm_half_cache *cache, bool trans_b, size_t m, size_t n, size_t k,
                   float alpha, const mha_f16 *A, size_t lda, const mha_f16 *B, size_t ldb,
                   float beta, float *C, size_t ldc)
 {
@@ -19,7 +19,7 @@ bool mha_gemm_f16(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, size_t n, 
     return false;
 }
 
-bool mha_gemm_f16_out_f16(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, size_t n, size_t k,
+bool mha_gemm_f16_out_f16(mha_gemm_half_cache *cache, bool trans_b, size_t m, size_t n, size_t k,
                           float alpha, const mha_f16 *A, size_t lda, const mha_f16 *B, size_t ldb,
                           mha_f16 *C, size_t ldc)
 {

@@ -7,25 +7,23 @@
  * the calling thread alone inside an active GNU OpenMP region, where a pthreads OpenBLAS of
  * several threads would start its own threads from every worker (oversubscribing the cores).
  *
- * Measured on oneDNN 2.6.3 (Debian, GNU OpenMP), Xeon with AMX, one thread (probe in the commit
+ * Observed on oneDNN 2.6.3 (Debian, GNU OpenMP), Xeon with AMX, one thread (probe in the commit
  * message of this file; docs in the issue 11 report):
  * - Attributes. Alpha as an output scale sends the strided cases (the only ones brgemm does not
- *   take, below) to gemm:jit with a slow post-pass: 10-25 GFLOP/s on Q·Kᵀ 256×512×64 against
- *   150-350 without. An eltwise `linear` post-op (alpha·x + 0, one rounding, as an output scale
- *   would do it) costs nothing there, nor does a `sum` post-op for beta; both together fall to
- *   ref:any (1000× slower). So: alpha alone → linear; beta alone → sum(beta); both → output scale
- *   + sum (correct, slow on gemm:jit, rare in the driver). Any ref:* implementation is refused
- *   (false): widening to f32 for OpenBLAS is faster.
+ *   take, below) to gemm:jit with a slow post-pass. An eltwise `linear` post-op (alpha·x + 0, one
+ *   rounding, as an output scale would do it) costs nothing there, nor does a `sum` post-op for
+ *   beta; both together fall to ref:any, orders of magnitude slower. So: alpha alone → linear;
+ *   beta alone → sum(beta); both → output scale + sum (correct, slow on gemm:jit, rare in the
+ *   driver). Any ref:* implementation is refused (false): widening to f32 for OpenBLAS is faster.
  * - Kernels. brg:avx512_core_amx_bf16 only for dense operands (ld = width) with shapes known at
  *   creation; strided views go to gemm:jit (AVX512-BF16). Runtime dimensions
- *   (DNNL_RUNTIME_DIM_VAL) always go to gemm:jit: they lose AMX (890 → 390 GFLOP/s at
- *   512×512×128), so shapes are fixed at creation.
- * - Creation. With the shape already in oneDNN's own primitive cache, primitive desc + primitive
- *   take 1.5-2.6 µs and wrapping the three buffers in memory objects 1 µs, against 30-60 µs for
- *   Q·Kᵀ 256×512×64 at 300-550 GFLOP/s: 5-12 %. Hence mha_gemm_bf16_cache: a small object the
- *   driver owns (one per worker), no hidden state in libmha; the uncached calls rebuild every
- *   time and lean on oneDNN's cache. Engine + stream creation is 0.1 µs (oneDNN keeps the CPU
- *   engine), so the uncached path keeps no engine either.
+ *   (DNNL_RUNTIME_DIM_VAL) always go to gemm:jit: they lose AMX, so shapes are fixed at creation.
+ * - Creation. Even with the shape already in oneDNN's own primitive cache, building the primitive
+ *   desc and primitive and wrapping the three buffers in memory objects is a noticeable share of
+ *   an attention-sized GEMM. Hence mha_gemm_half_cache: a small object the driver owns (one per
+ *   worker), no hidden state in libmha; the uncached calls rebuild every time and lean on
+ *   oneDNN's cache. Engine + stream creation costs next to nothing (oneDNN keeps the CPU engine),
+ *   so the uncached path keeps no engine either.
  * - Threads. oneDNN (GNU OpenMP) runs single-threaded inside an active GNU OpenMP region (the
  *   library's tiles) and on omp_get_max_threads() outside one.
  * - Determinism. Inside a region the result is bitwise that of one thread. Outside one, gemm:jit
@@ -54,7 +52,7 @@ typedef struct gemm_entry {
     dnnl_memory_t mem[3]; /* A, B, C: created with no buffer, pointed at the caller's each call */
 } gemm_entry;
 
-struct mha_gemm_bf16_cache {
+struct mha_gemm_half_cache {
     dnnl_engine_t engine;
     dnnl_stream_t stream;
     unsigned next; /* round-robin victim */
@@ -201,16 +199,16 @@ const char *mha_gemm_bf16_backend(void)
                                                                  : "onednn avx512_core_bf16";
 }
 
-size_t mha_gemm_bf16_cache_bytes(void)
+size_t mha_gemm_half_cache_bytes(void)
 {
-    return sizeof(mha_gemm_bf16_cache);
+    return sizeof(mha_gemm_half_cache);
 }
 
-mha_gemm_bf16_cache *mha_gemm_bf16_cache_init(void *mem)
+mha_gemm_half_cache *mha_gemm_half_cache_init(void *mem)
 {
     if (!mha_gemm_bf16_native())
         return NULL;
-    mha_gemm_bf16_cache *cache = mem;
+    mha_gemm_half_cache *cache = mem;
     memset(cache, 0, sizeof *cache);
     if (dnnl_engine_create(&cache->engine, dnnl_cpu, 0) != dnnl_success)
         return NULL;
@@ -222,7 +220,7 @@ mha_gemm_bf16_cache *mha_gemm_bf16_cache_init(void *mem)
     return cache;
 }
 
-void mha_gemm_bf16_cache_fini(mha_gemm_bf16_cache *cache)
+void mha_gemm_half_cache_fini(mha_gemm_half_cache *cache)
 {
     if (cache == NULL)
         return;
@@ -232,23 +230,23 @@ void mha_gemm_bf16_cache_fini(mha_gemm_bf16_cache *cache)
     dnnl_engine_destroy(cache->engine);
 }
 
-mha_gemm_bf16_cache *mha_gemm_bf16_cache_create(void)
+mha_gemm_half_cache *mha_gemm_half_cache_create(void)
 {
-    void *mem = mha_gemm_bf16_native() ? mha_alloc(sizeof(mha_gemm_bf16_cache)) : NULL;
-    mha_gemm_bf16_cache *cache = mem ? mha_gemm_bf16_cache_init(mem) : NULL;
+    void *mem = mha_gemm_bf16_native() ? mha_alloc(sizeof(mha_gemm_half_cache)) : NULL;
+    mha_gemm_half_cache *cache = mem ? mha_gemm_half_cache_init(mem) : NULL;
     if (cache == NULL)
         mha_free(mem);
     return cache;
 }
 
-void mha_gemm_bf16_cache_destroy(mha_gemm_bf16_cache *cache)
+void mha_gemm_half_cache_destroy(mha_gemm_half_cache *cache)
 {
-    mha_gemm_bf16_cache_fini(cache);
+    mha_gemm_half_cache_fini(cache);
     mha_free(cache);
 }
 
 /* The cached entry for k, or a new one in the round-robin slot; NULL when it cannot be built. */
-static gemm_entry *lookup(mha_gemm_bf16_cache *cache, const gemm_key *k, float alpha, float beta)
+static gemm_entry *lookup(mha_gemm_half_cache *cache, const gemm_key *k, float alpha, float beta)
 {
     for (int i = 0; i < CACHE_SIZE; i++)
         if (cache->entry[i].used && same_key(&cache->entry[i].key, k))
@@ -265,7 +263,7 @@ static gemm_entry *lookup(mha_gemm_bf16_cache *cache, const gemm_key *k, float a
 }
 
 /* One GEMM through the cache, or (cache NULL) through a primitive built for this call alone. */
-static bool gemm(mha_gemm_bf16_cache *cache, const gemm_key *k, float alpha, float beta,
+static bool gemm(mha_gemm_half_cache *cache, const gemm_key *k, float alpha, float beta,
                  const mha_bf16 *A, const mha_bf16 *B, void *C)
 {
     if (cache != NULL) {
@@ -290,7 +288,7 @@ static bool gemm(mha_gemm_bf16_cache *cache, const gemm_key *k, float alpha, flo
     return ok;
 }
 
-bool mha_gemm_bf16_cached(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, size_t n, size_t k,
+bool mha_gemm_bf16_cached(mha_gemm_half_cache *cache, bool trans_b, size_t m, size_t n, size_t k,
                           float alpha, const mha_bf16 *A, size_t lda, const mha_bf16 *B, size_t ldb,
                           float beta, float *C, size_t ldc)
 {
@@ -308,7 +306,7 @@ bool mha_gemm_bf16_cached(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, si
     return gemm(cache, &key, alpha, beta, A, B, C);
 }
 
-bool mha_gemm_bf16_out_bf16_cached(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, size_t n,
+bool mha_gemm_bf16_out_bf16_cached(mha_gemm_half_cache *cache, bool trans_b, size_t m, size_t n,
                                    size_t k, float alpha, const mha_bf16 *A, size_t lda,
                                    const mha_bf16 *B, size_t ldb, mha_bf16 *C, size_t ldc)
 {

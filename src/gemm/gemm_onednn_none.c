@@ -26,33 +26,33 @@ const char *mha_gemm_bf16_backend(void)
     return "float (widened)";
 }
 
-size_t mha_gemm_bf16_cache_bytes(void)
+size_t mha_gemm_half_cache_bytes(void)
 {
     return 0;
 }
 
-mha_gemm_bf16_cache *mha_gemm_bf16_cache_init(void *mem)
+mha_gemm_half_cache *mha_gemm_half_cache_init(void *mem)
 {
     (void)mem;
     return NULL;
 }
 
-void mha_gemm_bf16_cache_fini(mha_gemm_bf16_cache *cache)
+void mha_gemm_half_cache_fini(mha_gemm_half_cache *cache)
 {
     (void)cache;
 }
 
-mha_gemm_bf16_cache *mha_gemm_bf16_cache_create(void)
+mha_gemm_half_cache *mha_gemm_half_cache_create(void)
 {
     return NULL;
 }
 
-void mha_gemm_bf16_cache_destroy(mha_gemm_bf16_cache *cache)
+void mha_gemm_half_cache_destroy(mha_gemm_half_cache *cache)
 {
     (void)cache;
 }
 
-bool mha_gemm_bf16_cached(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, size_t n, size_t k,
+bool mha_gemm_bf16_cached(mha_gemm_half_cache *cache, bool trans_b, size_t m, size_t n, size_t k,
                           float alpha, const mha_bf16 *A, size_t lda, const mha_bf16 *B, size_t ldb,
                           float beta, float *C, size_t ldc)
 {
@@ -61,7 +61,7 @@ bool mha_gemm_bf16_cached(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, si
     return false;
 }
 
-bool mha_gemm_bf16_out_bf16_cached(mha_gemm_bf16_cache *cache, bool trans_b, size_t m, size_t n,
+bool mha_gemm_bf16_out_bf16_cached(mha_gemm_half_cache *cache, bool trans_b, size_t m, size_t n,
                                    size_t k, float alpha, const mha_bf16 *A, size_t lda,
                                    const mha_bf16 *B, size_t ldb, mha_bf16 *C, size_t ldc)
 {
