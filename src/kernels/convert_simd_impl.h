@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The row conversions between float and one half format (convert.h), written once over the vector
  * layer (vec.h) and the type traits: W elements at a time, then the layer's tail of the row.
- * Included by convert_avx2.c and convert_avx512.c once per format (each_format_impl.h), after their
+ * Included by convert_avx2.c and convert_avx512.c once per format (each_type_impl.h), after their
  * vector layer and TARGET; only the formats stored narrower than float (WIDEN) have conversions. */
 #ifdef WIDEN
 #include "convert.h"

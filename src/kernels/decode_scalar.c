@@ -1,4 +1,4 @@
 /* SPDX-License-Identifier: MIT */
 /* The portable decode kernels, one instantiation per cache format (decode_scalar_impl.h). */
-#define KERNEL_IMPL "decode_scalar_impl.h"
-#include "each_format_impl.h"
+#define TYPE_TEMPLATE "decode_scalar_impl.h"
+#include "each_type_impl.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The portable decode kernels of one cache format (decode_kernels.h has the formulas), over the
- * type traits: included by decode_scalar.c once per format (each_format_impl.h). */
+ * type traits: included by decode_scalar.c once per format (each_type_impl.h). */
 #include "convert.h"
 #include "decode_kernels.h"
 

@@ -2,7 +2,7 @@
 /* The vector decode kernels (formulas in decode_kernels.h), written once over the vector layer
  * (vec.h) and the type traits: K and V rows in the cache's STORE, widened in registers (vload),
  * the arithmetic in REAL. Included by decode_avx2.c and decode_avx512.c once per cache format
- * (each_format_impl.h), after their vector layer, TARGET and register blocking: SCORE_ROWS,
+ * (each_type_impl.h), after their vector layer, TARGET and register blocking: SCORE_ROWS,
  * PV_ROWS, PV_VECS, and the lanes kernel's LANE_VECS and LANE_ACC.
  *
  * Bandwidth is the whole game: every K and V row of the work item is read from memory exactly

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The portable row softmax and the kernel choice, written once over the type traits; included by
- * softmax.c once per element format (each_format_impl.h). The rows run in REAL: a half format has
+ * softmax.c once per element format (each_type_impl.h). The rows run in REAL: a half format has
  * only its choice of the kernel that writes P in it. */
 #ifndef WIDEN
 #include "softmax.h"

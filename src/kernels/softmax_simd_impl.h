@@ -2,7 +2,7 @@
 /* The vectorised row softmax and its exp, written once over the vector layer (vec.h) and the type
  * traits (type_<T>.h). Included by softmax_avx2.c, softmax_avx512.c and softmax_avx512bf16.c
  * after their vector layer and TARGET (the target attribute of every function here), once per
- * element format (each_format_impl.h); a half format computes in float and has no kernels of its
+ * element format (each_type_impl.h); a half format computes in float and has no kernels of its
  * own. Every function here is KSFX(name), e.g. name_avx2_f32. A file whose kernel also writes P
  * in bf16 (softmax.h's row_to kernels) defines
  *   VSTORE_BF16(p, v) / VSTORE_BF16_TAIL(p, n, v) / VSTORE_BF16_PAIR(p, lo, hi)

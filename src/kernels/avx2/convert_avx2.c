@@ -8,6 +8,6 @@
 
 /* On these functions only, not the whole build: the library must still load on any x86-64. */
 #define TARGET __attribute__((target("avx2,f16c")))
-#define KERNEL_IMPL "convert_simd_impl.h"
-#include "each_format_impl.h"
+#define TYPE_TEMPLATE "convert_simd_impl.h"
+#include "each_type_impl.h"
 #endif

@@ -21,6 +21,6 @@
 #define LANE_VECS 4
 #define LANE_ACC 8
 
-#define KERNEL_IMPL "decode_simd_impl.h"
-#include "each_format_impl.h"
+#define TYPE_TEMPLATE "decode_simd_impl.h"
+#include "each_type_impl.h"
 #endif

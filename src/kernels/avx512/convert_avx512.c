@@ -8,6 +8,6 @@
 
 /* F for the arithmetic; BW and VL for masked loads and stores of 16 16-bit lanes. */
 #define TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
-#define KERNEL_IMPL "convert_simd_impl.h"
-#include "each_format_impl.h"
+#define TYPE_TEMPLATE "convert_simd_impl.h"
+#include "each_type_impl.h"
 #endif

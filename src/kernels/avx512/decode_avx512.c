@@ -22,6 +22,6 @@
 #define LANE_VECS 2
 #define LANE_ACC 16
 
-#define KERNEL_IMPL "decode_simd_impl.h"
-#include "each_format_impl.h"
+#define TYPE_TEMPLATE "decode_simd_impl.h"
+#include "each_type_impl.h"
 #endif

@@ -9,6 +9,6 @@
 
 /* On these functions only, not the whole build: the library must still load on any x86-64. */
 #define TARGET __attribute__((target("avx512f")))
-#define KERNEL_IMPL "softmax_simd_impl.h"
-#include "each_format_impl.h"
+#define TYPE_TEMPLATE "softmax_simd_impl.h"
+#include "each_type_impl.h"
 #endif
