@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The exported functions of libmha_mpi: the ring schedule and its entry points in float, double,
- * bf16 and f16, from one template (ring_impl.h), and the status strings. */
+ * bf16 and f16, from one template over the type traits (ring_impl.h), and the status strings. */
 #include "alloc.h"
 #include "mha_mpi.h"
 #include "ring_check.h"
@@ -39,7 +39,7 @@ static void *mha_ring_alloc(size_t n, size_t elem)
     return mha_alloc((n ? n : 1) * elem);
 }
 
-/* The half types travel as MPI_UINT16_T. */
+/* The half types travel as MPI_UINT16_T (ring_impl.h's RING_MPI_TYPE). */
 _Static_assert(sizeof(mha_bf16) == sizeof(uint16_t) && sizeof(mha_f16) == sizeof(uint16_t),
                "a half is one uint16_t");
 
@@ -51,40 +51,6 @@ const char *mha_mpi_status_string(mha_status s)
     return mha_status_string(s);
 }
 
-/* ring_impl.h undefines its parameters at its end. */
-#define STORE float
-#define REAL float
-#define PUB(name) name
-#define SFX(name) name##_f32
-#define RPUB(name) name
-#define RING_MPI_TYPE MPI_FLOAT
-#include "ring_impl.h"
-
-#define STORE double
-#define REAL double
-#define PUB(name) name##_f64
-#define SFX(name) name##_f64
-#define RPUB(name) name##_f64
-#define RING_MPI_TYPE MPI_DOUBLE
-#include "ring_impl.h"
-
-/* The half types: stored and sent in 16 bits, computed in float. */
-#define STORE mha_bf16
-#define REAL float
-#define PUB(name) name##_bf16
-#define SFX(name) name##_bf16
-#define RPUB(name) name
-#define RING_MPI_TYPE MPI_UINT16_T
-#define WIDEN mha_convert_bf16_to_f32
-#define NARROW mha_convert_f32_to_bf16
-#include "ring_impl.h"
-
-#define STORE mha_f16
-#define REAL float
-#define PUB(name) name##_f16
-#define SFX(name) name##_f16
-#define RPUB(name) name
-#define RING_MPI_TYPE MPI_UINT16_T
-#define WIDEN mha_convert_f16_to_f32
-#define NARROW mha_convert_f32_to_f16
-#include "ring_impl.h"
+/* The entry points of every type, from one template over the type traits. */
+#define TYPE_TEMPLATE "ring_impl.h"
+#include "each_type_impl.h"

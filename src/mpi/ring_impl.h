@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The ring schedule and the exported functions of one precision, written once; ring.c includes it
- * with STORE (the caller's matrices and the shards on the wire), REAL (the computation: the
- * running result, the lse), PUB() (public name), SFX() (internal suffix), RPUB() (the core's
- * functions on REAL) and RING_MPI_TYPE (the MPI datatype of STORE) defined, and for the half types
- * (STORE narrower than REAL) WIDEN and NARROW, the core's conversions between them. It undefines
- * them all at its end, ready for the next precision.
+/* The ring schedule and the exported functions of one precision, written once over the type
+ * traits (type_<T>.h: STORE the caller's matrices and the shards on the wire, REAL the
+ * computation, PUB() and SFX() the names, RPUB() the core's functions on REAL, and for the half
+ * types PUB_WIDEN and PUB_NARROW, the core's exported conversions: libmha_mpi is a client of the
+ * public API); ring.c includes it once per type (each_type_impl.h).
  *
  * Half types: the shards travel in STORE (half the bytes of float); each rank widens its queries
  * once per call and each shard it holds once per step into float buffers, runs the float ring on
@@ -24,6 +23,14 @@
  * r's future when src > r — which happens exactly when s > r, after every useful shard. So rank r
  * runs r + 1 steps, and a shard stops at rank P − 1: no rank downstream of the wrap-around needs
  * it. Zigzag, the front chunk of every shard is in every rank's past: all P steps run. */
+
+/* The MPI datatype of STORE: the half types travel as 16-bit integers. */
+#define RING_MPI_TYPE                                                                              \
+    _Generic((STORE *)0,                                                                           \
+        float *: MPI_FLOAT,                                                                        \
+        double *: MPI_DOUBLE,                                                                      \
+        mha_bf16 *: MPI_UINT16_T,                                                                  \
+        mha_f16 *: MPI_UINT16_T)
 
 /* Everything one rank holds during a call. kv[2]: the transfer buffers; acc, acc_lse: the
  * running result over the shards seen so far (packed, n rows per batch item; the log-sum-exps in
@@ -109,8 +116,8 @@ static const REAL *SFX(real_queries)(const mha_attention_desc *d, const mha_ring
     const size_t q_w = d->n_heads * d->d_head;
     for (size_t bi = 0; bi < d->batch && q_w; bi++)
         for (size_t i = 0; i < p->n; i++) /* valid arguments: never an error */
-            (void)WIDEN(Q + bi * d->batch_stride_q + i * d->ld_q, wide_q + (bi * p->n + i) * q_w,
-                        q_w);
+            (void)PUB_WIDEN(Q + bi * d->batch_stride_q + i * d->ld_q,
+                            wide_q + (bi * p->n + i) * q_w, q_w);
     dq->ld_q = q_w;
     dq->batch_stride_q = p->n * q_w;
     return wide_q;
@@ -126,7 +133,7 @@ static const REAL *SFX(real_queries)(const mha_attention_desc *d, const mha_ring
 static const REAL *SFX(real_shard)(const SFX(ring_bufs) * b, const STORE *kv, size_t elems)
 {
 #ifdef WIDEN
-    (void)WIDEN(kv, b->wide_kv, elems); /* valid arguments: never an error */
+    (void)PUB_WIDEN(kv, b->wide_kv, elems); /* valid arguments: never an error */
     return b->wide_kv;
 #else
     (void)b;
@@ -145,8 +152,8 @@ static void SFX(unpack_result)(const SFX(ring_ctx) * c, STORE *out, REAL *lse)
         for (size_t i = 0; i < p->n; i++) {
             STORE *dst = out + bi * d->batch_stride_out + i * d->ld_out;
             const REAL *src = c->b->acc + (bi * p->n + i) * p->o_w;
-#ifdef NARROW
-            (void)NARROW(src, dst, p->o_w); /* valid arguments: never an error */
+#ifdef WIDEN
+            (void)PUB_NARROW(src, dst, p->o_w); /* valid arguments: never an error */
 #else
             memcpy(dst, src, p->o_w * sizeof(REAL));
 #endif
@@ -339,11 +346,4 @@ mha_status PUB(mha_ring_attention_ex)(const mha_attention_desc *desc, MPI_Comm c
     return SFX(ring_attention)(desc, comm, layout, Q, K, V, out, lse);
 }
 
-#undef STORE
-#undef REAL
-#undef PUB
-#undef SFX
-#undef RPUB
 #undef RING_MPI_TYPE
-#undef WIDEN
-#undef NARROW
