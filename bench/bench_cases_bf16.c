@@ -10,15 +10,12 @@
 #include <string.h>
 
 #include "type_bf16.h"
-#define DTYPE_NAME "bf16"
 /* The float bound of the accumulation (the f32 rows'), under mha.h's half bounds (u = 2⁻⁸):
  * bench_check_impl.h's tol_attention and tol_projection. */
 #define ATOL 1e-4
 #define RTOL 1e-3
 #define HALF_U 0x1p-8
 
-#define FROM_FLOAT mha_convert_f32_to_bf16
-#define TO_FLOAT mha_convert_bf16_to_f32
 #define BF16_CEILING 1
 
 /* In this order: the checks, the run/time/report helpers, then the sections that use both. */

@@ -7,15 +7,11 @@
 #include "mha.h"
 
 #include "type_f16.h"
-#define DTYPE_NAME "f16"
 /* The float bound of the accumulation (the f32 rows'), under mha.h's half bounds (u = 2⁻¹¹):
  * bench_check_impl.h's tol_attention and tol_projection. */
 #define ATOL 1e-4
 #define RTOL 1e-3
 #define HALF_U 0x1p-11
-
-#define FROM_FLOAT mha_convert_f32_to_f16
-#define TO_FLOAT mha_convert_f16_to_f32
 
 /* In this order: the checks, the run/time/report helpers, then the sections that use both. */
 #include "bench_check_impl.h"

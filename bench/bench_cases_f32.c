@@ -6,8 +6,6 @@
 #include <cblas.h>
 
 #include "type_f32.h"
-#define DTYPE_NAME "f32"
-#define LOAD(x) ((double)(x))
 #define GEMM_NAME "sgemm"
 /* float against a double reference: a few ulps of the largest terms, with room for the sums of
  * up to d_model products in the projection and seq_len in the attention. */

@@ -6,8 +6,6 @@
 #include <cblas.h>
 
 #include "type_f64.h"
-#define DTYPE_NAME "f64"
-#define LOAD(x) ((double)(x))
 #define GEMM_NAME "dgemm"
 /* double against a double reference: only the order of the sums differs. */
 #define ATOL 1e-10

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Checks of one precision against the naive double reference (tests/ref), run before any timing.
- * Included by bench_cases_<T>.c with STORE (the buffers' type), LOAD(x) (a STORE as the double it
- * holds), ATOL and RTOL defined; half types define instead HALF_U, their unit roundoff, and
- * FROM_FLOAT / TO_FLOAT, their conversions, from which LOAD and ROUND_STORE (a double rounded to
- * STORE as the library rounds a float result) are made here.
+ * Included by bench_cases_<T>.c after the type's traits (type_<T>.h), with ATOL and RTOL defined;
+ * half types define HALF_U too, their unit roundoff. Made here: LOAD(x) (a STORE as the double it
+ * holds) and, for the half types, ROUND_STORE (a double rounded to STORE as the library rounds a
+ * float result), through the exported conversions (PUB_WIDEN, PUB_NARROW).
  *
  * Small calls are checked whole, and the reference is timed for the speed-up column ("full").
  * Calls too big for the naive loops are checked on a sample of rows and heads, each recomputed
@@ -13,13 +13,13 @@
 
 #include <math.h>
 
-#ifdef FROM_FLOAT
-/* A half type (FROM_FLOAT / TO_FLOAT: its conversions): an element's exact value, and a double
- * rounded as the library stores a float result, to float and then to nearest even. */
+#ifdef WIDEN
+/* A half type: an element's exact value, and a double rounded as the library stores a float
+ * result, to float and then to nearest even. */
 static double SFX(load_half)(STORE x)
 {
     float f;
-    TO_FLOAT(&x, &f, 1);
+    PUB_WIDEN(&x, &f, 1);
     return f;
 }
 
@@ -27,11 +27,13 @@ static double SFX(round_half)(double x)
 {
     const float f = (float)x;
     STORE h;
-    FROM_FLOAT(&f, &h, 1);
+    PUB_NARROW(&f, &h, 1);
     return SFX(load_half)(h);
 }
 #define LOAD(x) SFX(load_half)(x)
 #define ROUND_STORE(x) SFX(round_half)(x)
+#else
+#define LOAD(x) ((double)(x))
 #endif
 
 /* First, a third, half, two thirds and last: every tile-boundary class in a few rows. */

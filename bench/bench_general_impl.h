@@ -230,7 +230,7 @@ void SFX(bench_general)(const bench_config *c)
 {
     bench_report_note("## general, %s: mha_attention causal vs full, decode (GQA 32/8), GQA "
                       "prefill",
-                      DTYPE_NAME);
+                      MHA_STR(TYPE_NAME));
     causal_vs_full(c);
     decode(c);
     gqa_prefill(c);
@@ -241,8 +241,8 @@ void SFX(bench_long)(const bench_config *c)
     const bench_shape *s = &c->long_shape;
     size_t d_k = s->d_model / s->heads;
     double n = (double)s->seq, d = (double)s->d_model;
-    bench_report_note("## long, %s: mha_multi_head_attention's call at %zux%zux%zu", DTYPE_NAME,
-                      s->seq, s->d_model, s->heads);
+    bench_report_note("## long, %s: mha_multi_head_attention's call at %zux%zux%zu",
+                      MHA_STR(TYPE_NAME), s->seq, s->d_model, s->heads);
     mha_attention_desc desc;
     mha_attention_desc_init(&desc, s->seq, s->seq, s->heads, s->heads, d_k, d_k);
     attn_call a;

@@ -286,7 +286,7 @@ static void pipeline_shape(const bench_config *c, const bench_shape *s,
 void SFX(bench_pipeline)(const bench_config *c)
 {
     bench_report_note("## pipeline, %s: mha_compute_qkv[_fused] + mha_multi_head_attention",
-                      DTYPE_NAME);
+                      MHA_STR(TYPE_NAME));
     for (size_t i = 0; i < c->n_shapes; i++)
         pipeline_shape(c, &c->shapes[i], c->out_of_box ? &c->out_of_box[i] : NULL,
                        c->results ? &c->results[i] : NULL);

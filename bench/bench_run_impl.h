@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* How every section runs, times and reports a call, and the ceilings section (GEMM peak, memcpy
  * bandwidth). Written once over a type: included by bench_cases_<T>.c, after bench_check_impl.h,
- * with the traits of src/type_<T>.h (STORE, REAL, SFX(), PUB()) and DTYPE_NAME defined; the BLAS
- * types add GEMM_NAME and CBLAS_GEMM (cblas_sgemm or cblas_dgemm), which make their ceilings
- * section; the half types add FROM_FLOAT(src, dst, n) (float to STORE, mha_convert_*), and bf16
+ * with the traits of src/type_<T>.h (STORE, REAL, SFX(), PUB(), TYPE_NAME, and for the half types
+ * PUB_NARROW, the exported conversion from float) defined; the BLAS types add GEMM_NAME and
+ * CBLAS_GEMM (cblas_sgemm or cblas_dgemm), which make their ceilings section; bf16 adds
  * BF16_CEILING, which makes its ceiling (the bf16 GEMM, bench_bf16_peak.h) instead.
  *
  * Every call runs once first: that run warms the caches, the page tables and the BLAS thread
@@ -33,11 +33,11 @@ static void must(mha_status s, const char *what)
  * them (to nearest even) with the library's conversion. */
 static void fill(rng *r, STORE *x, size_t n, double amplitude)
 {
-#ifdef FROM_FLOAT
+#ifdef WIDEN
     float *f = bench_alloc(bench_mul(n ? n : 1, sizeof *f));
     for (size_t i = 0; i < n; i++)
         f[i] = (float)rng_uniform(r, -amplitude, amplitude);
-    must(FROM_FLOAT(f, x, n), "conversion from float");
+    must(PUB_NARROW(f, x, n), "conversion from float");
     bench_free(f);
 #else
     for (size_t i = 0; i < n; i++)
@@ -126,7 +126,7 @@ static double workspace_of(const mha_attention_desc *d)
 
 static void emit(bench_row *r)
 {
-    r->dtype = DTYPE_NAME;
+    r->dtype = MHA_STR(TYPE_NAME);
     r->rss_bytes = bench_max_rss();
     bench_report_row(r);
 }
@@ -258,7 +258,7 @@ void SFX(bench_ceiling)(bench_config *c, bench_row *row, char *impl, size_t impl
     row->t = time_call(&c->ceiling_reps, first_s, run_bf16_gemm, g, "bf16 GEMM (oneDNN)");
     c->bf16_gflops = bench_rate_g(2.0 * (double)n * (double)n * (double)n, row->t.median);
     set_rate(row, c, 2.0 * (double)n * (double)n * (double)n);
-    row->dtype = DTYPE_NAME;
+    row->dtype = MHA_STR(TYPE_NAME);
     bench_bf16_gemm_destroy(g);
 }
 #endif

@@ -48,7 +48,7 @@ void SFX(bench_setup_cases)(const bench_config *c, const bench_setup_case *cases
         double seconds = cases[i].kind == BENCH_SETUP_PIPELINE
                              ? setup_pipeline(c, &cases[i], &err)
                              : setup_attention(c, &cases[i], &err);
-        printf("case %s %s %.9g %.3g\n", cases[i].name, DTYPE_NAME, seconds, err);
+        printf("case %s %s %.9g %.3g\n", cases[i].name, MHA_STR(TYPE_NAME), seconds, err);
         fflush(stdout);
     }
 }

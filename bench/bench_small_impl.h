@@ -39,7 +39,7 @@ void SFX(bench_small)(const bench_config *c)
 {
     bench_report_note("## small, %s: mha_attention, batch × seq at d_model %zu, %zu heads "
                       "(BERT-base's layer at seq 128)%s",
-                      DTYPE_NAME, c->small_d_model, c->small_heads,
+                      MHA_STR(TYPE_NAME), c->small_d_model, c->small_heads,
                       c->small_f32_s ? "; ratio: this type's speed over f32's" : "");
     for (size_t i = 0; i < c->n_small; i++) {
         double seconds = 0;
