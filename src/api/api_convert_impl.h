@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The conversions between float and one half type (mha.h): every check, then the row kernel.
- * Included by api.c after the type's traits. */
+ * Included by api.c after the type's traits, which name them (PUB_NARROW, PUB_WIDEN). */
 
-mha_status MHA_CAT(mha_convert_f32_to_, TYPE_NAME)(const float *src, STORE *dst, size_t n)
+mha_status PUB_NARROW(const float *src, STORE *dst, size_t n)
 {
     mha_status s = mha_validate_convert(src, sizeof *src, dst, sizeof *dst, n);
     if (s == MHA_OK && n > 0)
@@ -10,8 +10,7 @@ mha_status MHA_CAT(mha_convert_f32_to_, TYPE_NAME)(const float *src, STORE *dst,
     return s;
 }
 
-mha_status MHA_CAT(MHA_CAT(mha_convert_, TYPE_NAME), _to_f32)(const STORE *src, float *dst,
-                                                              size_t n)
+mha_status PUB_WIDEN(const STORE *src, float *dst, size_t n)
 {
     mha_status s = mha_validate_convert(src, sizeof *src, dst, sizeof *dst, n);
     if (s == MHA_OK && n > 0)
