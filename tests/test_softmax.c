@@ -23,7 +23,7 @@ typedef struct kernel {
     mha_softmax_row_fn_f64 *row64;
     mha_exp_fn_f32 *exp32; /* NULL: no vector exp (scalar) */
     mha_exp_fn_f64 *exp64;
-    bool (*have)(void);
+    bool (*runs)(void);
 } kernel;
 
 /* The kernels of every row of the library's table (softmax_kernels.h), in both types. */
@@ -41,7 +41,7 @@ static void collect_kernels(void)
             snprintf(kernel_names[n_kernels], sizeof kernel_names[0], "%s_%s", isa->name,
                      f64 ? "f64" : "f32");
             /* The table's f32 or f64 column, as its types (softmax_kernels.h). */
-            kernel k = {.name = kernel_names[n_kernels], .f64 = f64, .have = isa->runs};
+            kernel k = {.name = kernel_names[n_kernels], .f64 = f64, .runs = isa->runs};
             if (f64) {
                 k.row64 = (mha_softmax_row_fn_f64 *)isa->row[MHA_FORMAT_F64];
                 k.exp64 = (mha_exp_fn_f64 *)isa->exp[MHA_FORMAT_F64];
@@ -64,7 +64,7 @@ static bool has_vector_exp(const kernel *k)
 static const kernel *kernel_of(void **state)
 {
     const kernel *k = *state;
-    if (!k->have()) {
+    if (!k->runs()) {
         print_message("[ SKIP     ] %s: this CPU lacks the instructions\n", k->name);
         skip();
     }
@@ -530,7 +530,7 @@ static void exp_variants_agree(void **state)
 {
     const kernel *k = kernel_of(state), *first = NULL;
     for (size_t i = 0; first == NULL && i < n_kernels; i++)
-        if (has_vector_exp(&kernels[i]) && kernels[i].f64 == k->f64 && kernels[i].have())
+        if (has_vector_exp(&kernels[i]) && kernels[i].f64 == k->f64 && kernels[i].runs())
             first = &kernels[i];
     const size_t n = 100003;
     double *x = xcalloc(n, sizeof *x), *ya = xcalloc(n, sizeof *ya), *yb = xcalloc(n, sizeof *yb);
