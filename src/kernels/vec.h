@@ -19,8 +19,9 @@
  *   vec, W                  the vector of REAL (the traits in force) and its lane count
  *   vset1(x)                every lane x (x a REAL: the type picks the vector)
  *   vload(p), vstore(p, v)  W elements at p, unaligned; vload also widens W elements of a half
- *                           format (const mha_bf16 *, const mha_f16 *) to float, bit for bit: a
- *                           signalling NaN stays signalling, to be made quiet by the arithmetic
+ *                           format (const mha_bf16 *, const mha_f16 *) to float, exactly, for the
+ *                           arithmetic: a bf16 NaN keeps its bits there (the arithmetic makes it
+ *                           quiet), where vwiden makes it quiet first
  *   vadd vsub vmul vmax(a, b) = a > b ? a : b (so b when either is NaN, as x86 MAXPS)
  *   vfma(a, b, c)           a·b + c, rounded once
  *   vround(x)               to the nearest integer, ties to even
